@@ -1,0 +1,147 @@
+package ai.mercury.bundle;
+
+import ai.mercury.bundle.Manifest.FileEntry;
+import ai.mercury.bundle.Manifest.TextEncoderInfo;
+import ai.mercury.bundle.Manifest.TowerFile;
+import ai.mercury.bundle.Manifest.Towers;
+import ai.mercury.feature.FeatureSpec;
+import ai.mercury.index.Vectors;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Writes a {@code mercury-bundle/1} directory: exports both towers to ONNX, writes the catalog and
+ * vectors, then the manifest last, into {@code <artifacts>/.tmp-<version>/}, and renames it to
+ * {@code <artifacts>/<version>/} in one atomic move. Readers never see a half-written bundle.
+ * The one path through which the trainer, the tests and the bootstrap tool produce bundles.
+ */
+public final class BundleWriter {
+    public static final DateTimeFormatter VERSION_FORMAT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private BundleWriter() {}
+
+    /** Everything a bundle holds. {@code training} and {@code evaluation} may be null. */
+    public record Content(
+            String version,
+            FeatureSpec featureSpec,
+            TextEncoderInfo textEncoder,
+            TowerSpec userTower,
+            TowerSpec itemTower,
+            List<CatalogItem> items,
+            Vectors itemVectors,
+            JsonNode training,
+            JsonNode evaluation) {}
+
+    /** A version string for a bundle made now, e.g. {@code 20261126T101500Z}. */
+    public static String versionFor(Instant t) {
+        return VERSION_FORMAT.format(t);
+    }
+
+    /** Publishes {@code c} under {@code artifactsDir} and returns the final bundle directory. */
+    public static Path publish(Path artifactsDir, Content c) throws IOException {
+        validate(c);
+        Files.createDirectories(artifactsDir);
+        Path target = artifactsDir.resolve(c.version());
+        if (Files.exists(target)) throw new FileAlreadyExistsException(target + " already exists: versions are immutable");
+        Path tmp = artifactsDir.resolve(".tmp-" + c.version());
+        deleteRecursively(tmp);
+        Files.createDirectories(tmp);
+        try {
+            writeBytes(tmp.resolve(Manifest.USER_TOWER), OnnxTowerExporter.export(c.userTower(), "mercury_user_tower"));
+            writeBytes(tmp.resolve(Manifest.ITEM_TOWER), OnnxTowerExporter.export(c.itemTower(), "mercury_item_tower"));
+            try (BufferedWriter out = Files.newBufferedWriter(tmp.resolve(Manifest.ITEMS), StandardCharsets.UTF_8)) {
+                for (CatalogItem item : c.items()) {
+                    out.write(Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(item.toJson()));
+                    out.write('\n');
+                }
+            }
+            fsync(tmp.resolve(Manifest.ITEMS));
+            Npy.write(tmp.resolve(Manifest.ITEM_VECTORS), c.itemVectors());
+
+            Map<String, FileEntry> files = new LinkedHashMap<>();
+            for (String name : Manifest.REQUIRED_FILES) {
+                Path f = tmp.resolve(name);
+                files.put(name, new FileEntry(Files.size(f), Sha256.of(f)));
+            }
+            int textDim = c.textEncoder().dim();
+            Manifest manifest = new Manifest(Manifest.FORMAT, c.version(), Instant.now().toString(), c.itemVectors().dim(), "dot",
+                    c.textEncoder(), c.featureSpec(),
+                    new Towers(new TowerFile(Manifest.USER_TOWER, c.featureSpec().userInputs(c.itemVectors().dim(), textDim), Manifest.USER_OUTPUT),
+                            new TowerFile(Manifest.ITEM_TOWER, c.featureSpec().itemInputs(textDim), Manifest.ITEM_OUTPUT)),
+                    files, c.training(), c.evaluation());
+            writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
+            fsync(tmp);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the file system of " + artifactsDir + " cannot rename atomically", e);
+            }
+            fsync(artifactsDir);
+            return target;
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(tmp);
+            throw e;
+        }
+    }
+
+    private static void validate(Content c) {
+        if (c.version() == null || !c.version().matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("version must match [A-Za-z0-9][A-Za-z0-9._-]*, got " + c.version());
+        }
+        if (c.items().size() != c.itemVectors().count()) {
+            throw new IllegalArgumentException(c.items().size() + " items but " + c.itemVectors().count() + " vectors");
+        }
+        int dim = c.itemVectors().dim();
+        int textDim = c.textEncoder().dim();
+        if (!c.userTower().inputs().equals(c.featureSpec().userInputs(dim, textDim))) {
+            throw new IllegalArgumentException("user tower inputs " + c.userTower().inputs() + " differ from the feature spec's "
+                    + c.featureSpec().userInputs(dim, textDim));
+        }
+        if (!c.itemTower().inputs().equals(c.featureSpec().itemInputs(textDim))) {
+            throw new IllegalArgumentException("item tower inputs " + c.itemTower().inputs() + " differ from the feature spec's "
+                    + c.featureSpec().itemInputs(textDim));
+        }
+        if (c.userTower().outputDim() != dim || c.itemTower().outputDim() != dim) {
+            throw new IllegalArgumentException("towers must output embedding dim " + dim);
+        }
+    }
+
+    private static void writeBytes(Path file, byte[] bytes) throws IOException {
+        Files.write(file, bytes);
+        fsync(file);
+    }
+
+    private static void fsync(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!Files.isDirectory(path)) throw e; // some file systems cannot fsync a directory
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

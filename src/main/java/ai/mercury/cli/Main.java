@@ -1,0 +1,23 @@
+package ai.mercury.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar mercury.jar <command>}: serve, train, eval, bundle verify|bootstrap. */
+@Command(name = "mercury", mixinStandardHelpOptions = true, version = "mercury 0.1.0",
+        description = "Cold-start two-tower recommendation engine.",
+        subcommands = {ServeCommand.class, TrainCommand.class, EvalCommand.class, BundleCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Main()).execute(args);
+        if (code != 0 || !ServeCommand.serving) System.exit(code);
+    }
+}

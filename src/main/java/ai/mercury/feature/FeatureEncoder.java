@@ -1,0 +1,121 @@
+package ai.mercury.feature;
+
+import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.feature.FeatureSpec.ContextField;
+import ai.mercury.index.Vectors;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+
+/**
+ * Turns a {@link UserContext} into the user tower's named inputs, exactly as a bundle's
+ * {@link FeatureSpec} describes them. Shared by the trainer, the evaluator and the server, so a
+ * feature is computed by one piece of code wherever it is used.
+ *
+ * <p>Context values match the vocabulary case-insensitively after trimming; anything else falls
+ * into the out-of-vocabulary slot 0. History ids are resolved through {@code ordinalOf} (negative
+ * means unknown); unknown ids are skipped and reported. Immutable and thread-safe.
+ */
+public final class FeatureEncoder {
+    private final FeatureSpec spec;
+    private final List<TowerInput> userInputs;
+    private final List<Map<String, Integer>> contextIndex = new ArrayList<>();
+    private final Vectors itemVectors;
+    private final TextEncoder textEncoder;
+
+    /**
+     * @param itemVectors the vectors history items are pooled from (the bundle's item vectors)
+     * @param textEncoder encodes query text; may be null when the spec does not read queries
+     */
+    public FeatureEncoder(FeatureSpec spec, Vectors itemVectors, TextEncoder textEncoder) {
+        this.spec = spec;
+        this.itemVectors = itemVectors;
+        this.textEncoder = textEncoder;
+        if (spec.queryEnabled() && textEncoder == null) {
+            throw new IllegalArgumentException("the feature spec reads query text but no text encoder was given");
+        }
+        this.userInputs = spec.userInputs(itemVectors.dim(), textEncoder == null ? 0 : textEncoder.dim());
+        for (ContextField f : spec.context()) {
+            Map<String, Integer> index = new HashMap<>();
+            for (int i = 0; i < f.vocabulary().size(); i++) index.putIfAbsent(normalize(f.vocabulary().get(i)), i + 1);
+            contextIndex.add(index);
+        }
+    }
+
+    public FeatureSpec spec() {
+        return spec;
+    }
+
+    public List<TowerInput> userInputs() {
+        return userInputs;
+    }
+
+    /** The encoded inputs of one user, with the history ids that were not found. */
+    public record EncodedUser(Map<String, float[]> inputs, List<String> unknownHistory, int pooledHistory) {}
+
+    public EncodedUser encode(UserContext user, ToIntFunction<String> ordinalOf) {
+        Map<String, float[]> inputs = new LinkedHashMap<>();
+        List<ContextField> fields = spec.context();
+        for (int f = 0; f < fields.size(); f++) {
+            ContextField field = fields.get(f);
+            float[] oneHot = new float[field.width()];
+            String value = user.context().get(field.name());
+            oneHot[value == null ? 0 : contextIndex.get(f).getOrDefault(normalize(value), 0)] = 1f;
+            inputs.put(field.inputName(), oneHot);
+        }
+        float[] time = new float[Math.max(1, spec.time().features().size())];
+        TimeFeatures.encode(user.timestamp(), spec.time().features(), time, 0);
+        inputs.put(FeatureSpec.INPUT_TIME, time);
+
+        int dim = itemVectors.dim();
+        float[] pooled = new float[dim];
+        List<String> unknown = List.of();
+        int used = 0;
+        for (String id : user.history()) {
+            int ordinal = ordinalOf.applyAsInt(id);
+            if (ordinal < 0 || ordinal >= itemVectors.count()) {
+                if (unknown.isEmpty()) unknown = new ArrayList<>();
+                unknown.add(id);
+                continue;
+            }
+            if (used == spec.history().cap()) continue;
+            float[] data = itemVectors.data();
+            int base = ordinal * dim;
+            for (int d = 0; d < dim; d++) pooled[d] += data[base + d];
+            used++;
+        }
+        if (used > 0) {
+            for (int d = 0; d < dim; d++) pooled[d] /= used;
+        }
+        inputs.put(FeatureSpec.INPUT_HISTORY, pooled);
+        inputs.put(FeatureSpec.INPUT_HAS_HISTORY, new float[] {used > 0 ? 1f : 0f});
+
+        if (spec.queryEnabled()) {
+            boolean hasQuery = user.query() != null && !user.query().isBlank();
+            inputs.put(FeatureSpec.INPUT_QUERY, hasQuery ? textEncoder.embed(user.query()) : new float[textEncoder.dim()]);
+            inputs.put(FeatureSpec.INPUT_HAS_QUERY, new float[] {hasQuery ? 1f : 0f});
+        }
+        return new EncodedUser(inputs, unknown, used);
+    }
+
+    /** Stacks encoded rows into a batch, input by input. */
+    public static Map<String, float[][]> batch(List<Map<String, float[]>> rows) {
+        Map<String, float[][]> batch = new LinkedHashMap<>();
+        if (rows.isEmpty()) return batch;
+        for (String name : rows.get(0).keySet()) {
+            float[][] column = new float[rows.size()][];
+            for (int i = 0; i < rows.size(); i++) column[i] = rows.get(i).get(name);
+            batch.put(name, column);
+        }
+        return batch;
+    }
+
+    static String normalize(String value) {
+        return value.trim().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,138 @@
+package ai.mercury.model;
+
+import ai.mercury.bundle.Bundle;
+import ai.mercury.bundle.Manifest;
+import ai.mercury.feature.FeatureEncoder;
+import ai.mercury.index.ItemIndex;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Everything that must agree to answer a request: version, manifest, feature encoder, both ONNX
+ * towers, catalog, vectors and index. Immutable; a request acquires the current snapshot once
+ * (through {@link SnapshotRegistry#acquire()}) and uses only it.
+ *
+ * <p>Reference counted: the registry holds one reference while the snapshot is current, each
+ * in-flight request holds one more. {@link #retire()} drops the registry's reference; the native
+ * resources (ONNX sessions, index) are closed by whichever {@link #release()} brings the count to
+ * zero, so a swap never pulls a session from under a running request.
+ */
+public final class Snapshot {
+    private static final System.Logger LOG = System.getLogger(Snapshot.class.getName());
+
+    private final Bundle bundle;
+    private final FeatureEncoder encoder;
+    private final OnnxTower userTower;
+    private final OnnxTower itemTower;
+    private final Catalog catalog;
+    private final ItemIndex index;
+    private final Instant loadedAt = Instant.now();
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private final AtomicBoolean retired = new AtomicBoolean();
+    private volatile boolean closed;
+
+    Snapshot(Bundle bundle, FeatureEncoder encoder, OnnxTower userTower, OnnxTower itemTower, Catalog catalog, ItemIndex index) {
+        this.bundle = bundle;
+        this.encoder = encoder;
+        this.userTower = userTower;
+        this.itemTower = itemTower;
+        this.catalog = catalog;
+        this.index = index;
+    }
+
+    public String version() {
+        return bundle.version();
+    }
+
+    public Manifest manifest() {
+        return bundle.manifest();
+    }
+
+    public Bundle bundle() {
+        return bundle;
+    }
+
+    public FeatureEncoder encoder() {
+        return encoder;
+    }
+
+    public OnnxTower userTower() {
+        return userTower;
+    }
+
+    public OnnxTower itemTower() {
+        return itemTower;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public ItemIndex index() {
+        return index;
+    }
+
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    /** Takes a reference; false when the snapshot is already closing (re-read the registry). */
+    public boolean tryAcquire() {
+        for (int r = refs.get(); r > 0; r = refs.get()) {
+            if (refs.compareAndSet(r, r + 1)) return true;
+        }
+        return false;
+    }
+
+    /** Drops a reference taken by {@link #tryAcquire()}; the last one closes the native resources. */
+    public void release() {
+        int r = refs.decrementAndGet();
+        if (r == 0) {
+            closeResources();
+        } else if (r < 0) {
+            LOG.log(System.Logger.Level.ERROR, "snapshot " + version() + " released more often than acquired");
+        }
+    }
+
+    /**
+     * Drops the owner's reference: called once by the registry when this snapshot stops being
+     * current, or by whoever loaded a snapshot that was never published (CLI, evaluator).
+     */
+    public void retire() {
+        if (retired.compareAndSet(false, true)) release();
+    }
+
+    public boolean isRetired() {
+        return retired.get();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** References still held by requests (plus one for the registry while current). */
+    public int references() {
+        return Math.max(0, refs.get());
+    }
+
+    private void closeResources() {
+        closed = true;
+        try {
+            userTower.close();
+        } finally {
+            try {
+                itemTower.close();
+            } finally {
+                index.close();
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "snapshot " + version() + " closed");
+    }
+
+    @Override
+    public String toString() {
+        return "Snapshot[" + version() + ", " + catalog.size() + " items, " + index.kind() + "]";
+    }
+}

@@ -1,0 +1,163 @@
+package ai.mercury.server;
+
+import ai.mercury.model.RecommendQuery;
+import ai.mercury.model.Snapshot;
+import ai.mercury.model.SnapshotRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The edge, on the event loop: routing, validation and JSON. It never runs inference, never
+ * searches the index and never touches the disk: {@code /recommend} is validated here and handed
+ * to the {@link InferenceVerticle} workers over the event bus (local codec, no serialization).
+ * All failures go through one handler that answers {@code {"error", "message"}}.
+ */
+public final class HttpVerticle extends VerticleBase {
+    private static final System.Logger LOG = System.getLogger(HttpVerticle.class.getName());
+    private static final String JSON_TYPE = "application/json";
+
+    private final MercuryConfig config;
+    private final SnapshotRegistry snapshots;
+    private final ServerMetrics metrics;
+    private final AtomicInteger boundPort;
+    private final RequestParser parser;
+    private HttpServer server;
+
+    public HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort) {
+        this.config = config;
+        this.snapshots = snapshots;
+        this.metrics = metrics;
+        this.boundPort = boundPort;
+        this.parser = new RequestParser(config);
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = Router.router(vertx);
+        router.post("/recommend")
+                .handler(this::requireJson)
+                .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+                .handler(this::recommend);
+        router.get("/health/live").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "live")));
+        router.get("/health/ready").handler(this::ready);
+        router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
+        router.route().failureHandler(this::onFailure);
+        router.errorHandler(404, ctx -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().method() + " " + ctx.request().path()));
+        router.errorHandler(405, ctx -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path()));
+        router.errorHandler(500, this::onFailure);
+
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(config.httpHost())
+                .setPort(boundPort.get() > 0 ? boundPort.get() : config.httpPort())
+                .setCompressionSupported(false)
+                .setTcpNoDelay(true);
+        return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+            server = s;
+            boundPort.compareAndSet(0, s.actualPort());
+        });
+    }
+
+    private void requireJson(RoutingContext ctx) {
+        String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+        String mime = type == null ? "" : type.split(";", 2)[0].trim();
+        if (!mime.equalsIgnoreCase(JSON_TYPE)) {
+            throw new ApiException(415, "unsupported_media_type", "content-type must be application/json, got '" + (type == null ? "" : type) + "'");
+        }
+        ctx.next();
+    }
+
+    private void recommend(RoutingContext ctx) {
+        long start = System.nanoTime();
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            throw new ApiException(400, "invalid_json", "the body is not a JSON object: " + shorten(e.getMessage()));
+        }
+        if (body == null) throw new ApiException(400, "invalid_json", "the body is empty; send a JSON object");
+        RecommendQuery query = parser.parse(body, Instant.now());
+        vertx.eventBus().<RecommendReply>request(InferenceVerticle.ADDRESS, query, new DeliveryOptions().setSendTimeout(config.requestTimeoutMs()))
+                .onSuccess(msg -> {
+                    RecommendReply reply = msg.body();
+                    if (reply.error() != null) {
+                        sendError(ctx, reply.error().status(), reply.error().code(), reply.error().getMessage());
+                    } else {
+                        double tookMs = (System.nanoTime() - start) / 1e6;
+                        ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
+                                .end(ResponseWriter.recommendation(reply.result(), tookMs));
+                    }
+                })
+                .onFailure(e -> {
+                    if (e instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
+                        sendError(ctx, 503, "timeout", "no answer within " + config.requestTimeoutMs() + " ms; the server is overloaded");
+                    } else {
+                        ctx.fail(e);
+                    }
+                });
+    }
+
+    private void ready(RoutingContext ctx) {
+        Snapshot s = snapshots.peek();
+        if (s == null) {
+            sendError(ctx, 503, "not_ready", "no model bundle is loaded yet");
+        } else {
+            sendJson(ctx, 200, new JsonObject().put("status", "ready").put("model_version", s.version())
+                    .put("items", s.catalog().size()).put("index", s.index().kind()));
+        }
+    }
+
+    /** The one failure handler: typed API errors keep their status; anything else is a 500 with a generic message. */
+    private void onFailure(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        if (failure instanceof ApiException api) {
+            sendError(ctx, api.status(), api.code(), api.getMessage());
+            return;
+        }
+        int status = ctx.statusCode();
+        switch (status) {
+            case 400 -> sendError(ctx, 400, "bad_request", "the request could not be read");
+            case 413 -> sendError(ctx, 413, "payload_too_large", "the body exceeds the limit of " + config.maxBodyBytes() + " bytes");
+            case 415 -> sendError(ctx, 415, "unsupported_media_type", "content-type must be application/json");
+            case 404 -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().path());
+            case 405 -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path());
+            default -> {
+                LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + ctx.request().method() + " " + ctx.request().path(), failure);
+                sendError(ctx, 500, "internal_error", "an internal error occurred; the server log has the details");
+            }
+        }
+    }
+
+    private static void sendError(RoutingContext ctx, int status, String code, String message) {
+        if (ctx.response().ended()) return;
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE).end(ResponseWriter.error(code, message));
+    }
+
+    private static void sendJson(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE).end(body.toBuffer());
+    }
+
+    private static String shorten(String s) {
+        if (s == null) return "";
+        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+}

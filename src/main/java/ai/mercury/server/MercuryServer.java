@@ -1,0 +1,104 @@
+package ai.mercury.server;
+
+import ai.mercury.model.RecommendQuery;
+import ai.mercury.model.SnapshotRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+import java.util.EnumSet;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Boots Mercury: a Vert.x instance reporting into the Prometheus registry, then the verticles in
+ * dependency order: index manager, inference workers, HTTP. {@link #close()} undeploys them in
+ * reverse and retires the snapshot.
+ */
+public final class MercuryServer implements AutoCloseable {
+    private final Vertx vertx;
+    private final MercuryConfig config;
+    private final SnapshotRegistry snapshots;
+    private final ServerMetrics metrics;
+    private final IndexManagerVerticle indexManager;
+    private final AtomicInteger port;
+
+    private MercuryServer(Vertx vertx, MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics,
+                          IndexManagerVerticle indexManager, AtomicInteger port) {
+        this.vertx = vertx;
+        this.config = config;
+        this.snapshots = snapshots;
+        this.metrics = metrics;
+        this.indexManager = indexManager;
+        this.port = port;
+    }
+
+    public static Future<MercuryServer> start(MercuryConfig config) {
+        return start(config, new VertxOptions());
+    }
+
+    /** Starts with {@code base} Vert.x options (tests tighten the blocked-thread checker through them). */
+    public static Future<MercuryServer> start(MercuryConfig config, VertxOptions base) {
+        SnapshotRegistry snapshots = new SnapshotRegistry();
+        ServerMetrics metrics = new ServerMetrics(snapshots);
+        VertxOptions options = new VertxOptions(base)
+                .setWorkerPoolSize(Math.max(base.getWorkerPoolSize(), config.workerInstances() + 4))
+                .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)));
+        Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry())).build();
+        vertx.eventBus().registerDefaultCodec(RecommendQuery.class, new LocalCodec<>(RecommendQuery.class));
+        vertx.eventBus().registerDefaultCodec(RecommendReply.class, new LocalCodec<>(RecommendReply.class));
+
+        IndexManagerVerticle indexManager = new IndexManagerVerticle(config, snapshots, metrics);
+        AtomicInteger port = new AtomicInteger();
+        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port);
+        return vertx.deployVerticle(indexManager)
+                .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(snapshots, metrics),
+                        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port),
+                        new DeploymentOptions().setInstances(config.httpInstances())))
+                .map(id -> server)
+                .recover(e -> vertx.close().transform(ignored -> {
+                    metrics.close();
+                    return Future.failedFuture(e);
+                }));
+    }
+
+    /** The port the HTTP server listens on (the real one when configured with 0). */
+    public int port() {
+        return port.get();
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    public MercuryConfig config() {
+        return config;
+    }
+
+    public SnapshotRegistry snapshots() {
+        return snapshots;
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    public IndexManagerVerticle indexManager() {
+        return indexManager;
+    }
+
+    public Future<Void> stop() {
+        return vertx.close().onComplete(ignored -> metrics.close());
+    }
+
+    @Override
+    public void close() {
+        stop().toCompletionStage().toCompletableFuture().join();
+    }
+}

@@ -1,0 +1,106 @@
+package ai.mercury.server;
+
+import ai.mercury.model.Recommendation;
+import ai.mercury.model.Snapshot;
+import ai.mercury.model.SnapshotRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Mercury's own meters on the Prometheus registry that Vert.x also reports into: stage timers of
+ * the serving path (as histograms, so p99 can be computed server-side), the model version being
+ * served, index size and JVM meters. Thread-safe.
+ */
+public final class ServerMetrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer encode;
+    private final Timer inference;
+    private final Timer search;
+    private final Timer recommend;
+    private final Counter noModel;
+    private final MultiGauge modelInfo;
+    private JvmGcMetrics gcMetrics;
+
+    public ServerMetrics(SnapshotRegistry snapshots) {
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getType() == Meter.Type.TIMER && (id.getName().startsWith("mercury.") || id.getName().startsWith("vertx.http.server"))) {
+                    return DistributionStatisticConfig.builder()
+                            .percentilesHistogram(true)
+                            .minimumExpectedValue((double) TimeUnit.MICROSECONDS.toNanos(20))
+                            .maximumExpectedValue((double) Duration.ofSeconds(10).toNanos())
+                            .build().merge(config);
+                }
+                return config;
+            }
+        });
+        encode = timer("mercury.encode", "feature encoding of a request");
+        inference = timer("mercury.inference", "ONNX user tower inference");
+        search = timer("mercury.search", "index search and filtering");
+        recommend = timer("mercury.recommend", "the whole worker-side serving path");
+        noModel = Counter.builder("mercury.requests.no_model").description("requests refused with 503 because no snapshot was loaded").register(registry);
+        modelInfo = MultiGauge.builder("mercury.model.info").description("1 for the model version being served").register(registry);
+        Gauge.builder("mercury.index.items", snapshots, r -> {
+            Snapshot s = r.peek();
+            return s == null ? 0 : s.index().size();
+        }).description("items in the serving index").register(registry);
+        Gauge.builder("mercury.model.loaded", snapshots, r -> r.peek() == null ? 0 : 1)
+                .description("1 once a snapshot is serving").register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(registry);
+    }
+
+    private Timer timer(String name, String description) {
+        return Timer.builder(name).description(description).register(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    void recordRecommendation(Recommendation r, long totalNanos) {
+        encode.record(r.encodeNanos(), TimeUnit.NANOSECONDS);
+        inference.record(r.inferenceNanos(), TimeUnit.NANOSECONDS);
+        search.record(r.searchNanos(), TimeUnit.NANOSECONDS);
+        recommend.record(totalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void recordNoModel() {
+        noModel.increment();
+    }
+
+    /** Called when a snapshot becomes current. */
+    void modelActivated(Snapshot s) {
+        modelInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", s.version(), "index", s.index().kind()), 1)), true);
+    }
+
+    @Override
+    public void close() {
+        if (gcMetrics != null) gcMetrics.close();
+        registry.close();
+    }
+}
