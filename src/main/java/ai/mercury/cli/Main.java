@@ -17,6 +17,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // One line per log record unless the user configured java.util.logging.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null && System.getProperty("java.util.logging.config.file") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$-7s %3$s - %5$s%6$s%n");
+        }
         int code = new CommandLine(new Main()).execute(args);
         if (code != 0 || !ServeCommand.serving) System.exit(code);
     }

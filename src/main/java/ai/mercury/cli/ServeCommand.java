@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
 /** Starts the HTTP server on the newest valid bundle of the artifacts directory. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve POST /recommend from the newest bundle in the artifacts directory.")
@@ -29,7 +30,7 @@ final class ServeCommand implements Callable<Integer> {
     Map<String, String> sets = new HashMap<>();
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         Path file = config;
         if (file == null && Files.isRegularFile(Path.of("conf", "mercury.json"))) file = Path.of("conf", "mercury.json");
         Map<String, Object> overrides = new HashMap<>(sets);
@@ -45,8 +46,13 @@ final class ServeCommand implements Callable<Integer> {
         try {
             MercuryServer server = MercuryServer.start(cfg).toCompletionStage().toCompletableFuture().join();
             serving = true;
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mercury-shutdown"));
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "mercury-shutdown"));
             System.out.println("mercury listening on " + cfg.httpHost() + ":" + server.port() + ", artifacts " + cfg.artifactsDir().toAbsolutePath());
+            stopped.await(); // Vert.x threads are daemons: keep the JVM up until SIGTERM/SIGINT
             return 0;
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -50,8 +50,8 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         Router router = Router.router(vertx);
         router.post("/recommend")
+                .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
                 .handler(this::requireJson)
-                .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
                 .handler(this::recommend);
         router.get("/health/live").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/health/ready").handler(this::ready);
@@ -153,6 +153,7 @@ public final class HttpVerticle extends VerticleBase {
 
     private static String shorten(String s) {
         if (s == null) return "";
+        s = s.lines().findFirst().orElse("").replace("Failed to decode:", "");
         return s.length() > 200 ? s.substring(0, 200) + "…" : s;
     }
 

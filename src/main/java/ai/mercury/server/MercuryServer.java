@@ -48,7 +48,7 @@ public final class MercuryServer implements AutoCloseable {
         VertxOptions options = new VertxOptions(base)
                 .setWorkerPoolSize(Math.max(base.getWorkerPoolSize(), config.workerInstances() + 4))
                 .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-                        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)));
+                        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME)));
         Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry())).build();
         vertx.eventBus().registerDefaultCodec(RecommendQuery.class, new LocalCodec<>(RecommendQuery.class));
         vertx.eventBus().registerDefaultCodec(RecommendReply.class, new LocalCodec<>(RecommendReply.class));
@@ -62,10 +62,11 @@ public final class MercuryServer implements AutoCloseable {
                 .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> server)
-                .recover(e -> vertx.close().transform(ignored -> {
-                    metrics.close();
+                .recover(e -> {
+                    // Close in the background: completing the caller's future from a closing Vert.x would be lost.
+                    vertx.close().onComplete(ignored -> metrics.close());
                     return Future.failedFuture(e);
-                }));
+                });
     }
 
     /** The port the HTTP server listens on (the real one when configured with 0). */

@@ -1,0 +1,107 @@
+package ai.mercury.bundle;
+
+import ai.onnx.proto.OnnxMl;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.tribuo.util.onnx.ONNXContext;
+import org.tribuo.util.onnx.ONNXInitializer;
+import org.tribuo.util.onnx.ONNXOperators;
+import org.tribuo.util.onnx.ONNXPlaceholder;
+import org.tribuo.util.onnx.ONNXRef;
+
+/**
+ * Writes a {@link TowerSpec} as an ONNX model (opset 13, IR version 8) with tribuo-util-onnx.
+ *
+ * <p>Graph: one float input {@code [batch, width]} per {@link TowerSpec.TowerInput}, named exactly as the
+ * spec says (symbolic batch dimension {@code "batch"}); {@code Concat(axis=1)} when there is more than one
+ * input; per layer {@code Gemm(transB=1)} with the {@code [out][in]} weight and {@code [out]} bias as
+ * initializers, followed by {@code Relu} when the layer asks for it; {@code LpNormalization(axis=1, p=2)}
+ * when {@code l2Normalize}; an {@code Identity} onto the float output {@code [batch, outDim]} named
+ * {@code outputName}. Stateless and thread-safe.
+ */
+public final class OnnxTowerExporter {
+
+    /** ONNX IR version written; ONNX Runtime 1.21 reads up to 10. */
+    static final long IR_VERSION = 8L;
+
+    private OnnxTowerExporter() {
+    }
+
+    /**
+     * Serialises {@code spec} as an ONNX {@code ModelProto}.
+     *
+     * @param graphName name stored in the graph (e.g. {@code "user_tower"})
+     * @return the model bytes, ready to be written to a {@code .onnx} file
+     * @throws IllegalArgumentException if an input or output name collides with a generated node name
+     */
+    public static byte[] export(TowerSpec spec, String graphName) {
+        return toModelProto(spec, graphName).toByteArray();
+    }
+
+    static OnnxMl.ModelProto toModelProto(TowerSpec spec, String graphName) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(graphName, "graphName");
+        ONNXContext ctx = new ONNXContext();
+        ctx.setName(graphName);
+
+        List<ONNXPlaceholder> inputs = new ArrayList<>(spec.inputs().size());
+        for (TowerSpec.TowerInput in : spec.inputs()) {
+            inputs.add(ctx.floatInput(in.name(), in.width()));
+        }
+        ONNXRef<?> x = inputs.size() == 1
+                ? inputs.get(0)
+                : ctx.operation(ONNXOperators.CONCAT, inputs, "tower_concat", Map.of("axis", 1));
+
+        for (int l = 0; l < spec.layers().size(); l++) {
+            DenseLayer layer = spec.layers().get(l);
+            ONNXInitializer w = ctx.floatTensor("tower_w" + l, List.of(layer.outDim(), layer.inDim()),
+                    layer::copyWeightsTo);
+            ONNXInitializer b = ctx.array("tower_b" + l, layer.bias());
+            x = ctx.operation(ONNXOperators.GEMM, List.of(x, w, b), "tower_gemm" + l, Map.of("transB", 1));
+            if (layer.activation() == DenseLayer.Activation.RELU) {
+                x = ctx.operation(TowerOps.RELU, List.of(x), "tower_relu" + l, Map.of());
+            }
+        }
+        if (spec.l2Normalize()) {
+            x = ctx.operation(TowerOps.LP_NORMALIZATION, List.of(x), "tower_l2", Map.of("axis", 1, "p", 2));
+        }
+        ctx.assignTo(x, ctx.floatOutput(spec.outputName(), spec.outputDim()));
+
+        OnnxMl.GraphProto graph = ctx.buildGraph();
+        checkUniqueNames(graph);
+        return OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("mercury")
+                .setModelVersion(1L)
+                .setGraph(graph)
+                .addOpsetImport(ONNXOperators.getOpsetProto())
+                .build();
+    }
+
+    /** Generated names ("tower_gemm0_0", ...) could clash with a caller's input or output name. */
+    private static void checkUniqueNames(OnnxMl.GraphProto graph) {
+        Set<String> seen = new HashSet<>();
+        for (OnnxMl.ValueInfoProto v : graph.getInputList()) {
+            requireNew(seen, v.getName());
+        }
+        for (OnnxMl.TensorProto t : graph.getInitializerList()) {
+            requireNew(seen, t.getName());
+        }
+        for (OnnxMl.NodeProto n : graph.getNodeList()) {
+            for (String out : n.getOutputList()) {
+                requireNew(seen, out);
+            }
+        }
+    }
+
+    private static void requireNew(Set<String> seen, String name) {
+        if (!seen.add(name)) {
+            throw new IllegalArgumentException("ONNX value name '" + name
+                    + "' is used twice; rename the tower input or output (names starting with 'tower_' are reserved)");
+        }
+    }
+}

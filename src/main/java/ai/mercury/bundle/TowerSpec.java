@@ -1,0 +1,211 @@
+package ai.mercury.bundle;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * A tower as data: named float inputs, each {@code [batch, width]}, concatenated along axis 1 in list
+ * order, then the dense layers in order, then (optionally) L2 normalisation of each row, producing
+ * {@code [batch, outputDim()]} under {@code outputName}.
+ *
+ * <p>This is the single definition of a tower's arithmetic: {@link #forward} is the reference
+ * implementation used by the trainer and the parity tests, and {@link OnnxTowerExporter} writes the
+ * same computation as an ONNX graph. L2 normalisation follows ONNX Runtime's
+ * {@code LpNormalization(p=2)}: {@code x / ||x||}, and a zero row stays zero.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, boolean l2Normalize, String outputName) {
+
+    /** One named graph input of shape {@code [batch, width]}. */
+    public record TowerInput(String name, int width) {
+        /** Validates that the name is non-blank and the width positive. */
+        public TowerInput {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("tower input name must be non-blank");
+            }
+            if (width <= 0) {
+                throw new IllegalArgumentException("tower input '" + name + "' has width " + width + ", expected > 0");
+            }
+        }
+    }
+
+    /** Validates names (distinct, output name not an input name) and that layer widths chain. */
+    public TowerSpec {
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(layers, "layers");
+        inputs = List.copyOf(inputs);
+        layers = List.copyOf(layers);
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("a tower needs at least one input");
+        }
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("a tower needs at least one dense layer");
+        }
+        if (outputName == null || outputName.isBlank()) {
+            throw new IllegalArgumentException("tower output name must be non-blank");
+        }
+        Set<String> names = new HashSet<>();
+        int width = 0;
+        for (TowerInput in : inputs) {
+            if (!names.add(in.name())) {
+                throw new IllegalArgumentException("duplicate tower input name '" + in.name() + "'");
+            }
+            width += in.width();
+        }
+        if (names.contains(outputName)) {
+            throw new IllegalArgumentException("output name '" + outputName + "' is also an input name");
+        }
+        for (int l = 0; l < layers.size(); l++) {
+            DenseLayer layer = layers.get(l);
+            if (layer.inDim() != width) {
+                throw new IllegalArgumentException("layer " + l + " takes " + layer.inDim() + " features but receives "
+                        + width + (l == 0 ? " (the sum of the input widths)" : " (the previous layer's output)"));
+            }
+            width = layer.outDim();
+        }
+    }
+
+    /** Sum of the input widths: the width of the concatenated feature vector. */
+    public int inputWidth() {
+        int w = 0;
+        for (TowerInput in : inputs) {
+            w += in.width();
+        }
+        return w;
+    }
+
+    /** Width of the output embedding. */
+    public int outputDim() {
+        return layers.get(layers.size() - 1).outDim();
+    }
+
+    /**
+     * Reference forward pass in plain Java (double accumulation).
+     *
+     * @param inputs one {@code [batch][width]} array per input name; every input must be present with the
+     *               declared width and all must have the same batch size; extra names are rejected
+     * @return {@code [batch][outputDim()]}
+     * @throws IllegalArgumentException naming the offending input on a missing, unknown or misshapen input
+     */
+    public float[][] forward(Map<String, float[][]> inputs) {
+        Objects.requireNonNull(inputs, "inputs");
+        int batch = -1;
+        float[][][] ordered = new float[this.inputs.size()][][];
+        for (int k = 0; k < this.inputs.size(); k++) {
+            TowerInput in = this.inputs.get(k);
+            float[][] rows = inputs.get(in.name());
+            if (rows == null) {
+                throw new IllegalArgumentException("missing tower input '" + in.name() + "'");
+            }
+            if (batch < 0) {
+                batch = rows.length;
+            } else if (rows.length != batch) {
+                throw new IllegalArgumentException("tower input '" + in.name() + "' has " + rows.length
+                        + " rows, expected " + batch);
+            }
+            for (int b = 0; b < rows.length; b++) {
+                if (rows[b] == null || rows[b].length != in.width()) {
+                    throw new IllegalArgumentException("tower input '" + in.name() + "' row " + b + " has width "
+                            + (rows[b] == null ? "null" : rows[b].length) + ", expected " + in.width());
+                }
+            }
+            ordered[k] = rows;
+        }
+        if (inputs.size() != this.inputs.size()) {
+            for (String name : inputs.keySet()) {
+                if (this.inputs.stream().noneMatch(in -> in.name().equals(name))) {
+                    throw new IllegalArgumentException("unknown tower input '" + name + "'");
+                }
+            }
+        }
+        int width = inputWidth();
+        float[][] out = new float[batch][];
+        double[] x = new double[width];
+        for (int b = 0; b < batch; b++) {
+            int off = 0;
+            for (float[][] rows : ordered) {
+                float[] row = rows[b];
+                for (int i = 0; i < row.length; i++) {
+                    x[off + i] = row[i];
+                }
+                off += row.length;
+            }
+            double[] h = x;
+            for (DenseLayer layer : layers) {
+                h = layer.apply(h);
+            }
+            if (l2Normalize) {
+                double sq = 0;
+                for (double v : h) {
+                    sq += v * v;
+                }
+                double norm = Math.sqrt(sq);
+                // ORT's LpNormalization leaves a zero row at zero instead of dividing by zero.
+                double scale = norm == 0 ? 0 : 1.0 / norm;
+                for (int i = 0; i < h.length; i++) {
+                    h[i] *= scale;
+                }
+            }
+            float[] y = new float[h.length];
+            for (int i = 0; i < h.length; i++) {
+                y[i] = (float) h[i];
+            }
+            out[b] = y;
+        }
+        return out;
+    }
+
+    /**
+     * A randomly initialised tower: ReLU hidden layers with He-uniform weights, a linear last layer with
+     * Xavier-uniform weights, biases uniform in {@code ±1/sqrt(fan_in)} (PyTorch's {@code nn.Linear}
+     * default). Deterministic for a given seed. Used for test fixtures and untrained bootstrap bundles.
+     *
+     * @param hiddenSizes widths of the hidden layers, possibly empty
+     * @param outDim      embedding width
+     */
+    public static TowerSpec randomInit(List<TowerInput> inputs, int[] hiddenSizes, int outDim,
+                                       boolean l2Normalize, String outputName, long seed) {
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(hiddenSizes, "hiddenSizes");
+        if (outDim <= 0) {
+            throw new IllegalArgumentException("outDim must be > 0, got " + outDim);
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int fanIn = 0;
+        for (TowerInput in : inputs) {
+            fanIn += in.width();
+        }
+        List<DenseLayer> layers = new ArrayList<>(hiddenSizes.length + 1);
+        for (int h : hiddenSizes) {
+            if (h <= 0) {
+                throw new IllegalArgumentException("hidden size must be > 0, got " + h);
+            }
+            layers.add(randomLayer(rnd, fanIn, h, Math.sqrt(6.0 / fanIn), DenseLayer.Activation.RELU));
+            fanIn = h;
+        }
+        layers.add(randomLayer(rnd, fanIn, outDim, Math.sqrt(6.0 / (fanIn + outDim)), DenseLayer.Activation.NONE));
+        return new TowerSpec(inputs, layers, l2Normalize, outputName);
+    }
+
+    private static DenseLayer randomLayer(SplittableRandom rnd, int in, int out, double limit,
+                                          DenseLayer.Activation activation) {
+        float[][] w = new float[out][in];
+        for (float[] row : w) {
+            for (int i = 0; i < in; i++) {
+                row[i] = (float) rnd.nextDouble(-limit, limit);
+            }
+        }
+        float[] b = new float[out];
+        double bl = 1.0 / Math.sqrt(in);
+        for (int o = 0; o < out; o++) {
+            b[o] = (float) rnd.nextDouble(-bl, bl);
+        }
+        return new DenseLayer(w, b, activation);
+    }
+}
