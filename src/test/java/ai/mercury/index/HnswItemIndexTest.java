@@ -1,0 +1,118 @@
+package ai.mercury.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HnswItemIndexTest {
+
+    private static final int DIM = 64;
+    private static final long SEED = 42;
+
+    private ClusteredVectors gen;
+    private Vectors items;
+    private ItemIndex hnsw;
+    private ItemIndex exact;
+
+    @BeforeAll
+    void buildOnce() {
+        gen = new ClusteredVectors(DIM, SEED);
+        items = gen.items(20_000, SEED + 1);
+        hnsw = ItemIndexes.hnsw(items, IndexParams.DEFAULTS);
+        exact = ItemIndexes.exact(items);
+    }
+
+    @AfterAll
+    void close() {
+        hnsw.close();
+    }
+
+    @Test
+    void recallAt100_20kClusteredVectors_atLeast098() {
+        double recall = ClusteredVectors.recall(hnsw, exact, gen.queries(200, SEED + 2), 100);
+        assertTrue(recall >= 0.98, "recall@100 = " + recall);
+    }
+
+    @Test
+    void search_reportsDotProductScoresBestFirst() {
+        for (float[] q : gen.queries(20, SEED + 3)) {
+            SearchResult r = hnsw.search(q, 100);
+            assertEquals(100, r.size());
+            for (int i = 0; i < r.size(); i++) {
+                assertEquals(NaiveScan.dot(items, r.ordinal(i), q), r.score(i), 1e-4);
+                if (i > 0) {
+                    assertTrue(TopK.worse(r.score(i), r.ordinal(i), r.score(i - 1), r.ordinal(i - 1)),
+                            "rank " + i + " out of order");
+                }
+            }
+        }
+    }
+
+    @Test
+    void search_kGreaterThanEf_returnsKResults() {
+        Vectors small = gen.items(3_000, SEED + 4);
+        try (ItemIndex lowEf = ItemIndexes.hnsw(small, IndexParams.DEFAULTS.withEf(10))) {
+            ItemIndex truth = ItemIndexes.exact(small);
+            float[][] queries = gen.queries(20, SEED + 5);
+            for (float[] q : queries) {
+                assertEquals(500, lowEf.search(q, 500).size());
+                assertEquals(10, lowEf.search(q, 10).size());
+            }
+            // ef is raised to k, not capped at 10: recall stays high for k = 200.
+            double recall = ClusteredVectors.recall(lowEf, truth, queries, 200);
+            assertTrue(recall >= 0.95, "recall@200 with ef=10 = " + recall);
+        }
+    }
+
+    @Test
+    void search_kGreaterThanSize_returnsEveryItem() {
+        Vectors tiny = gen.items(50, SEED + 6);
+        try (ItemIndex index = ItemIndexes.hnsw(tiny, IndexParams.DEFAULTS)) {
+            assertEquals(50, index.search(gen.queries(1, SEED + 7)[0], 100).size());
+        }
+    }
+
+    @Test
+    void hnsw_reportsKindSizeDimensions() {
+        assertEquals("hnsw", hnsw.kind());
+        assertEquals(20_000, hnsw.size());
+        assertEquals(DIM, hnsw.dimensions());
+    }
+
+    @Test
+    void capacity_leavesHeadroomForLiveInserts() {
+        assertEquals(1024 + 10, HnswItemIndex.capacityFor(10));
+        assertEquals(1_250_000, HnswItemIndex.capacityFor(1_000_000));
+    }
+
+    @Test
+    void search_concurrentCallers_getTheSameResultsAsSequential() throws Exception {
+        float[][] queries = gen.queries(64, SEED + 8);
+        List<SearchResult> sequential = new ArrayList<>();
+        for (float[] q : queries) {
+            sequential.add(hnsw.search(q, 100));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<SearchResult>> futures = new ArrayList<>();
+            for (float[] q : queries) {
+                futures.add(pool.submit(() -> hnsw.search(q, 100)));
+            }
+            for (int i = 0; i < queries.length; i++) {
+                assertEquals(sequential.get(i), futures.get(i).get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

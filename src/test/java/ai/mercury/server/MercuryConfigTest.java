@@ -1,0 +1,75 @@
+package ai.mercury.server;
+
+import ai.mercury.index.IndexKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MercuryConfigTest {
+    @Test
+    void defaults_areTheNamedConstants() {
+        MercuryConfig c = MercuryConfig.defaults();
+        assertEquals(MercuryConfig.DEFAULT_HTTP_PORT, c.httpPort());
+        assertEquals(MercuryConfig.DEFAULT_K, c.defaultK());
+        assertEquals(Path.of("artifacts"), c.artifactsDir());
+    }
+
+    @Test
+    void file_thenEnv_thenOverrides_winInThatOrder(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.json");
+        Files.writeString(file, "{\"http\": {\"port\": 9000, \"max_body_bytes\": 4096}, \"index\": {\"kind\": \"hnsw\", \"ef\": 300}}");
+        MercuryConfig fromFile = MercuryConfig.load(file, Map.of(), Map.of());
+        assertEquals(9000, fromFile.httpPort());
+        assertEquals(IndexKind.HNSW, fromFile.index().kind());
+        assertEquals(300, fromFile.index().ef());
+        MercuryConfig fromEnv = MercuryConfig.load(file, Map.of("MERCURY_HTTP_PORT", "9100", "MERCURY_INDEX_KIND", "exact"), Map.of());
+        assertEquals(9100, fromEnv.httpPort());
+        assertEquals(IndexKind.EXACT, fromEnv.index().kind());
+        assertEquals(4096, fromEnv.maxBodyBytes(), "file values survive where env is silent");
+        MercuryConfig fromFlags = MercuryConfig.load(file, Map.of("MERCURY_HTTP_PORT", "9100"), Map.of("http.port", 9200));
+        assertEquals(9200, fromFlags.httpPort());
+    }
+
+    @Test
+    void unknownKeyInFile_isNamed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.json");
+        Files.writeString(file, "{\"http\": {\"prot\": 9000}}");
+        var e = assertThrows(MercuryConfig.ConfigException.class, () -> MercuryConfig.load(file, Map.of(), Map.of()));
+        assertTrue(e.getMessage().contains("http.prot"), e.getMessage());
+    }
+
+    @Test
+    void badValues_nameTheKey() {
+        assertMessage(Map.of("http.port", "eighty"), "http.port must be an integer");
+        assertMessage(Map.of("http.port", 70000), "http.port must be between 0 and 65535");
+        assertMessage(Map.of("index.kind", "annoy"), "index.kind");
+        assertMessage(Map.of("limits.default_k", 5000), "limits.default_k must be between 1 and 1000");
+        assertMessage(Map.of("inference.worker_instances", 0), "inference.worker_instances");
+        assertMessage(Map.of("no.such.key", 1), "unknown configuration key no.such.key");
+    }
+
+    @Test
+    void badEnvValue_namesTheKey() {
+        var e = assertThrows(MercuryConfig.ConfigException.class,
+                () -> MercuryConfig.load(null, Map.of("MERCURY_INDEX_EF", "lots"), Map.of()));
+        assertTrue(e.getMessage().contains("index.ef"), e.getMessage());
+    }
+
+    @Test
+    void committedConf_isValid() {
+        MercuryConfig c = MercuryConfig.load(Path.of("conf", "mercury.json"), Map.of(), Map.of());
+        assertEquals(8080, c.httpPort());
+    }
+
+    private static void assertMessage(Map<String, ?> overrides, String expected) {
+        var e = assertThrows(MercuryConfig.ConfigException.class, () -> MercuryConfig.load(null, Map.of(), overrides));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+}
