@@ -70,13 +70,14 @@ public final class BundleReader {
         } catch (IOException e) {
             throw new BundleException("manifest_invalid", dir, "cannot read " + Manifest.FILE_NAME + ": " + e.getMessage(), e);
         }
+        if (m == null) throw new BundleException("manifest_invalid", dir, Manifest.FILE_NAME + " holds JSON null, not a manifest object");
         if (!Manifest.FORMAT.equals(m.format())) {
-            throw new BundleException("format_unsupported", dir, "format is " + m.format() + ", this server reads " + Manifest.FORMAT);
+            throw new BundleException("format_unsupported", dir, Manifest.FILE_NAME + ": format is " + m.format() + ", this server reads " + Manifest.FORMAT);
         }
         require(dir, m.version() != null && m.version().matches("[A-Za-z0-9][A-Za-z0-9._-]*"), "version must match [A-Za-z0-9][A-Za-z0-9._-]*");
         Path name = dir.toAbsolutePath().normalize().getFileName();
         if (name == null || !name.toString().equals(m.version())) {
-            throw new BundleException("version_mismatch", dir, "directory name " + name + " differs from manifest version " + m.version());
+            throw new BundleException("version_mismatch", dir, "directory name " + name + " differs from the version " + m.version() + " in " + Manifest.FILE_NAME);
         }
         require(dir, m.embeddingDim() > 0, "embedding_dim must be > 0");
         require(dir, "dot".equals(m.metric()), "metric must be 'dot', got " + m.metric());
@@ -96,7 +97,7 @@ public final class BundleReader {
         require(dir, file.equals(tower.file()), "towers." + which + ".file must be " + file);
         require(dir, output.equals(tower.output()), "towers." + which + ".output must be " + output);
         if (tower.inputs() != null && !tower.inputs().equals(expected)) {
-            throw new BundleException("feature_spec_mismatch", dir, "towers." + which + ".inputs " + tower.inputs()
+            throw new BundleException("feature_spec_mismatch", dir, Manifest.FILE_NAME + ": towers." + which + ".inputs " + tower.inputs()
                     + " disagree with the feature spec, which implies " + expected);
         }
     }
@@ -104,16 +105,17 @@ public final class BundleReader {
     private static void verifyFiles(Path dir, Manifest m, Consumer<String> log) throws BundleException {
         Set<String> required = new HashSet<>(Manifest.REQUIRED_FILES);
         for (String name : Manifest.REQUIRED_FILES) {
-            if (!m.files().containsKey(name)) throw new BundleException("manifest_invalid", dir, "files lacks required " + name);
+            if (!m.files().containsKey(name)) throw new BundleException("manifest_invalid", dir, Manifest.FILE_NAME + ": files lacks required " + name);
         }
         for (Map.Entry<String, FileEntry> e : m.files().entrySet()) {
             String name = e.getKey();
             if (name.contains("/") || name.contains("\\") || name.startsWith(".")) {
-                throw new BundleException("manifest_invalid", dir, "file name " + name + " must be a plain name inside the bundle");
+                throw new BundleException("manifest_invalid", dir, Manifest.FILE_NAME + ": file name " + name + " must be a plain name inside the bundle");
             }
             Path file = dir.resolve(name);
             if (!Files.isRegularFile(file)) throw new BundleException("file_missing", dir, "missing file " + name);
             FileEntry expected = e.getValue();
+            if (expected == null) throw new BundleException("manifest_invalid", dir, Manifest.FILE_NAME + ": files." + name + " is null, expected size and sha256");
             try {
                 long size = Files.size(file);
                 if (size != expected.size()) {
@@ -158,6 +160,6 @@ public final class BundleReader {
     }
 
     private static void require(Path dir, boolean ok, String message) throws BundleException {
-        if (!ok) throw new BundleException("manifest_invalid", dir, message);
+        if (!ok) throw new BundleException("manifest_invalid", dir, Manifest.FILE_NAME + ": " + message);
     }
 }

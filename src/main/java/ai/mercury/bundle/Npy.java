@@ -84,9 +84,17 @@ public final class Npy {
             }
             Matcher shape = SHAPE.matcher(header);
             if (!shape.find()) throw new IOException(file + ": shape is not 2-D in header " + header.trim());
-            long count = Long.parseLong(shape.group(1));
-            long dim = Long.parseLong(shape.group(2));
-            long expectedBytes = count * dim * Float.BYTES;
+            long count;
+            long dim;
+            long expectedBytes;
+            try {
+                count = Long.parseLong(shape.group(1));
+                dim = Long.parseLong(shape.group(2));
+                expectedBytes = Math.multiplyExact(Math.multiplyExact(count, dim), (long) Float.BYTES);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IOException(file + ": shape (" + shape.group(1) + ", " + shape.group(2) + ") is too large", e);
+            }
+            if (dim == 0) throw new IOException(file + ": shape (" + count + ", 0) has no columns");
             long actualBytes = fileSize - prefix - headerLen;
             if (actualBytes != expectedBytes) {
                 throw new IOException(file + ": shape (" + count + ", " + dim + ") needs " + expectedBytes

@@ -3,6 +3,7 @@ package ai.mercury.bundle;
 import ai.onnx.proto.OnnxMl;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,8 +20,9 @@ import org.tribuo.util.onnx.ONNXRef;
  * <p>Graph: one float input {@code [batch, width]} per {@link TowerSpec.TowerInput}, named exactly as the
  * spec says (symbolic batch dimension {@code "batch"}); {@code Concat(axis=1)} when there is more than one
  * input; per layer {@code Gemm(transB=1)} with the {@code [out][in]} weight and {@code [out]} bias as
- * initializers, followed by {@code Relu} when the layer asks for it; {@code LpNormalization(axis=1, p=2)}
- * when {@code l2Normalize}; an {@code Identity} onto the float output {@code [batch, outDim]} named
+ * initializers, followed by {@code Relu} when the layer asks for it; per residual path a
+ * {@code Gemm(input, R, out, transB=1)} that adds {@code input·Rᵀ} to the running output;
+ * {@code LpNormalization(axis=1, p=2)} when {@code l2Normalize}; an {@code Identity} onto the float output {@code [batch, outDim]} named
  * {@code outputName}. Stateless and thread-safe.
  */
 public final class OnnxTowerExporter {
@@ -66,8 +68,20 @@ public final class OnnxTowerExporter {
                 x = ctx.operation(TowerOps.RELU, List.of(x), "tower_relu" + l, Map.of());
             }
         }
+        for (int r = 0; r < spec.residuals().size(); r++) {
+            TowerSpec.Residual res = spec.residuals().get(r);
+            ONNXRef<?> in = inputs.get(indexOf(spec, res.input()));
+            ONNXInitializer w = ctx.floatTensor("tower_res_w" + r, List.of(res.outDim(), res.inDim()), res::copyWeightsTo);
+            // Gemm's C operand carries the running output: out = in·Rᵀ + out, one node per path.
+            x = ctx.operation(ONNXOperators.GEMM, List.of(in, w, x), "tower_res" + r, Map.of("transB", 1));
+        }
         if (spec.l2Normalize()) {
-            x = ctx.operation(TowerOps.LP_NORMALIZATION, List.of(x), "tower_l2", Map.of("axis", 1, "p", 2));
+            // Tribuo writes attributes in the map's iteration order; Map.of's order changes from one JVM
+            // to the next, which made the .onnx bytes (and so the bundle checksums) irreproducible.
+            Map<String, Object> l2 = new LinkedHashMap<>();
+            l2.put("axis", 1);
+            l2.put("p", 2);
+            x = ctx.operation(TowerOps.LP_NORMALIZATION, List.of(x), "tower_l2", l2);
         }
         ctx.assignTo(x, ctx.floatOutput(spec.outputName(), spec.outputDim()));
 
@@ -80,6 +94,15 @@ public final class OnnxTowerExporter {
                 .setGraph(graph)
                 .addOpsetImport(ONNXOperators.getOpsetProto())
                 .build();
+    }
+
+    private static int indexOf(TowerSpec spec, String input) {
+        for (int k = 0; k < spec.inputs().size(); k++) {
+            if (spec.inputs().get(k).name().equals(input)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("no tower input '" + input + "'");
     }
 
     /** Generated names ("tower_gemm0_0", ...) could clash with a caller's input or output name. */

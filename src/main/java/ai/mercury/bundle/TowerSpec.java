@@ -10,8 +10,12 @@ import java.util.SplittableRandom;
 
 /**
  * A tower as data: named float inputs, each {@code [batch, width]}, concatenated along axis 1 in list
- * order, then the dense layers in order, then (optionally) L2 normalisation of each row, producing
- * {@code [batch, outputDim()]} under {@code outputName}.
+ * order, then the dense layers in order, plus (optionally) linear residual paths that map one named
+ * input straight to the output ({@code out += input·Rᵀ}, no bias, no activation), then (optionally) L2
+ * normalisation of each row, producing {@code [batch, outputDim()]} under {@code outputName}.
+ *
+ * <p>A residual path keeps an input's geometry (e.g. the text embedding's) that the MLP would
+ * otherwise have to re-learn; it changes the ONNX graph only, not a tower's named inputs or output.
  *
  * <p>This is the single definition of a tower's arithmetic: {@link #forward} is the reference
  * implementation used by the trainer and the parity tests, and {@link OnnxTowerExporter} writes the
@@ -20,7 +24,82 @@ import java.util.SplittableRandom;
  *
  * <p>Immutable and thread-safe.
  */
-public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, boolean l2Normalize, String outputName) {
+public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<Residual> residuals,
+                        boolean l2Normalize, String outputName) {
+
+    /** A plain MLP tower without residual paths. */
+    public TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, boolean l2Normalize, String outputName) {
+        this(inputs, layers, List.of(), l2Normalize, outputName);
+    }
+
+    /**
+     * A linear path from the input named {@code input} to the tower output: {@code weight} is
+     * {@code [outputDim][input width]} (the {@code nn.Linear} layout, no bias). Immutable: the array is
+     * copied on construction and on access.
+     */
+    public record Residual(String input, float[][] weight) {
+        /** Validates that the matrix is rectangular and non-empty, and copies it. */
+        public Residual {
+            if (input == null || input.isBlank()) {
+                throw new IllegalArgumentException("residual input name must be non-blank");
+            }
+            Objects.requireNonNull(weight, "weight");
+            if (weight.length == 0 || weight[0] == null || weight[0].length == 0) {
+                throw new IllegalArgumentException("residual from '" + input + "' has an empty weight matrix");
+            }
+            float[][] w = new float[weight.length][];
+            for (int o = 0; o < weight.length; o++) {
+                if (weight[o] == null || weight[o].length != weight[0].length) {
+                    throw new IllegalArgumentException("residual from '" + input + "': weight row " + o + " is not "
+                            + weight[0].length + " wide");
+                }
+                w[o] = weight[o].clone();
+            }
+            weight = w;
+        }
+
+        /** Number of output features. */
+        public int outDim() {
+            return weight.length;
+        }
+
+        /** Width of the input it reads. */
+        public int inDim() {
+            return weight[0].length;
+        }
+
+        /** A copy of the weight matrix, {@code [out][in]}. */
+        @Override
+        public float[][] weight() {
+            float[][] copy = new float[weight.length][];
+            for (int o = 0; o < weight.length; o++) {
+                copy[o] = weight[o].clone();
+            }
+            return copy;
+        }
+
+        /** Writes the weight matrix into {@code dst} row-major ({@code [out][in]}), without an intermediate copy. */
+        void copyWeightsTo(java.nio.FloatBuffer dst) {
+            for (float[] row : weight) {
+                dst.put(row);
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Residual other && input.equals(other.input) && java.util.Arrays.deepEquals(weight, other.weight);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(input, java.util.Arrays.deepHashCode(weight));
+        }
+
+        @Override
+        public String toString() {
+            return "Residual[" + input + ": " + inDim() + " -> " + outDim() + "]";
+        }
+    }
 
     /** One named graph input of shape {@code [batch, width]}. */
     public record TowerInput(String name, int width) {
@@ -41,6 +120,7 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, boolea
         Objects.requireNonNull(layers, "layers");
         inputs = List.copyOf(inputs);
         layers = List.copyOf(layers);
+        residuals = residuals == null ? List.of() : List.copyOf(residuals);
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a tower needs at least one input");
         }
@@ -68,6 +148,18 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, boolea
                         + width + (l == 0 ? " (the sum of the input widths)" : " (the previous layer's output)"));
             }
             width = layer.outDim();
+        }
+        Set<String> residualInputs = new HashSet<>();
+        for (Residual r : residuals) {
+            TowerInput in = inputs.stream().filter(i -> i.name().equals(r.input())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("residual reads unknown input '" + r.input() + "'"));
+            if (!residualInputs.add(r.input())) {
+                throw new IllegalArgumentException("two residual paths read input '" + r.input() + "'");
+            }
+            if (r.inDim() != in.width() || r.outDim() != width) {
+                throw new IllegalArgumentException("residual from '" + r.input() + "' maps " + r.inDim() + " -> " + r.outDim()
+                        + ", expected " + in.width() + " -> " + width);
+            }
         }
     }
 
@@ -139,6 +231,17 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, boolea
             double[] h = x;
             for (DenseLayer layer : layers) {
                 h = layer.apply(h);
+            }
+            for (Residual r : residuals) {
+                float[] in = inputs.get(r.input())[b];
+                for (int o = 0; o < h.length; o++) {
+                    float[] row = r.weight[o];
+                    double acc = 0;
+                    for (int i = 0; i < row.length; i++) {
+                        acc += row[i] * in[i];
+                    }
+                    h[o] += acc;
+                }
             }
             if (l2Normalize) {
                 double sq = 0;

@@ -19,6 +19,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * One corruption per test on a copy of the committed fixture. Where the corruption itself would be
@@ -166,11 +168,41 @@ class BundleCorruptionTest {
         assertTrue(e.getMessage().contains("cap"), e.getMessage());
     }
 
-    @Test
-    void read_manifestWithCosineMetric_rejectedWithManifestInvalid() throws Exception {
-        editManifest(dir, m -> m.put("metric", "cosine"));
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "metric cosine             | metric",
+        "embedding_dim 0           | embedding_dim",
+        "no text_encoder           | text_encoder",
+        "unknown time feature      | minute_sin",
+        "towers.user.file renamed  | towers.user.file",
+        "towers.item.output renamed| towers.item.output",
+        "no towers                 | towers",
+        "files entry null          | files.items.jsonl",
+        "bad version pattern       | version must match",
+    })
+    void read_manifestBreakingTheSchema_rejectedWithManifestInvalid(String breakage, String named) throws Exception {
+        editManifest(dir, m -> {
+            switch (breakage) {
+                case "metric cosine" -> m.put("metric", "cosine");
+                case "embedding_dim 0" -> m.put("embedding_dim", 0);
+                case "no text_encoder" -> m.remove("text_encoder");
+                case "unknown time feature" -> ((ArrayNode) obj(obj(m, "feature_spec"), "time").get("features")).add("minute_sin");
+                case "towers.user.file renamed" -> obj(obj(m, "towers"), "user").put("file", "user.onnx");
+                case "towers.item.output renamed" -> obj(obj(m, "towers"), "item").put("output", "embedding");
+                case "no towers" -> m.remove("towers");
+                case "files entry null" -> obj(m, "files").putNull(Manifest.ITEMS);
+                case "bad version pattern" -> m.put("version", "../20260101T000000Z");
+                default -> throw new IllegalArgumentException(breakage);
+            }
+        });
         BundleException e = assertRejected("manifest_invalid", Manifest.FILE_NAME);
-        assertTrue(e.getMessage().contains("metric"), e.getMessage());
+        assertTrue(e.getMessage().contains(named), e.getMessage());
+    }
+
+    @Test
+    void read_manifestJsonArray_rejectedWithManifestInvalid() throws Exception {
+        Files.writeString(dir.resolve(Manifest.FILE_NAME), "[]");
+        assertRejected("manifest_invalid", Manifest.FILE_NAME);
     }
 
     @Test

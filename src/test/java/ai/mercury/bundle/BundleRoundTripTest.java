@@ -196,6 +196,39 @@ class BundleRoundTripTest {
         }
     }
 
+    @Test
+    void load_queryEnabledBundle_needsATextEncoderThenMatchesForwardWithQuery() throws Exception {
+        BundleWriter.Content base = FixtureBundle.content(VERSION);
+        FeatureSpec fs = base.featureSpec();
+        FeatureSpec withQuery = new FeatureSpec(fs.context(), fs.time(), fs.history(), new FeatureSpec.QuerySpec(true), fs.item());
+        TowerSpec userTower = TowerSpec.randomInit(withQuery.userInputs(FixtureBundle.DIM, 16), new int[] {16}, FixtureBundle.DIM,
+                true, Manifest.USER_OUTPUT, 99L);
+        BundleWriter.Content content = new BundleWriter.Content(VERSION, withQuery, base.textEncoder(), userTower, base.itemTower(),
+                base.items(), base.itemVectors(), base.training(), null);
+        Path dir = BundleWriter.publish(artifacts, content);
+        assertEquals(List.of("query", "has_query"), BundleReader.read(dir).manifest().towers().user().inputs()
+                .subList(5, 7).stream().map(TowerSpec.TowerInput::name).toList());
+
+        // Without a text encoder the snapshot cannot encode queries: the load fails rather than serving without them.
+        BundleException e = assertThrows(BundleException.class,
+                () -> SnapshotLoader.load(dir, SnapshotLoader.Options.defaults(), line -> { }));
+        assertEquals("load_failed", e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("text encoder"), e.getMessage());
+
+        HashingTextEncoder text = new HashingTextEncoder(16);
+        Snapshot s = SnapshotLoader.load(dir, new SnapshotLoader.Options(ai.mercury.index.IndexParams.DEFAULTS, 1, 2, text), line -> { });
+        try {
+            UserContext u = new UserContext(Map.of("country", "Germany"), Instant.parse("2026-03-01T09:15:00Z"),
+                    List.of("C001"), "red lunch bag");
+            EncodedUser encoded = s.encoder().encode(u, s.catalog()::ordinalOf);
+            assertArrayEquals(text.embed("red lunch bag"), encoded.inputs().get("query"));
+            Map<String, float[][]> batch = FeatureEncoder.batch(List.of(encoded.inputs()));
+            assertArrayEquals(userTower.forward(batch)[0], s.userTower().embed(batch)[0], 1e-5f);
+        } finally {
+            s.retire();
+        }
+    }
+
     private static int indexOf(List<CatalogItem> items, String id) {
         for (int i = 0; i < items.size(); i++) {
             if (items.get(i).itemId().equals(id)) return i;
