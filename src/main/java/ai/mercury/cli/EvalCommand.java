@@ -145,7 +145,8 @@ final class EvalCommand implements Callable<Integer> {
             if (!wanted) return new TextEncoders(null, "skipped (--no-text-knn)", null, null);
             MiniLmTextEncoder m;
             try {
-                m = MiniLmTextEncoder.load();
+                // The protocol's text_knn is defined on the original float32 weights (see Choices).
+                m = MiniLmTextEncoder.load(MiniLmTextEncoder.Variant.FULL, 1, Runtime.getRuntime().availableProcessors());
             } catch (RuntimeException e) {
                 return new TextEncoders(null, "MiniLM could not be loaded: " + e.getMessage(), null, null);
             }

@@ -56,12 +56,40 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
 
-    public static final String NAME = "all-MiniLM-L6-v2-q";
+    public static final String NAME = Variant.QUANTIZED.modelName;
     public static final int DIM = 384;
     public static final int MAX_TOKENS = 128;
-    /** Resource names inside the langchain4j artifact. */
-    static final String MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
-    static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
+    /** Resource names inside the langchain4j artifact of the quantized model. */
+    static final String MODEL_RESOURCE = Variant.QUANTIZED.modelResource();
+    static final String TOKENIZER_RESOURCE = Variant.QUANTIZED.tokenizerResource();
+
+    /**
+     * Which weights: the int8-quantized model (serving and training: 4× smaller and faster) or the
+     * float32 original (the evaluation protocol's text_knn baseline, which is defined on it: the
+     * quantized vectors move its cold-item figure by about 0.004). Same tokenizer, same pooling.
+     */
+    public enum Variant {
+        QUANTIZED("all-MiniLM-L6-v2-q", "all-minilm-l6-v2-q"),
+        FULL("all-MiniLM-L6-v2", "all-minilm-l6-v2");
+
+        final String modelName;
+        private final String resourceStem;
+
+        Variant(String modelName, String resourceStem) {
+            this.modelName = modelName;
+            this.resourceStem = resourceStem;
+        }
+
+        String modelResource() {
+            return resourceStem + ".onnx";
+        }
+
+        String tokenizerResource() {
+            return resourceStem + "-tokenizer.json";
+        }
+    }
+
+    private final Variant variant;
     private static final String OUTPUT = "last_hidden_state";
 
     private final OrtEnvironment env;
@@ -74,8 +102,9 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
-    private MiniLmTextEncoder(OrtEnvironment env, OrtSession session, OrtSession.SessionOptions options,
+    private MiniLmTextEncoder(Variant variant, OrtEnvironment env, OrtSession session, OrtSession.SessionOptions options,
                               HuggingFaceTokenizer tokenizer, String modelSha256, int batchThreads) {
+        this.variant = variant;
         this.env = env;
         this.session = session;
         this.options = options;
@@ -98,10 +127,15 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
      * @throws IllegalStateException if the artifact is not on the classpath or the model cannot load
      */
     public static MiniLmTextEncoder load(int intraOpThreads, int batchThreads) {
+        return load(Variant.QUANTIZED, intraOpThreads, batchThreads);
+    }
+
+    /** Loads the given weights; see {@link #load(int, int)}. */
+    public static MiniLmTextEncoder load(Variant variant, int intraOpThreads, int batchThreads) {
         if (intraOpThreads < 1) throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
         if (batchThreads < 1) throw new IllegalArgumentException("batchThreads must be >= 1, got " + batchThreads);
-        byte[] model = resource(MODEL_RESOURCE);
-        byte[] tokenizerJson = resource(TOKENIZER_RESOURCE);
+        byte[] model = resource(variant.modelResource());
+        byte[] tokenizerJson = resource(variant.tokenizerResource());
         // DJL's tokenizer factory "calls home" (EC2 metadata probes over HTTP, ~1 s timeouts each)
         // unless tracking is opted out; Mercury makes no network calls at run time.
         if (System.getProperty("OPT_OUT_TRACKING") == null && System.getenv("OPT_OUT_TRACKING") == null) {
@@ -129,22 +163,22 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
             Set<String> outputs = session.getOutputNames();
             if (!outputs.contains(OUTPUT)) {
                 session.close();
-                throw new IllegalStateException("MiniLM model " + MODEL_RESOURCE + " has no output '" + OUTPUT
+                throw new IllegalStateException("MiniLM model " + variant.modelResource() + " has no output '" + OUTPUT
                         + "'; outputs: " + outputs);
             }
-            return new MiniLmTextEncoder(env, session, options, tokenizer, sha256(model), batchThreads);
+            return new MiniLmTextEncoder(variant, env, session, options, tokenizer, sha256(model), batchThreads);
         } catch (OrtException | IOException | RuntimeException e) {
             if (tokenizer != null) tokenizer.close();
             if (options != null) options.close();
             if (e instanceof IllegalStateException ise) throw ise;
             throw new IllegalStateException("Cannot load MiniLM text encoder from classpath resource "
-                    + MODEL_RESOURCE + ": " + e.getMessage(), e);
+                    + variant.modelResource() + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public String name() {
-        return NAME;
+        return variant.modelName;
     }
 
     @Override
