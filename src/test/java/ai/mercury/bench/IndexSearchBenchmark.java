@@ -30,6 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * with {@code RECALL}. Run through {@code scripts/bench}; results in docs/bench/index-search.md.
  *
  * <p>System properties (forwarded with {@code -jvmArgsAppend -Dname=value}):
+ * {@code bench.ef} (default {@value IndexParams#DEFAULT_EF}),
  * {@code bench.efConstruction} (default {@value IndexParams#DEFAULT_EF_CONSTRUCTION}) and
  * {@code bench.efConstruction.1m} (for the 1M-item build only; default 100, to keep the 2-core
  * build within a few minutes).
@@ -72,7 +73,8 @@ public class IndexSearchBenchmark {
         if (size >= 1_000_000) {
             efc = Integer.getInteger("bench.efConstruction.1m", 100);
         }
-        IndexParams params = IndexParams.DEFAULTS.withKind(k).withEfConstruction(efc);
+        int ef = Integer.getInteger("bench.ef", IndexParams.DEFAULT_EF);
+        IndexParams params = IndexParams.DEFAULTS.withKind(k).withEfConstruction(efc).withEf(ef);
         long t0 = System.nanoTime();
         index = ItemIndexes.hnsw(items, params);
         long buildMs = (System.nanoTime() - t0) / 1_000_000;
