@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The edge, on the event loop: routing, validation and JSON. It never runs inference, never
  * searches the index and never touches the disk: {@code /recommend} is validated here and handed
- * to the {@link InferenceVerticle} workers over the event bus (local codec, no serialization).
+ * to the {@link InferenceVerticle} workers over the event bus (local codec, no serialization);
+ * the admin routes ({@link AdminRoutes}) hand their work to the index manager's thread.
  * All failures go through one handler that answers {@code {"error", "message"}}.
  */
 public final class HttpVerticle extends VerticleBase {
@@ -36,14 +37,16 @@ public final class HttpVerticle extends VerticleBase {
     private final ServerMetrics metrics;
     private final AtomicInteger boundPort;
     private final RequestParser parser;
+    private final AdminRoutes admin;
     private HttpServer server;
 
-    public HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort) {
+    HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, BundleManager bundles) {
         this.config = config;
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.boundPort = boundPort;
         this.parser = new RequestParser(config);
+        this.admin = new AdminRoutes(config, bundles);
     }
 
     @Override
@@ -55,7 +58,9 @@ public final class HttpVerticle extends VerticleBase {
                 .handler(this::recommend);
         router.get("/health/live").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/health/ready").handler(this::ready);
-        router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
+        // A scrape renders every histogram (tens of kB, milliseconds of CPU): on a worker, not the event loop.
+        router.get("/metrics").blockingHandler(PrometheusScrapingHandler.create(metrics.registry()), false);
+        admin.mount(router);
         router.route().failureHandler(this::onFailure);
         router.errorHandler(404, ctx -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(405, ctx -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path()));
@@ -131,6 +136,7 @@ public final class HttpVerticle extends VerticleBase {
         int status = ctx.statusCode();
         switch (status) {
             case 400 -> sendError(ctx, 400, "bad_request", "the request could not be read");
+            case 401 -> sendError(ctx, 401, "unauthorized", "admin endpoints need 'Authorization: Bearer <admin token>'");
             case 413 -> sendError(ctx, 413, "payload_too_large", "the body exceeds the limit of " + config.maxBodyBytes() + " bytes");
             case 415 -> sendError(ctx, 415, "unsupported_media_type", "content-type must be application/json");
             case 404 -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().path());

@@ -19,6 +19,8 @@ import java.util.TreeMap;
  * defaults below, the JSON file ({@code conf/mercury.json}, nested objects), environment variables
  * ({@code MERCURY_} + the dotted key upper-cased with dots as underscores, e.g.
  * {@code MERCURY_HTTP_PORT}), then explicit overrides (CLI flags). Every failure names the key.
+ * The {@code swap.*} keys form a {@link SwapConfig}; {@code admin.token} (also
+ * {@code MERCURY_ADMIN_TOKEN}) is a {@link Secret}, which {@code toString} does not reveal.
  */
 public record MercuryConfig(
         String httpHost,
@@ -34,7 +36,9 @@ public record MercuryConfig(
         int maxK,
         int defaultK,
         int maxHistory,
-        int maxQueryChars) {
+        int maxQueryChars,
+        Secret adminToken,
+        SwapConfig swap) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -49,6 +53,8 @@ public record MercuryConfig(
     public static final int DEFAULT_K = 20;
     public static final int DEFAULT_MAX_HISTORY = 200;
     public static final int DEFAULT_MAX_QUERY_CHARS = 1000;
+    /** No token: the admin endpoints are disabled (they answer 401). */
+    public static final String DEFAULT_ADMIN_TOKEN = "";
 
     /** Every key the file, the environment and the overrides may set, with its default. */
     static final Map<String, Object> DEFAULTS;
@@ -73,6 +79,8 @@ public record MercuryConfig(
         d.put("limits.default_k", DEFAULT_K);
         d.put("limits.max_history", DEFAULT_MAX_HISTORY);
         d.put("limits.max_query_chars", DEFAULT_MAX_QUERY_CHARS);
+        d.put("admin.token", DEFAULT_ADMIN_TOKEN);
+        SwapConfig.putDefaults(d);
         DEFAULTS = Map.copyOf(d);
     }
 
@@ -158,14 +166,48 @@ public record MercuryConfig(
                 intIn(v, "http.max_body_bytes", 256, 64 * 1024 * 1024), intIn(v, "http.request_timeout_ms", 1, 600_000),
                 Path.of(artifacts), index, intIn(v, "inference.worker_instances", 1, 256),
                 intIn(v, "inference.onnx_intra_op_threads", 1, 64), intIn(v, "inference.warmup_queries", 0, 10_000),
-                maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000));
+                maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
+                new Secret(str(v, "admin.token").trim()), SwapConfig.from(v));
     }
 
-    private static String str(Map<String, Object> v, String key) {
+    /** A value that must not appear in logs: {@code toString} hides it. */
+    public record Secret(String value) {
+        public boolean isEmpty() {
+            return value == null || value.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return isEmpty() ? "(none)" : "(redacted)";
+        }
+    }
+
+    static String str(Map<String, Object> v, String key) {
         return String.valueOf(v.get(key));
     }
 
-    private static int intIn(Map<String, Object> v, String key, int min, int max) {
+    static boolean bool(Map<String, Object> v, String key) {
+        Object raw = v.get(key);
+        if (raw instanceof Boolean b) return b;
+        String s = String.valueOf(raw).trim().toLowerCase(Locale.ROOT);
+        if (s.equals("true")) return true;
+        if (s.equals("false")) return false;
+        throw new ConfigException(key + " must be true or false, got '" + raw + "'");
+    }
+
+    static double doubleIn(Map<String, Object> v, String key, double min, double max) {
+        Object raw = v.get(key);
+        double value;
+        try {
+            value = raw instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(raw).trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a number, got '" + raw + "'");
+        }
+        if (!(value >= min && value <= max)) throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + raw);
+        return value;
+    }
+
+    static int intIn(Map<String, Object> v, String key, int min, int max) {
         Object raw = v.get(key);
         long value;
         try {

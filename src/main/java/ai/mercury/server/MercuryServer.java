@@ -59,7 +59,7 @@ public final class MercuryServer implements AutoCloseable {
         return vertx.deployVerticle(indexManager)
                 .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(snapshots, metrics),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, indexManager.bundles()),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> server)
                 .recover(e -> {

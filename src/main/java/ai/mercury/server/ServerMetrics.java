@@ -23,11 +23,14 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * Mercury's own meters on the Prometheus registry that Vert.x also reports into: stage timers of
  * the serving path (as histograms, so p99 can be computed server-side), the model version being
- * served, index size and JVM meters. Thread-safe.
+ * served, index size, bundle swaps (by result, duration, rejections by reason, open snapshots,
+ * leaks, pin) and JVM meters. Thread-safe.
  */
 public final class ServerMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -37,12 +40,24 @@ public final class ServerMetrics implements AutoCloseable {
     private final Timer recommend;
     private final Counter noModel;
     private final MultiGauge modelInfo;
+    private final Counter swapsActivated;
+    private final Counter swapsRejected;
+    private final Timer swapActivatedTime;
+    private final Timer swapRejectedTime;
+    private final Counter leaks;
     private JvmGcMetrics gcMetrics;
 
     public ServerMetrics(SnapshotRegistry snapshots) {
         registry.config().meterFilter(new MeterFilter() {
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getType() == Meter.Type.TIMER && id.getName().equals("mercury.swap")) {
+                    return DistributionStatisticConfig.builder()
+                            .percentilesHistogram(true)
+                            .minimumExpectedValue((double) Duration.ofMillis(1).toNanos())
+                            .maximumExpectedValue((double) Duration.ofMinutes(30).toNanos())
+                            .build().merge(config);
+                }
                 if (id.getType() == Meter.Type.TIMER && (id.getName().startsWith("mercury.") || id.getName().startsWith("vertx.http.server"))) {
                     return DistributionStatisticConfig.builder()
                             .percentilesHistogram(true)
@@ -65,6 +80,12 @@ public final class ServerMetrics implements AutoCloseable {
         }).description("items in the serving index").register(registry);
         Gauge.builder("mercury.model.loaded", snapshots, r -> r.peek() == null ? 0 : 1)
                 .description("1 once a snapshot is serving").register(registry);
+        swapsActivated = swapCounter("activated");
+        swapsRejected = swapCounter("rejected");
+        swapActivatedTime = swapTimer("activated");
+        swapRejectedTime = swapTimer("rejected");
+        leaks = Counter.builder("mercury.snapshot.leaks")
+                .description("retired snapshots still referenced swap.leak_warn_ms after their swap (each counted once)").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -72,6 +93,16 @@ public final class ServerMetrics implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
+    }
+
+    private Counter swapCounter(String result) {
+        return Counter.builder("mercury.swaps").tag("result", result)
+                .description("bundle loads by result: activated (validated, warmed and published) or rejected").register(registry);
+    }
+
+    private Timer swapTimer(String result) {
+        return Timer.builder("mercury.swap").tag("result", result)
+                .description("time from the start of a bundle's validation to its publication (or rejection)").register(registry);
     }
 
     private Timer timer(String name, String description) {
@@ -96,6 +127,30 @@ public final class ServerMetrics implements AutoCloseable {
     /** Called when a snapshot becomes current. */
     void modelActivated(Snapshot s) {
         modelInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", s.version(), "index", s.index().kind()), 1)), true);
+    }
+
+    void swapActivated(long nanos) {
+        swapsActivated.increment();
+        swapActivatedTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void swapRejected(String reason, long nanos) {
+        swapsRejected.increment();
+        swapRejectedTime.record(nanos, TimeUnit.NANOSECONDS);
+        Counter.builder("mercury.bundle.rejections").tag("reason", reason)
+                .description("rejected bundle loads by reason code").register(registry).increment();
+    }
+
+    void snapshotLeaked() {
+        leaks.increment();
+    }
+
+    /** Gauges read from the index manager: open snapshots (active + retired still in use), and whether a pin holds. */
+    void bindBundleGauges(IntSupplier openSnapshots, BooleanSupplier pinned) {
+        Gauge.builder("mercury.snapshots.open", openSnapshots, IntSupplier::getAsInt).strongReference(true)
+                .description("snapshots whose ONNX sessions are open: the active one plus retired ones still in use").register(registry);
+        Gauge.builder("mercury.bundle.pinned", pinned, p -> p.getAsBoolean() ? 1 : 0).strongReference(true)
+                .description("1 while a pin holds the served version").register(registry);
     }
 
     @Override

@@ -68,6 +68,32 @@ class MercuryConfigTest {
         assertEquals(8080, c.httpPort());
     }
 
+    @Test
+    void swapKeys_parseAndValidate(@TempDir Path dir) throws Exception {
+        MercuryConfig d = MercuryConfig.defaults();
+        assertEquals(SwapConfig.DEFAULT_SETTLE_MS, d.swap().settleMs());
+        assertEquals(0, d.swap().keepBundles());
+        assertEquals(false, d.swap().qualityGate().enabled());
+        assertEquals(null, d.swap().stateDir());
+        assertTrue(d.adminToken().isEmpty());
+
+        Path file = dir.resolve("m.json");
+        Files.writeString(file, "{\"swap\": {\"watch\": false, \"keep_bundles\": 3, \"min_recall_at_100\": {\"warm\": 0.05}}}");
+        MercuryConfig c = MercuryConfig.load(file, Map.of("MERCURY_SWAP_MIN_ANN_RECALL_AT_100", "0.9"), Map.of("swap.state_dir", "/var/lib/mercury"));
+        assertEquals(false, c.swap().watch());
+        assertEquals(3, c.swap().keepBundles());
+        assertEquals(Path.of("/var/lib/mercury"), c.swap().stateDir());
+        assertEquals(2, c.swap().qualityGate().minimums().size());
+        assertEquals("swap.min_ann_recall_at_100", c.swap().qualityGate().minimums().get(0).key());
+        assertEquals(0.05, c.swap().qualityGate().minimums().get(1).min());
+
+        assertMessage(Map.of("swap.watch", "maybe"), "swap.watch must be true or false");
+        assertMessage(Map.of("swap.min_recall_at_100.warm", 1.5), "swap.min_recall_at_100.warm must be between");
+        assertMessage(Map.of("swap.min_recall_at_100.cold_item", "high"), "swap.min_recall_at_100.cold_item must be a number");
+        assertMessage(Map.of("swap.settle_ms", 5000, "swap.incomplete_timeout_ms", 1000), "swap.incomplete_timeout_ms");
+        assertMessage(Map.of("swap.scan_interval_ms", 0), "swap.scan_interval_ms");
+    }
+
     private static void assertMessage(Map<String, ?> overrides, String expected) {
         var e = assertThrows(MercuryConfig.ConfigException.class, () -> MercuryConfig.load(null, Map.of(), overrides));
         assertTrue(e.getMessage().contains(expected), e.getMessage());

@@ -25,8 +25,10 @@ final class ServerHarness implements AutoCloseable {
     final Vertx clientVertx = Vertx.vertx();
     final WebClient client = WebClient.create(clientVertx);
     final List<String> blockedEventLoops = new CopyOnWriteArrayList<>();
+    final String adminToken;
 
     ServerHarness(Path artifacts, Map<String, Object> overrides) {
+        adminToken = (String) overrides.get("admin.token");
         Map<String, Object> all = new java.util.HashMap<>(Map.of("http.port", 0, "http.host", "127.0.0.1",
                 "artifacts.dir", artifacts.toString(), "inference.warmup_queries", 2));
         all.putAll(overrides);
@@ -58,6 +60,54 @@ final class ServerHarness implements AutoCloseable {
 
     HttpResponse<Buffer> get(String path) {
         return await(client.get(server.port(), "127.0.0.1", path).send());
+    }
+
+    /** An admin request with {@code Authorization: Bearer <token>} (none when token is null). */
+    HttpResponse<Buffer> admin(HttpMethod method, String path, String token) {
+        var req = client.request(method, server.port(), "127.0.0.1", path);
+        if (token != null) req.putHeader("authorization", "Bearer " + token);
+        return await(req.send());
+    }
+
+    /** An admin request with the configured token. */
+    HttpResponse<Buffer> admin(HttpMethod method, String path) {
+        return admin(method, path, adminToken);
+    }
+
+    /** {@code GET /admin/bundles} with the configured token; must be 200. */
+    JsonObject bundles() {
+        HttpResponse<Buffer> r = admin(HttpMethod.GET, "/admin/bundles");
+        if (r.statusCode() != 200) throw new AssertionError("GET /admin/bundles: " + r.statusCode() + " " + r.bodyAsString());
+        return r.bodyAsJsonObject();
+    }
+
+    /** The entry of {@code version} in {@code bundles} of the admin status, or null. */
+    JsonObject bundle(String version) {
+        for (Object o : bundles().getJsonArray("bundles")) {
+            if (((JsonObject) o).getString("version").equals(version)) return (JsonObject) o;
+        }
+        return null;
+    }
+
+    /** The version serving right now, read from the registry (no HTTP). */
+    String activeVersion() {
+        var s = server.snapshots().peek();
+        return s == null ? null : s.version();
+    }
+
+    /** The model_version of a fresh /recommend answer (which must be 200). */
+    String servedVersion() {
+        HttpResponse<Buffer> r = recommend(new JsonObject().put("k", 3));
+        if (r.statusCode() != 200) throw new AssertionError("/recommend: " + r.statusCode() + " " + r.bodyAsString());
+        return r.bodyAsJsonObject().getString("model_version");
+    }
+
+    /** The value of a Prometheus sample line starting with {@code prefix} (name and labels), or NaN when absent. */
+    double metric(String prefix) {
+        for (String line : get("/metrics").bodyAsString().split("\n")) {
+            if (line.startsWith(prefix + " ")) return Double.parseDouble(line.substring(prefix.length() + 1).trim());
+        }
+        return Double.NaN;
     }
 
     static <T> T await(Future<T> future) {

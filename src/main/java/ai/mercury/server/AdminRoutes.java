@@ -1,0 +1,111 @@
+package ai.mercury.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The admin API on the event loop: bearer-token check, then {@code GET /admin/bundles},
+ * {@code POST /admin/bundles/{version}/activate} and {@code DELETE /admin/bundles/pin}. The work
+ * (disk, loads) happens on the {@link BundleManager}'s thread; this class only renders its
+ * immutable status. Without a configured token every admin route answers 401.
+ */
+final class AdminRoutes {
+    private final MercuryConfig.Secret token;
+    private final BundleManager bundles;
+
+    AdminRoutes(MercuryConfig config, BundleManager bundles) {
+        this.token = config.adminToken();
+        this.bundles = bundles;
+    }
+
+    void mount(Router router) {
+        router.route("/admin/*").handler(this::authenticate);
+        router.get("/admin/bundles").handler(ctx -> sendJson(ctx, render(bundles.status())));
+        router.post("/admin/bundles/:version/activate").handler(this::activate);
+        router.delete("/admin/bundles/pin").handler(ctx -> reply(ctx, bundles.unpin()));
+    }
+
+    private void authenticate(RoutingContext ctx) {
+        if (token.isEmpty()) {
+            throw unauthorized(ctx, "the admin endpoints are disabled: no admin token is configured (set admin.token or MERCURY_ADMIN_TOKEN)");
+        }
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        if (presented == null) throw unauthorized(ctx, "send the admin token as 'Authorization: Bearer <token>'");
+        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.value().getBytes(StandardCharsets.UTF_8))) {
+            throw unauthorized(ctx, "the bearer token is not the admin token");
+        }
+        ctx.next();
+    }
+
+    private static ApiException unauthorized(RoutingContext ctx, String message) {
+        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"mercury-admin\"");
+        return new ApiException(401, "unauthorized", message);
+    }
+
+    private void activate(RoutingContext ctx) {
+        String version = ctx.pathParam("version");
+        if (version == null || !version.matches(BundleDirs.VERSION_PATTERN)) {
+            throw ApiException.badRequest("'" + version + "' is not a bundle version (" + BundleDirs.VERSION_PATTERN + ")");
+        }
+        reply(ctx, bundles.activate(version));
+    }
+
+    private static void reply(RoutingContext ctx, CompletableFuture<BundleStatus> work) {
+        Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                sendJson(ctx, render(ar.result()));
+            } else {
+                Throwable e = ar.cause() instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : ar.cause();
+                ctx.fail(e);
+            }
+        });
+    }
+
+    private static void sendJson(RoutingContext ctx, JsonObject body) {
+        ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
+    }
+
+    static JsonObject render(BundleStatus s) {
+        JsonObject out = new JsonObject().put("artifacts_dir", s.artifactsDir().toString());
+        BundleStatus.Active a = s.active();
+        out.put("active", a == null ? null : new JsonObject().put("version", a.version()).put("activated_at", time(a.activatedAt()))
+                .put("cause", a.cause()).put("items", a.items()).put("index", a.index()));
+        BundleStatus.Pin p = s.pin();
+        out.put("pin", p == null ? null : new JsonObject().put("version", p.version()).put("state", p.state()).put("message", p.message()));
+        JsonArray dirs = new JsonArray();
+        for (BundleStatus.Dir d : s.bundles()) {
+            JsonObject o = new JsonObject().put("version", d.version()).put("state", d.state());
+            if (d.detail() != null) o.put("detail", d.detail());
+            dirs.add(o.put("unchanged_ms", d.unchangedMs()).put("served_before", d.servedBefore()));
+        }
+        out.put("bundles", dirs);
+        JsonArray history = new JsonArray();
+        for (BundleStatus.Activation h : s.history()) {
+            history.add(new JsonObject().put("version", h.version()).put("activated_at", time(h.activatedAt()))
+                    .put("retired_at", time(h.retiredAt())).put("load_ms", h.loadMs()).put("cause", h.cause()));
+        }
+        out.put("history", history);
+        JsonArray rejections = new JsonArray();
+        for (BundleStatus.Rejection r : s.rejections()) {
+            rejections.add(new JsonObject().put("version", r.version()).put("reason", r.reason()).put("message", r.message()).put("at", time(r.at())));
+        }
+        out.put("rejections", rejections);
+        out.put("watch", new JsonObject().put("notifications", s.watching()).put("scans", s.scans()).put("last_scan_at", time(s.lastScanAt())));
+        return out;
+    }
+
+    private static String time(Instant t) {
+        return t == null ? null : t.toString();
+    }
+}

@@ -1,0 +1,51 @@
+package ai.mercury.server;
+
+import ai.mercury.bundle.Bundle;
+import ai.mercury.bundle.BundleException;
+import ai.mercury.bundle.BundleReader;
+import ai.mercury.bundle.Manifest;
+import ai.mercury.model.QualityGate;
+import ai.mercury.model.Snapshot;
+import ai.mercury.model.SnapshotLoader;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * The validation pipeline a bundle directory goes through before it may serve, each step failing
+ * with its own reason code: {@link BundleReader} (manifest schema and format, directory name =
+ * version, every listed file's size and sha256, catalog, vector matrix shape and values), the
+ * {@link QualityGate}, then {@link SnapshotLoader} (both towers load and match the feature spec,
+ * index built, smoke and warm-up queries). A prebuilt {@code index.hnsw} is checksummed like any
+ * listed file but not read: the index is always built from {@code item_vectors.npy}. Blocking
+ * (disk, native sessions): call off the event loop. Stateless and thread-safe.
+ */
+final class BundleValidator {
+    private static final System.Logger LOG = System.getLogger(BundleValidator.class.getName());
+
+    private final SnapshotLoader.Options options;
+    private final QualityGate gate;
+
+    BundleValidator(SnapshotLoader.Options options, QualityGate gate) {
+        this.options = options;
+        this.gate = gate;
+    }
+
+    /** A validated, warmed snapshot that the caller owns (publish it, or {@link Snapshot#retire()} it). */
+    Snapshot load(Path dir) throws BundleException {
+        Consumer<String> log = line -> LOG.log(System.Logger.Level.DEBUG, dir.getFileName() + ": " + line);
+        Bundle bundle;
+        try {
+            bundle = BundleReader.read(dir, log);
+        } catch (RuntimeException e) {
+            throw new BundleException("load_failed", dir, e.toString(), e);
+        }
+        gate.check(bundle.manifest(), dir);
+        if (Files.exists(dir.resolve(Manifest.HNSW_INDEX))) {
+            LOG.log(System.Logger.Level.INFO, dir.getFileName() + " ships " + Manifest.HNSW_INDEX + ", which this server does not read yet: "
+                    + "the index is built from " + Manifest.ITEM_VECTORS);
+        }
+        return SnapshotLoader.load(bundle, options, log);
+    }
+}
