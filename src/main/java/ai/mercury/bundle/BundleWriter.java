@@ -5,8 +5,11 @@ import ai.mercury.bundle.Manifest.TextEncoderInfo;
 import ai.mercury.bundle.Manifest.TowerFile;
 import ai.mercury.bundle.Manifest.Towers;
 import ai.mercury.feature.FeatureSpec;
+import ai.mercury.index.IndexParams;
+import ai.mercury.index.ItemIndexes;
 import ai.mercury.index.Vectors;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -32,6 +35,11 @@ import java.util.stream.Stream;
  * vectors, then the manifest last, into {@code <artifacts>/.tmp-<version>/}, and renames it to
  * {@code <artifacts>/<version>/} in one atomic move. Readers never see a half-written bundle.
  * The one path through which the trainer, the tests and the bootstrap tool produce bundles.
+ *
+ * <p>Optionally the bundle carries a prebuilt HNSW graph, {@code index.hnsw}, built here with the
+ * given {@link IndexParams} (its M and efConstruction must be the serving configuration's for the
+ * server to use it) and listed under {@code files} like every other file. A published bundle is
+ * never modified: {@link #publishWithIndex} copies one into a new version with the graph added.
  */
 public final class BundleWriter {
     public static final DateTimeFormatter VERSION_FORMAT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -57,6 +65,15 @@ public final class BundleWriter {
 
     /** Publishes {@code c} under {@code artifactsDir} and returns the final bundle directory. */
     public static Path publish(Path artifactsDir, Content c) throws IOException {
+        return publish(artifactsDir, c, null);
+    }
+
+    /**
+     * Publishes {@code c}, with a prebuilt {@code index.hnsw} built with {@code hnswIndex} when it
+     * is not null (the graph is built over {@code c.itemVectors()} with every processor; about a
+     * minute for 100k items on two cores).
+     */
+    public static Path publish(Path artifactsDir, Content c, IndexParams hnswIndex) throws IOException {
         validate(c);
         Files.createDirectories(artifactsDir);
         Path target = artifactsDir.resolve(c.version());
@@ -76,12 +93,14 @@ public final class BundleWriter {
             }
             fsync(tmp.resolve(Manifest.ITEMS));
             Npy.write(tmp.resolve(Manifest.ITEM_VECTORS), c.itemVectors());
+            if (hnswIndex != null) ItemIndexes.writeHnsw(c.itemVectors(), hnswIndex, tmp.resolve(Manifest.HNSW_INDEX));
 
             Map<String, FileEntry> files = new LinkedHashMap<>();
             for (String name : Manifest.REQUIRED_FILES) {
                 Path f = tmp.resolve(name);
                 files.put(name, new FileEntry(Files.size(f), Sha256.of(f)));
             }
+            if (hnswIndex != null) files.put(Manifest.HNSW_INDEX, entry(tmp.resolve(Manifest.HNSW_INDEX)));
             int textDim = c.textEncoder().dim();
             Manifest manifest = new Manifest(Manifest.FORMAT, c.version(), Instant.now().toString(), c.itemVectors().dim(), "dot",
                     c.textEncoder(), c.featureSpec(),
@@ -89,18 +108,71 @@ public final class BundleWriter {
                             new TowerFile(Manifest.ITEM_TOWER, c.featureSpec().itemInputs(textDim), Manifest.ITEM_OUTPUT)),
                     files, c.training(), c.evaluation());
             writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
-            fsync(tmp);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the file system of " + artifactsDir + " cannot rename atomically", e);
-            }
-            fsync(artifactsDir);
-            return target;
+            return rename(tmp, target, artifactsDir);
         } catch (IOException | RuntimeException e) {
             deleteRecursively(tmp);
             throw e;
         }
+    }
+
+    /**
+     * Publishes a copy of the bundle in {@code source} as {@code newVersion} under
+     * {@code artifactsDir}, with an {@code index.hnsw} built with {@code hnswIndex} over its
+     * vectors (replacing one it may already have). The source is read and checked first
+     * ({@link BundleReader}) and left untouched; the copy's manifest is the source's with the new
+     * version, a new {@code created_at}, the graph's entry under {@code files} and
+     * {@code derived_from: {version, change}}. Written in {@code .tmp-<newVersion>/}, manifest
+     * last, then renamed into place.
+     */
+    public static Path publishWithIndex(Path source, Path artifactsDir, String newVersion, IndexParams hnswIndex)
+            throws IOException, BundleException {
+        if (newVersion == null || !newVersion.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("version must match [A-Za-z0-9][A-Za-z0-9._-]*, got " + newVersion);
+        }
+        java.util.Objects.requireNonNull(hnswIndex, "hnswIndex");
+        Bundle bundle = BundleReader.read(source);
+        Files.createDirectories(artifactsDir);
+        Path target = artifactsDir.resolve(newVersion);
+        if (Files.exists(target)) throw new FileAlreadyExistsException(target + " already exists: versions are immutable");
+        Path tmp = artifactsDir.resolve(".tmp-" + newVersion);
+        deleteRecursively(tmp);
+        Files.createDirectories(tmp);
+        try {
+            for (String name : bundle.manifest().files().keySet()) {
+                if (name.equals(Manifest.HNSW_INDEX)) continue;
+                Files.copy(source.resolve(name), tmp.resolve(name));
+                fsync(tmp.resolve(name));
+            }
+            ItemIndexes.writeHnsw(bundle.itemVectors(), hnswIndex, tmp.resolve(Manifest.HNSW_INDEX));
+            FileEntry graph = entry(tmp.resolve(Manifest.HNSW_INDEX));
+            ObjectNode manifest = (ObjectNode) Json.MAPPER.readTree(source.resolve(Manifest.FILE_NAME).toFile());
+            manifest.put("version", newVersion);
+            manifest.put("created_at", Instant.now().toString());
+            ((ObjectNode) manifest.get("files")).putObject(Manifest.HNSW_INDEX).put("size", graph.size()).put("sha256", graph.sha256());
+            manifest.putObject("derived_from").put("version", bundle.version())
+                    .put("change", "added " + Manifest.HNSW_INDEX + " (m=" + hnswIndex.m() + ", ef_construction="
+                            + hnswIndex.efConstruction() + ")");
+            writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
+            return rename(tmp, target, artifactsDir);
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(tmp);
+            throw e;
+        }
+    }
+
+    private static FileEntry entry(Path f) throws IOException {
+        return new FileEntry(Files.size(f), Sha256.of(f));
+    }
+
+    private static Path rename(Path tmp, Path target, Path artifactsDir) throws IOException {
+        fsync(tmp);
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the file system of " + artifactsDir + " cannot rename atomically", e);
+        }
+        fsync(artifactsDir);
+        return target;
     }
 
     private static void validate(Content c) {

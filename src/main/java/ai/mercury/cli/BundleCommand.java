@@ -22,13 +22,65 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code bundle verify DIR} and {@code bundle bootstrap}. */
+/** {@code bundle verify DIR}, {@code bundle bootstrap} and {@code bundle index DIR}. */
 @Command(name = "bundle", mixinStandardHelpOptions = true, description = "Inspect and create bundles.",
-        subcommands = {BundleCommand.Verify.class, BundleCommand.Bootstrap.class})
+        subcommands = {BundleCommand.Verify.class, BundleCommand.Bootstrap.class, BundleCommand.Index.class})
 final class BundleCommand implements Runnable {
     @Override
     public void run() {
-        System.out.println("usage: mercury bundle verify DIR | mercury bundle bootstrap --data FILE");
+        System.out.println("usage: mercury bundle verify DIR | mercury bundle bootstrap --data FILE [--hnsw-index]"
+                + " | mercury bundle index DIR --version NEW");
+    }
+
+    /** HNSW build parameters of a prebuilt index.hnsw; they must equal the server's index.m and index.ef_construction. */
+    static final class HnswOptions {
+        @Option(names = "--m", defaultValue = "" + IndexParams.DEFAULT_M,
+                description = "HNSW links per node; must equal the server's index.m (default: ${DEFAULT-VALUE})")
+        int m;
+
+        @Option(names = "--ef-construction", defaultValue = "" + IndexParams.DEFAULT_EF_CONSTRUCTION,
+                description = "HNSW build candidate list; must equal the server's index.ef_construction (default: ${DEFAULT-VALUE})")
+        int efConstruction;
+
+        IndexParams params() {
+            return IndexParams.DEFAULTS.withKind(ai.mercury.index.IndexKind.HNSW).withM(m).withEfConstruction(efConstruction);
+        }
+    }
+
+    /**
+     * Copies a bundle to a new version with a prebuilt {@code index.hnsw}. A published bundle is
+     * never modified in place (a server may be reading it, and replicas may have synced it).
+     */
+    @Command(name = "index", mixinStandardHelpOptions = true,
+            description = "Publish a copy of bundle DIR as a new version with a prebuilt index.hnsw (DIR is left untouched).")
+    static final class Index implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "the bundle to copy")
+        Path dir;
+
+        @Option(names = "--version", description = "version of the copy (default: now, e.g. 20261126T101500Z)")
+        String version;
+
+        @Option(names = "--artifacts", description = "where to publish the copy (default: DIR's parent)")
+        Path artifacts;
+
+        @picocli.CommandLine.Mixin
+        HnswOptions hnsw = new HnswOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            Path out = artifacts != null ? artifacts : dir.toAbsolutePath().normalize().getParent();
+            String v = version != null ? version : BundleWriter.versionFor(Instant.now());
+            try {
+                long t0 = System.nanoTime();
+                Path published = BundleWriter.publishWithIndex(dir, out, v, hnsw.params());
+                System.out.println("published " + published + " = " + dir.getFileName() + " + index.hnsw (m=" + hnsw.m
+                        + ", ef_construction=" + hnsw.efConstruction + ") in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                return 0;
+            } catch (BundleException e) {
+                System.out.println("FAIL [" + e.reason() + "] " + e.getMessage());
+                return 1;
+            }
+        }
     }
 
     /** Runs every check the server runs before it serves a bundle; exit 1 on the first fault. */
@@ -68,6 +120,12 @@ final class BundleCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "42")
         long seed;
 
+        @Option(names = "--hnsw-index", description = "also write a prebuilt index.hnsw (see --m, --ef-construction)")
+        boolean hnswIndex;
+
+        @picocli.CommandLine.Mixin
+        HnswOptions hnsw = new HnswOptions();
+
         @Override
         public Integer call() throws Exception {
             OnlineRetailCatalog.Result catalog = OnlineRetailCatalog.read(data);
@@ -82,7 +140,7 @@ final class BundleCommand implements Runnable {
             BundleWriter.Content content = BootstrapBundle.build(
                     new BootstrapBundle.Params(v, 64, new int[] {128}, new int[] {128}, 50, seed),
                     catalog.items(), vocab, new HashingTextEncoder(384), provenance);
-            Path out = BundleWriter.publish(artifacts, content);
+            Path out = BundleWriter.publish(artifacts, content, hnswIndex ? hnsw.params() : null);
             System.out.println("published " + out + " (" + catalog.items().size() + " items from " + catalog.keptRows() + " kept rows)");
             return 0;
         }

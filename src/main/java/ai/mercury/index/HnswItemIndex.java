@@ -36,13 +36,25 @@ final class HnswItemIndex implements ItemIndex {
     private final Vectors vectors;
     private final DotKernel kernel;
     private final IndexParams params;
+    private final boolean prebuilt;
 
     private HnswItemIndex(HnswIndex<Integer, float[], HnswItem, Float> graph, Vectors vectors,
-                          DotKernel kernel, IndexParams params) {
+                          DotKernel kernel, IndexParams params, boolean prebuilt) {
         this.graph = graph;
         this.vectors = vectors;
         this.kernel = kernel;
         this.params = params;
+        this.prebuilt = prebuilt;
+    }
+
+    /**
+     * Wraps a graph read from an {@code index.hnsw} file that {@link HnswIndexFile} has already
+     * checked against {@code vectors} and {@code params}. Sets the search-time ef to
+     * {@code params.ef()} here, before the index is shared with any other thread.
+     */
+    static HnswItemIndex ofVerified(HnswIndex<Integer, float[], HnswItem, Float> graph, Vectors vectors, IndexParams params) {
+        graph.setEf(params.ef());
+        return new HnswItemIndex(graph, vectors, DotKernels.best(), params, true);
     }
 
     /** Capacity to allocate for {@code count} items: 25% headroom, at least 1024 spare slots. */
@@ -74,7 +86,7 @@ final class HnswItemIndex implements ItemIndex {
         LOG.log(Level.INFO, () -> String.format(
                 "built HNSW index: %d items x %d dims, m=%d, efConstruction=%d, ef=%d, %d threads, %d ms",
                 vectors.count(), vectors.dim(), params.m(), params.efConstruction(), params.ef(), threads, ms));
-        return new HnswItemIndex(graph, vectors, DotKernels.best(), params);
+        return new HnswItemIndex(graph, vectors, DotKernels.best(), params, false);
     }
 
     @Override
@@ -94,6 +106,20 @@ final class HnswItemIndex implements ItemIndex {
 
     IndexParams params() {
         return params;
+    }
+
+    /** The hnswlib graph, for {@link HnswIndexFile#write}; never mutate it. */
+    HnswIndex<Integer, float[], HnswItem, Float> graph() {
+        return graph;
+    }
+
+    Vectors vectors() {
+        return vectors;
+    }
+
+    /** Whether the graph was read from a prebuilt {@code index.hnsw} rather than built here. */
+    boolean prebuilt() {
+        return prebuilt;
     }
 
     @Override
@@ -118,6 +144,6 @@ final class HnswItemIndex implements ItemIndex {
     @Override
     public String toString() {
         return "HnswItemIndex[" + size() + " x " + vectors.dim() + ", m=" + params.m()
-                + ", efConstruction=" + params.efConstruction() + ", ef=" + params.ef() + "]";
+                + ", efConstruction=" + params.efConstruction() + ", ef=" + params.ef() + (prebuilt ? ", prebuilt" : "") + "]";
     }
 }

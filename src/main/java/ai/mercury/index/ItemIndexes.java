@@ -1,5 +1,7 @@
 package ai.mercury.index;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -37,5 +39,46 @@ public final class ItemIndexes {
         Objects.requireNonNull(vectors, "vectors");
         Objects.requireNonNull(params, "params");
         return HnswItemIndex.build(vectors, params, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Builds an HNSW graph over {@code vectors} with {@code params} and writes it to {@code file}
+     * in the {@code index.hnsw} format (through a temporary sibling and an atomic rename).
+     */
+    public static void writeHnsw(Vectors vectors, IndexParams params, Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        try (ItemIndex index = hnsw(vectors, params)) {
+            HnswIndexFile.write((HnswItemIndex) index, file);
+        }
+    }
+
+    /** Writes an HNSW index built by {@link #hnsw} or {@link #loadHnsw} to {@code file}; see {@link #writeHnsw}. */
+    public static void save(ItemIndex index, Path file) throws IOException {
+        if (!(index instanceof HnswItemIndex h)) {
+            throw new IllegalArgumentException("only an HNSW index can be saved, got " + index.kind());
+        }
+        HnswIndexFile.write(h, Objects.requireNonNull(file, "file"));
+    }
+
+    /**
+     * Reads a prebuilt HNSW graph written by {@link #writeHnsw} and returns it as an index over
+     * {@code vectors}, after checking that it was built from exactly these vectors (every row)
+     * with {@code params.m()} and {@code params.efConstruction()} and that it passes a recall
+     * probe against exact search. Searches use {@code params.ef()}. Costs a read of the file and
+     * one pass over the vectors: far less than {@link #hnsw}.
+     *
+     * @throws IndexFileException when the file is unreadable, of another format, built with other
+     *                            parameters or over other vectors, or corrupt; build instead
+     */
+    public static ItemIndex loadHnsw(Path file, Vectors vectors, IndexParams params) throws IndexFileException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(vectors, "vectors");
+        Objects.requireNonNull(params, "params");
+        return HnswIndexFile.read(file, vectors, params);
+    }
+
+    /** Whether {@code index} was read from a prebuilt file by {@link #loadHnsw} (rather than built). */
+    public static boolean isPrebuilt(ItemIndex index) {
+        return index instanceof HnswItemIndex h && h.prebuilt();
     }
 }

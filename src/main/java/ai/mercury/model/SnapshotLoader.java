@@ -10,11 +10,15 @@ import ai.mercury.feature.FeatureEncoder.EncodedUser;
 import ai.mercury.feature.FeatureSpec;
 import ai.mercury.feature.TextEncoder;
 import ai.mercury.feature.UserContext;
+import ai.mercury.index.IndexFileException;
+import ai.mercury.index.IndexKind;
 import ai.mercury.index.IndexParams;
 import ai.mercury.index.ItemIndex;
 import ai.mercury.index.ItemIndexes;
 import ai.mercury.index.SearchResult;
+import ai.mercury.index.Vectors;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -27,8 +31,18 @@ import java.util.function.Consumer;
  * ONNX towers, checks their inputs against the feature spec, builds the index, and runs smoke and
  * warm-up queries so that the first live request on the snapshot is not the slow one. Runs on a
  * worker thread (it reads files and loads native sessions). Anything opened is closed on failure.
+ *
+ * <p>The index: when the configured kind resolves to HNSW for the bundle's item count and the
+ * bundle lists an {@code index.hnsw} under {@code files} (so its size and sha256 were checked),
+ * the prebuilt graph is loaded through {@link ItemIndexes#loadHnsw}, which only accepts a graph
+ * built over exactly the bundle's rows with the configured M and efConstruction. Anything else
+ * (no file, an unlisted file, an exact index configured, or a graph that fails a check) builds
+ * the index from {@code item_vectors.npy}; a rejected graph never fails the bundle. Each load logs
+ * which path it took.
  */
 public final class SnapshotLoader {
+    private static final System.Logger LOG = System.getLogger(SnapshotLoader.class.getName());
+
     /** How snapshots are built. {@code warmupQueries} user-tower runs happen before publication. */
     public record Options(IndexParams index, int intraOpThreads, int warmupQueries, TextEncoder textEncoder) {
         public static Options defaults() {
@@ -58,8 +72,7 @@ public final class SnapshotLoader {
             FeatureEncoder encoder = new FeatureEncoder(spec, bundle.itemVectors(),
                     spec.queryEnabled() ? options.textEncoder() : null);
             Catalog catalog = new Catalog(bundle.items());
-            index = ItemIndexes.build(bundle.itemVectors(), options.index());
-            log.accept("index: " + index.kind() + " over " + index.size() + " items");
+            index = index(bundle, options.index(), log);
             Snapshot snapshot = new Snapshot(bundle, encoder, user, item, catalog, index);
             smokeTest(snapshot, options.warmupQueries());
             log.accept("smoke queries: towers give finite " + m.embeddingDim() + "-dim vectors, search returns full pages");
@@ -71,6 +84,43 @@ public final class SnapshotLoader {
             closeQuietly(user, item, index);
             throw new BundleException("load_failed", dir, e.toString(), e);
         }
+    }
+
+    /** The bundle's index: its prebuilt {@code index.hnsw} when usable (see the class comment), else built. */
+    static ItemIndex index(Bundle bundle, IndexParams params, Consumer<String> log) {
+        Vectors vectors = bundle.itemVectors();
+        Path file = bundle.file(Manifest.HNSW_INDEX);
+        boolean listed = bundle.manifest().files().containsKey(Manifest.HNSW_INDEX);
+        IndexKind kind = params.resolve(vectors.count());
+        String version = bundle.version();
+        String why = null;
+        if (listed && kind == IndexKind.HNSW) {
+            long t0 = System.nanoTime();
+            try {
+                ItemIndex loaded = ItemIndexes.loadHnsw(file, vectors, params);
+                String line = "index: hnsw over " + loaded.size() + " items loaded from the prebuilt " + Manifest.HNSW_INDEX
+                        + " (checked against every row, m=" + params.m() + ", efConstruction=" + params.efConstruction()
+                        + ") in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+                log.accept(line);
+                LOG.log(System.Logger.Level.INFO, version + ": " + line);
+                return loaded;
+            } catch (IndexFileException e) {
+                why = Manifest.HNSW_INDEX + " not used (" + e.reason() + "): " + e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, version + ": " + why + "; building the index from " + Manifest.ITEM_VECTORS);
+            }
+        } else if (listed || Files.exists(file)) {
+            why = Manifest.HNSW_INDEX + " not read: " + (!listed ? "it is not listed under files in " + Manifest.FILE_NAME
+                    + " (so not checksummed)" : "the configured index kind " + params.kind().label() + " resolves to "
+                    + kind.label() + " for " + vectors.count() + " items");
+            LOG.log(System.Logger.Level.INFO, version + ": " + why);
+        }
+        long t0 = System.nanoTime();
+        ItemIndex built = ItemIndexes.build(vectors, params);
+        String line = "index: " + built.kind() + " over " + built.size() + " items built from " + Manifest.ITEM_VECTORS + " in "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms" + (why == null ? "" : " (" + why + ")");
+        log.accept(line);
+        if (built.kind().equals(IndexKind.HNSW.label())) LOG.log(System.Logger.Level.INFO, version + ": " + line);
+        return built;
     }
 
     private static OnnxTower loadTower(Path dir, String file, String output, int threads, List<TowerInput> expected) throws BundleException {

@@ -3,12 +3,10 @@ package ai.mercury.server;
 import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.BundleException;
 import ai.mercury.bundle.BundleReader;
-import ai.mercury.bundle.Manifest;
 import ai.mercury.model.QualityGate;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -17,8 +15,8 @@ import java.util.function.Consumer;
  * with its own reason code: {@link BundleReader} (manifest schema and format, directory name =
  * version, every listed file's size and sha256, catalog, vector matrix shape and values), the
  * {@link QualityGate}, then {@link SnapshotLoader} (both towers load and match the feature spec,
- * index built, smoke and warm-up queries). A prebuilt {@code index.hnsw} is checksummed like any
- * listed file but not read: the index is always built from {@code item_vectors.npy}. Blocking
+ * index loaded from a listed, matching {@code index.hnsw} or built, smoke and warm-up queries).
+ * SnapshotLoader logs which index path it took. Blocking
  * (disk, native sessions): call off the event loop. Stateless and thread-safe.
  */
 final class BundleValidator {
@@ -42,10 +40,6 @@ final class BundleValidator {
             throw new BundleException("load_failed", dir, e.toString(), e);
         }
         gate.check(bundle.manifest(), dir);
-        if (Files.exists(dir.resolve(Manifest.HNSW_INDEX))) {
-            LOG.log(System.Logger.Level.INFO, dir.getFileName() + " ships " + Manifest.HNSW_INDEX + ", which this server does not read yet: "
-                    + "the index is built from " + Manifest.ITEM_VECTORS);
-        }
         return SnapshotLoader.load(bundle, options, log);
     }
 }
