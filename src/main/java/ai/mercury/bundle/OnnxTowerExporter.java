@@ -22,7 +22,10 @@ import org.tribuo.util.onnx.ONNXRef;
  * input; per layer {@code Gemm(transB=1)} with the {@code [out][in]} weight and {@code [out]} bias as
  * initializers, followed by {@code Relu} when the layer asks for it; per residual path a
  * {@code Gemm(input, R, out, transB=1)} that adds {@code input·Rᵀ} to the running output;
- * {@code LpNormalization(axis=1, p=2)} when {@code l2Normalize}; an {@code Identity} onto the float output {@code [batch, outDim]} named
+ * {@code LpNormalization(axis=1, p=2)} when {@code l2Normalize}; with output blocks, per block a
+ * {@code Gather(axis=1)} of its columns, {@code LpNormalization} when the block asks for it, a {@code Mul}
+ * by its scale when that is not 1, and a
+ * {@code Concat(axis=1)} of the blocks; an {@code Identity} onto the float output {@code [batch, outDim]} named
  * {@code outputName}. Stateless and thread-safe.
  */
 public final class OnnxTowerExporter {
@@ -82,6 +85,33 @@ public final class OnnxTowerExporter {
             l2.put("axis", 1);
             l2.put("p", 2);
             x = ctx.operation(TowerOps.LP_NORMALIZATION, List.of(x), "tower_l2", l2);
+        }
+        if (!spec.outputBlocks().isEmpty()) {
+            // Gather(axis=1) cuts each block out (tribuo has no Slice), LpNormalization normalises it, Concat rejoins.
+            List<ONNXRef<?>> blocks = new ArrayList<>();
+            int from = 0;
+            for (int k = 0; k < spec.outputBlocks().size(); k++) {
+                TowerSpec.OutputBlock block = spec.outputBlocks().get(k);
+                long[] idx = new long[block.width()];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = from + i;
+                }
+                ONNXRef<?> part = ctx.operation(ONNXOperators.GATHER, List.of(x, ctx.array("tower_block_idx" + k, idx)),
+                        "tower_block" + k, Map.of("axis", 1));
+                if (block.l2()) {
+                    Map<String, Object> l2 = new LinkedHashMap<>();
+                    l2.put("axis", 1);
+                    l2.put("p", 2);
+                    part = ctx.operation(TowerOps.LP_NORMALIZATION, List.of(part), "tower_block_l2_" + k, l2);
+                }
+                if (block.scale() != 1f) {
+                    part = ctx.operation(ONNXOperators.MUL, List.of(part, ctx.constant("tower_block_scale" + k, block.scale())),
+                            "tower_block_scaled" + k, Map.of());
+                }
+                blocks.add(part);
+                from += block.width();
+            }
+            x = blocks.size() == 1 ? blocks.get(0) : ctx.operation(ONNXOperators.CONCAT, blocks, "tower_blocks", Map.of("axis", 1));
         }
         ctx.assignTo(x, ctx.floatOutput(spec.outputName(), spec.outputDim()));
 

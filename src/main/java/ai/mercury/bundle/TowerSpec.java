@@ -25,11 +25,28 @@ import java.util.SplittableRandom;
  * <p>Immutable and thread-safe.
  */
 public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<Residual> residuals,
-                        boolean l2Normalize, String outputName) {
+                        List<OutputBlock> outputBlocks, boolean l2Normalize, String outputName) {
 
     /** A plain MLP tower without residual paths. */
     public TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, boolean l2Normalize, String outputName) {
-        this(inputs, layers, List.of(), l2Normalize, outputName);
+        this(inputs, layers, List.of(), List.of(), l2Normalize, outputName);
+    }
+
+    /**
+     * A consecutive slice of the output, L2-normalised on its own when {@code l2} is set, then multiplied
+     * by {@code scale}. With output blocks, each block is normalised separately (a hybrid vector: e.g. a learned block and a text
+     * block of fixed norm) and the tower's {@code l2Normalize} must be false.
+     */
+    public record OutputBlock(int width, boolean l2, float scale) {
+        public OutputBlock {
+            if (width <= 0) throw new IllegalArgumentException("output block width must be > 0, got " + width);
+            if (!Float.isFinite(scale)) throw new IllegalArgumentException("output block scale must be finite, got " + scale);
+        }
+
+        /** A block with scale 1. */
+        public OutputBlock(int width, boolean l2) {
+            this(width, l2, 1f);
+        }
     }
 
     /**
@@ -121,6 +138,7 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<R
         inputs = List.copyOf(inputs);
         layers = List.copyOf(layers);
         residuals = residuals == null ? List.of() : List.copyOf(residuals);
+        outputBlocks = outputBlocks == null ? List.of() : List.copyOf(outputBlocks);
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a tower needs at least one input");
         }
@@ -159,6 +177,15 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<R
             if (r.inDim() != in.width() || r.outDim() != width) {
                 throw new IllegalArgumentException("residual from '" + r.input() + "' maps " + r.inDim() + " -> " + r.outDim()
                         + ", expected " + in.width() + " -> " + width);
+            }
+        }
+        if (!outputBlocks.isEmpty()) {
+            if (l2Normalize) {
+                throw new IllegalArgumentException("a tower with output blocks normalises block by block: l2Normalize must be false");
+            }
+            int sum = outputBlocks.stream().mapToInt(OutputBlock::width).sum();
+            if (sum != width) {
+                throw new IllegalArgumentException("output blocks cover " + sum + " features, the output has " + width);
             }
         }
     }
@@ -244,16 +271,19 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<R
                 }
             }
             if (l2Normalize) {
-                double sq = 0;
-                for (double v : h) {
-                    sq += v * v;
+                normalize(h, 0, h.length);
+            }
+            int from = 0;
+            for (OutputBlock block : outputBlocks) {
+                if (block.l2()) {
+                    normalize(h, from, from + block.width());
                 }
-                double norm = Math.sqrt(sq);
-                // ORT's LpNormalization leaves a zero row at zero instead of dividing by zero.
-                double scale = norm == 0 ? 0 : 1.0 / norm;
-                for (int i = 0; i < h.length; i++) {
-                    h[i] *= scale;
+                if (block.scale() != 1f) {
+                    for (int i = from; i < from + block.width(); i++) {
+                        h[i] *= block.scale();
+                    }
                 }
+                from += block.width();
             }
             float[] y = new float[h.length];
             for (int i = 0; i < h.length; i++) {
@@ -262,6 +292,19 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<R
             out[b] = y;
         }
         return out;
+    }
+
+    /** ORT's LpNormalization: {@code x / ||x||}, and a zero slice stays zero instead of dividing by zero. */
+    private static void normalize(double[] h, int from, int to) {
+        double sq = 0;
+        for (int i = from; i < to; i++) {
+            sq += h[i] * h[i];
+        }
+        double norm = Math.sqrt(sq);
+        double scale = norm == 0 ? 0 : 1.0 / norm;
+        for (int i = from; i < to; i++) {
+            h[i] *= scale;
+        }
     }
 
     /**

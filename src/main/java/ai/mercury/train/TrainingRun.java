@@ -1,0 +1,142 @@
+package ai.mercury.train;
+
+import ai.mercury.bundle.BundleWriter;
+import ai.mercury.bundle.CatalogItem;
+import ai.mercury.bundle.Json;
+import ai.mercury.bundle.Manifest.TextEncoderInfo;
+import ai.mercury.data.Dataset;
+import ai.mercury.data.ItemRecord;
+import ai.mercury.feature.TextEncoder;
+import ai.mercury.index.Vectors;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One {@code mercury train}: a loaded dataset and a text encoder in, a published bundle out. Builds
+ * the training data, trains, exports both towers through {@link BundleWriter} with the whole catalog
+ * (fit and later items alike: a product is listed before anyone buys it) and records the provenance
+ * (data sha256, command, seed, configuration, epochs, hold-out figures, training time) in the
+ * manifest's {@code training} section.
+ */
+public final class TrainingRun {
+
+    /** What was published and how the run went. */
+    public record Outcome(Path bundle, TwoTowerTrainer.Result result, TrainingData data) {}
+
+    private TrainingRun() {}
+
+    /**
+     * @param dataFile  the file the dataset was read from (recorded, not read again)
+     * @param command   the command line to record
+     * @param progress  progress bar and log lines; null for silence
+     */
+    public static Outcome run(Dataset dataset, Path dataFile, TextEncoder textEncoder, TrainConfig config, Path artifactsDir,
+                              String version, String command, PrintStream progress) throws IOException {
+        return run(dataset, dataFile, textEncoder, config, artifactsDir, version, command, progress, null);
+    }
+
+    /** As {@link #run(Dataset, Path, TextEncoder, TrainConfig, Path, String, String, PrintStream)}, handing the final model to {@code probe}. */
+    public static Outcome run(Dataset dataset, Path dataFile, TextEncoder textEncoder, TrainConfig config, Path artifactsDir,
+                              String version, String command, PrintStream progress, TwoTowerTrainer.Probe probe) throws IOException {
+        Instant started = Instant.now();
+        long t0 = System.nanoTime();
+        TrainingData data = new TrainingData(dataset, textEncoder, config);
+        long prepMillis = (System.nanoTime() - t0) / 1_000_000;
+        if (progress != null) {
+            progress.printf("training data: %d items, %d fit baskets (%d in the hold-out from %s), %d hold-out queries, features %.1f s%n",
+                    data.itemCount(), data.examples().size(), data.examples().stream().filter(TrainingData.Example::holdout).count(),
+                    config.holdoutStart(), data.holdoutQueries().size(), prepMillis / 1000.0);
+        }
+        TwoTowerTrainer.Result result = new TwoTowerTrainer(data, config, progress).train(probe);
+        List<CatalogItem> items = dataset.items().stream().map(ItemRecord::toCatalogItem).toList();
+        ObjectNode training = provenance(dataset, dataFile, textEncoder, config, command, started, result, prepMillis);
+        BundleWriter.Content content = new BundleWriter.Content(version, data.spec(), new TextEncoderInfo(textEncoder.name(), textEncoder.dim()),
+                result.userTower(), result.itemTower(), items, Vectors.ofRows(result.itemVectors()), training, null);
+        Path bundle = BundleWriter.publish(artifactsDir, content);
+        if (progress != null) {
+            progress.printf("published %s (training %.1f s)%n", bundle, result.millis() / 1000.0);
+        }
+        return new Outcome(bundle, result, data);
+    }
+
+    private static ObjectNode provenance(Dataset dataset, Path dataFile, TextEncoder textEncoder, TrainConfig c, String command,
+                                         Instant started, TwoTowerTrainer.Result r, long prepMillis) {
+        ObjectNode t = Json.MAPPER.createObjectNode();
+        t.put("kind", "two-tower");
+        t.put("trainer", "mercury train (DJL " + TwoTowerTrainer.ENGINE + ")");
+        t.put("command", command);
+        t.put("seed", c.seed());
+        t.put("dataset", dataset.name());
+        t.put("data_file", dataFile == null ? null : dataFile.getFileName().toString());
+        t.put("data_sha256", dataset.sha256());
+        t.put("fit_end", c.fitEnd().toString());
+        t.put("holdout_start", c.holdoutStart().toString());
+        t.put("text_encoder", textEncoder.name());
+        t.put("started_at", started.toString());
+        t.put("feature_millis", prepMillis);
+        t.put("training_millis", r.millis());
+        ObjectNode h = t.putObject("hyperparameters");
+        h.put("embedding_dim", c.embeddingDim());
+        h.put("text_block_dim", c.textBlockDim());
+        h.set("user_hidden", ints(c.userHidden()));
+        h.set("item_hidden", ints(c.itemHidden()));
+        h.put("temperature", c.temperature());
+        h.put("loss", "in-batch sampled softmax with log-Q correction");
+        h.put("batch_examples", c.batchExamples());
+        h.put("max_targets", c.maxTargets());
+        h.put("optimizer", "adam");
+        h.put("learning_rate", c.learningRate());
+        h.put("max_epochs", c.maxEpochs());
+        h.put("patience", c.patience());
+        h.put("history_cap", c.historyCap());
+        h.put("context_only_share", c.contextOnlyShare());
+        h.put("first_item_share", c.firstItemShare());
+        h.put("query_slot", c.querySlot());
+        h.put("query_share", c.queryShare());
+        h.put("refit", c.refit());
+        t.put("best_epoch", r.bestEpoch());
+        t.put("text_weight", round(r.textWeight()));
+        t.put("text_weight_factor", r.textWeightFactor());
+        t.set("holdout_recall@100", metrics(r.bestHoldout()));
+        t.set("epochs", epochs(r.epochs()));
+        if (!r.refitEpochs().isEmpty()) t.set("refit_epochs", epochs(r.refitEpochs()));
+        return t;
+    }
+
+    private static ArrayNode epochs(List<TwoTowerTrainer.EpochStats> stats) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (TwoTowerTrainer.EpochStats s : stats) {
+            ObjectNode e = a.addObject();
+            e.put("epoch", s.epoch());
+            e.put("loss", round(s.loss()));
+            e.put("millis", s.millis());
+            e.put("text_weight_factor", s.textWeightFactor());
+            e.set("holdout_recall@100", metrics(s.holdout()));
+        }
+        return a;
+    }
+
+    private static ObjectNode metrics(HoldoutEvaluator.Metrics m) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        for (Map.Entry<String, Double> e : m.recall().entrySet()) o.put(e.getKey(), round(e.getValue()));
+        o.put("mean", round(m.score()));
+        return o;
+    }
+
+    private static ArrayNode ints(int[] values) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (int v : values) a.add(v);
+        return a;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e5) / 1e5;
+    }
+}

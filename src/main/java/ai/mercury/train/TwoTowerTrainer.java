@@ -1,0 +1,394 @@
+package ai.mercury.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.mercury.bundle.TowerSpec;
+import ai.mercury.train.BatchBuilder.Batch;
+import ai.mercury.train.BatchBuilder.Situation;
+import ai.mercury.train.TrainingData.Example;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Predicate;
+
+/**
+ * Trains the two towers with DJL on the PyTorch engine: in-batch sampled softmax over cosine
+ * scores with a temperature and the log-Q popularity correction of Yi et al. (RecSys 2019), Adam,
+ * early stopping on the hold-out's mean Recall@100, then (optionally) a refit on the whole fit
+ * period for the best number of epochs. Every step runs the item tower over the whole catalog, so
+ * the pooled history feature is built from the item tower's outputs with their gradient, as the
+ * server builds it from {@code item_vectors.npy}.
+ */
+public final class TwoTowerTrainer {
+    /** The PyTorch engine's name in DJL. */
+    public static final String ENGINE = "PyTorch";
+
+    /** One epoch's record. */
+    public record EpochStats(int epoch, double loss, HoldoutEvaluator.Metrics holdout, float textWeightFactor, long millis) {}
+
+    /** The trained towers, the catalog's vectors from the exported item tower, and the run's record. */
+    public record Result(TowerSpec userTower, TowerSpec itemTower, float[][] itemVectors, List<EpochStats> epochs,
+                         int bestEpoch, HoldoutEvaluator.Metrics bestHoldout, float textWeightFactor, float textWeight,
+                         List<EpochStats> refitEpochs, long millis) {}
+
+    /** Multipliers of the learned text weight λ tried on the hold-out after training. */
+    static final float[] TEXT_WEIGHT_FACTORS = {0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f, 8f};
+
+    private final TrainingData data;
+    private final TrainConfig config;
+    private final Progress progress;
+    private Probe probe;
+
+    public TwoTowerTrainer(TrainingData data, TrainConfig config, PrintStream progressOut) {
+        this.data = data;
+        this.config = config;
+        this.progress = new Progress(progressOut);
+    }
+
+    /**
+     * The trainer's own forward pass on the final model, handed to a {@link Probe} before the
+     * model's native memory is released (for parity tests).
+     */
+    public interface ForwardPass {
+        /** Item vectors of the whole catalog. */
+        float[][] items();
+
+        /** User vectors: features as the trainer builds them, history pooled from the item vectors in PyTorch. */
+        float[][] users(List<ai.mercury.feature.UserContext> users);
+    }
+
+    /** Receives the final model's forward pass. */
+    @FunctionalInterface
+    public interface Probe {
+        void accept(ForwardPass pass);
+    }
+
+    public Result train() {
+        return train(null);
+    }
+
+    public Result train(Probe probe) {
+        this.probe = probe;
+        long t0 = System.nanoTime();
+        Engine engine = Engine.getEngine(ENGINE);
+        engine.setRandomSeed((int) config.seed());
+        List<EpochStats> epochs = new ArrayList<>();
+        Map<String, float[]> best;
+        int bestEpoch;
+        HoldoutEvaluator.Metrics bestHoldout;
+        float factor;
+        try (NDManager manager = engine.newBaseManager()) {
+            Run run = new Run(manager, e -> !e.holdout(), config.seed());
+            best = run.model.checkpoint();
+            bestEpoch = 0;
+            Tuned start = tuneTextWeight(run);
+            bestHoldout = start.metrics();
+            factor = start.factor();
+            progress.line("hold-out before training: " + bestHoldout);
+            int stale = 0;
+            for (int epoch = 1; epoch <= config.maxEpochs() && stale < config.patience(); epoch++) {
+                long e0 = System.nanoTime();
+                double loss = run.epoch(epoch, config.maxEpochs());
+                Tuned tuned = tuneTextWeight(run);
+                HoldoutEvaluator.Metrics m = tuned.metrics();
+                EpochStats stats = new EpochStats(epoch, loss, m, tuned.factor(), (System.nanoTime() - e0) / 1_000_000);
+                epochs.add(stats);
+                boolean improved = m.score() > bestHoldout.score();
+                progress.endEpoch(stats, improved);
+                if (improved) {
+                    best = run.model.checkpoint();
+                    bestEpoch = epoch;
+                    bestHoldout = m;
+                    factor = tuned.factor();
+                    stale = 0;
+                } else {
+                    stale++;
+                }
+            }
+            run.model.restore(best);
+            run.model.scaleHistoryText(factor);
+            if (!config.refit() || bestEpoch == 0) {
+                return finish(run, epochs, bestEpoch, bestHoldout, factor, List.of(), t0);
+            }
+        }
+        try (NDManager manager = engine.newBaseManager()) {
+            progress.line("refit on the whole fit period for " + bestEpoch + " epochs (hold-out figures below include training data)");
+            Run run = new Run(manager, e -> true, config.seed());
+            List<EpochStats> refit = new ArrayList<>();
+            for (int epoch = 1; epoch <= bestEpoch; epoch++) {
+                long e0 = System.nanoTime();
+                double loss = run.epoch(epoch, bestEpoch);
+                HoldoutEvaluator.Metrics m = run.evaluate();
+                EpochStats stats = new EpochStats(epoch, loss, m, 1f, (System.nanoTime() - e0) / 1_000_000);
+                refit.add(stats);
+                progress.endEpoch(stats, false);
+            }
+            run.model.scaleHistoryText(factor);
+            return finish(run, epochs, bestEpoch, bestHoldout, factor, refit, t0);
+        }
+    }
+
+    private record Tuned(HoldoutEvaluator.Metrics metrics, float factor) {}
+
+    /**
+     * The learned text weight λ fits the fit period's (warm) items; new items lean on text alone. Finds
+     * the multiplier of λ with the best hold-out mean (cold items included); leaves λ as it was.
+     */
+    /**
+     * The multiplier whose slices are, on average, closest to their own best over the multipliers
+     * (mean of recall / best recall per slice). The slices' scales differ (new items are few and hard
+     * on the hold-out), and a plain mean would let the large slices decide alone.
+     */
+    static Tuned balanced(List<HoldoutEvaluator.Metrics> all) {
+        Map<String, Double> best = new java.util.HashMap<>();
+        for (HoldoutEvaluator.Metrics m : all) m.recall().forEach((k, v) -> best.merge(k, v, Math::max));
+        Tuned chosen = null;
+        double chosenScore = -1;
+        for (int i = 0; i < all.size(); i++) {
+            HoldoutEvaluator.Metrics m = all.get(i);
+            double sum = 0;
+            int n = 0;
+            for (Map.Entry<String, Double> e : m.recall().entrySet()) {
+                double top = best.get(e.getKey());
+                if (top > 0 && m.queries().getOrDefault(e.getKey(), 0) > 0) {
+                    sum += e.getValue() / top;
+                    n++;
+                }
+            }
+            double score = n == 0 ? 0 : sum / n;
+            if (score > chosenScore) {
+                chosenScore = score;
+                chosen = new Tuned(m, TEXT_WEIGHT_FACTORS[i]);
+            }
+        }
+        return chosen;
+    }
+
+    private Tuned tuneTextWeight(Run run) {
+        return run.evaluateTuned();
+    }
+
+    private Result finish(Run run, List<EpochStats> epochs, int bestEpoch, HoldoutEvaluator.Metrics bestHoldout, float factor,
+                          List<EpochStats> refit, long t0) {
+        if (probe != null) probe.accept(run.forwardPass());
+        TowerSpec user = run.model.userSpec();
+        TowerSpec item = run.model.itemSpec();
+        float[][] vectors = item.forward(data.itemInputs());
+        return new Result(user, item, vectors, epochs, bestEpoch, bestHoldout, factor, run.model.historyTextScale(), refit,
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** One model being fit on the examples that {@code use} accepts. */
+    private final class Run {
+        final NDManager manager;
+        final TwoTowerModel model;
+        final NDArray itemX;
+        final NDArray itemTextBlock;
+        final NDArray logQ;
+        final List<Example> examples;
+        final Random random;
+        final BatchBuilder batches;
+        final Optimizer optimizer;
+        final HoldoutEvaluator evaluator;
+
+        Run(NDManager manager, Predicate<Example> use, long seed) {
+            this.manager = manager;
+            this.examples = data.examples().stream().filter(use).toList();
+            this.random = new Random(seed);
+            this.batches = new BatchBuilder(data, config, random);
+            this.model = new TwoTowerModel(manager, data.spec(), data.textDim(), config, data.itemText());
+            this.itemX = manager.create(concatRows(data.itemInputs().values()));
+            try (NDArray text = manager.create(data.itemText())) {
+                this.itemTextBlock = model.textBlock(text);
+            }
+            double[] counts = new double[data.itemCount()];
+            double total = 0;
+            for (Example e : examples) {
+                for (int i : e.items()) {
+                    counts[i]++;
+                    total++;
+                }
+            }
+            float[] lq = new float[counts.length];
+            for (int i = 0; i < lq.length; i++) lq[i] = (float) Math.log((counts[i] + 1) / (total + counts.length));
+            this.logQ = manager.create(lq);
+            // A constant rate: on the Online Retail protocol a cosine decay sharpened the learned block and
+            // lost first-item and cold-item recall that the hold-out selection of a noisier model keeps.
+            Tracker lr = Tracker.fixed((float) config.learningRate());
+            this.optimizer = Optimizer.adam().optLearningRateTracker(lr).build();
+            this.evaluator = new HoldoutEvaluator(data, 100);
+        }
+
+        double epoch(int epoch, int epochs) {
+            List<Example> order = new ArrayList<>(examples);
+            Collections.shuffle(order, random);
+            int steps = (order.size() + config.batchExamples() - 1) / config.batchExamples();
+            double lossSum = 0;
+            for (int step = 0; step < steps; step++) {
+                List<Situation> situations = new ArrayList<>(config.batchExamples());
+                for (int k = step * config.batchExamples(); k < Math.min(order.size(), (step + 1) * config.batchExamples()); k++) {
+                    situations.add(batches.situation(order.get(k)));
+                }
+                if (situations.size() < 2) continue;
+                lossSum += step(batches.batch(situations));
+                progress.step(epoch, epochs, step + 1, steps, lossSum / (step + 1));
+            }
+            return lossSum / Math.max(1, steps);
+        }
+
+        private float step(Batch b) {
+            float loss;
+            Map<String, NDArray> params = model.parameters();
+            try (NDManager sub = manager.newSubManager()) {
+                params.values().forEach(p -> p.tempAttach(sub));
+                itemX.tempAttach(sub);
+                if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
+                logQ.tempAttach(sub);
+                try (GradientCollector gc = Engine.getEngine(ENGINE).newGradientCollector()) {
+                    NDArray lossArray = loss(sub, b);
+                    gc.backward(lossArray);
+                    loss = lossArray.getFloat();
+                }
+            }
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                try (NDArray grad = e.getValue().getGradient()) {
+                    optimizer.update(e.getKey(), e.getValue(), grad);
+                    grad.subi(grad);
+                }
+            }
+            return loss;
+        }
+
+        private NDArray loss(NDManager sub, Batch b) {
+            int n = data.itemCount();
+            NDArray vectors = model.items(itemX, itemTextBlock);
+            NDArray pool = sub.create(b.pool(), new Shape(b.users(), n));
+            NDArray history = pool.matMul(vectors);
+            NDArray head = sub.create(b.head(), new Shape(b.users(), data.headWidth()));
+            NDArray hasHistory = sub.create(b.hasHistory(), new Shape(b.users(), 1));
+            NDArray query = b.query() == null ? null : sub.create(b.query(), new Shape(b.users(), data.textDim()));
+            NDArray hasQuery = b.hasQuery() == null ? null : sub.create(b.hasQuery(), new Shape(b.users(), 1));
+            NDArray users = model.users(head, history, hasHistory, query, hasQuery);
+            NDArray cols = sub.create(b.columnItems());
+            NDArray columnVectors = vectors.get(new NDIndex("{}", cols));
+            NDArray logits = users.matMul(columnVectors.transpose()).div((float) config.temperature())
+                    .sub(logQ.get(new NDIndex("{}", cols)).reshape(1, b.columns()));
+            // Per positive pair: -log(e^l / (e^l + Σ_negatives e^n)) = softplus(lse(negatives) - l).
+            NDArray negatives = logits.add(sub.create(b.negativeMask(), new Shape(b.users(), b.columns())));
+            NDArray max = negatives.max(new int[] {1}, true).stopGradient();
+            NDArray lse = negatives.sub(max).exp().sum(new int[] {1}, true).log().add(max);
+            NDArray perPair = Activation.softPlus(lse.sub(logits));
+            return perPair.mul(sub.create(b.positiveWeight(), new Shape(b.users(), b.columns()))).sum();
+        }
+
+        ForwardPass forwardPass() {
+            return new ForwardPass() {
+                @Override
+                public float[][] items() {
+                    try (NDManager sub = manager.newSubManager()) {
+                        model.parameters().values().forEach(p -> p.tempAttach(sub));
+                        itemX.tempAttach(sub);
+                        if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
+                        return TwoTowerModel.matrix(model.items(itemX, itemTextBlock));
+                    }
+                }
+
+                @Override
+                public float[][] users(List<ai.mercury.feature.UserContext> users) {
+                    int n = data.itemCount();
+                    int b = users.size();
+                    float[] head = new float[b * data.headWidth()];
+                    float[] pool = new float[b * n];
+                    float[] hasHistory = new float[b];
+                    float[] query = new float[b * data.textDim()];
+                    float[] hasQuery = new float[b];
+                    for (int u = 0; u < b; u++) {
+                        ai.mercury.feature.UserContext user = users.get(u);
+                        System.arraycopy(data.head(user), 0, head, u * data.headWidth(), data.headWidth());
+                        int[] history = data.historyOrdinals(user);
+                        for (int h : history) pool[u * n + h] += 1f / history.length;
+                        hasHistory[u] = history.length > 0 ? 1f : 0f;
+                        if (user.query() != null && !user.query().isBlank()) {
+                            System.arraycopy(data.textEncoder().embed(user.query()), 0, query, u * data.textDim(), data.textDim());
+                            hasQuery[u] = 1f;
+                        }
+                    }
+                    try (NDManager sub = manager.newSubManager()) {
+                        model.parameters().values().forEach(p -> p.tempAttach(sub));
+                        itemX.tempAttach(sub);
+                        if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
+                        NDArray vectors = model.items(itemX, itemTextBlock);
+                        NDArray pooled = sub.create(pool, new Shape(b, n)).matMul(vectors);
+                        boolean q = model.readsQuery();
+                        return TwoTowerModel.matrix(model.users(sub.create(head, new Shape(b, data.headWidth())), pooled,
+                                sub.create(hasHistory, new Shape(b, 1)), q ? sub.create(query, new Shape(b, data.textDim())) : null,
+                                q ? sub.create(hasQuery, new Shape(b, 1)) : null));
+                    }
+                }
+            };
+        }
+
+        /** Hold-out metrics at the current text weight. */
+        HoldoutEvaluator.Metrics evaluate() {
+            return evaluate(false).metrics();
+        }
+
+        /** Hold-out metrics at the best multiplier of the text weight (λ itself is left unchanged). */
+        Tuned evaluateTuned() {
+            return evaluate(true);
+        }
+
+        private Tuned evaluate(boolean tune) {
+            if (data.holdoutQueries().isEmpty()) return new Tuned(new HoldoutEvaluator.Metrics(Map.of(), Map.of()), 1f);
+            try (NDManager sub = manager.newSubManager()) {
+                model.parameters().values().forEach(p -> p.tempAttach(sub));
+                itemX.tempAttach(sub);
+                if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
+                NDArray vectors = model.items(itemX, itemTextBlock);
+                HoldoutEvaluator.Inputs in = evaluator.inputs(TwoTowerModel.matrix(vectors));
+                NDArray users = model.users(sub.create(in.head()), sub.create(in.history()), sub.create(in.hasHistory()),
+                        in.query() == null ? null : sub.create(in.query()), in.hasQuery() == null ? null : sub.create(in.hasQuery()));
+                int learned = model.learnedDim();
+                if (!tune || learned == model.dim()) {
+                    return new Tuned(evaluator.evaluate(users.matMul(vectors.transpose()).toFloatArray()), 1f);
+                }
+                // score = learned part + λ·text part: score both parts once, then try the multipliers of λ.
+                float[] learnedScores = users.get(":, 0:" + learned).matMul(vectors.get(":, 0:" + learned).transpose()).toFloatArray();
+                float[] textScores = users.get(":, " + learned + ":").matMul(vectors.get(":, " + learned + ":").transpose()).toFloatArray();
+                List<HoldoutEvaluator.Metrics> all = new ArrayList<>();
+                float[] scores = new float[learnedScores.length];
+                for (float f : TEXT_WEIGHT_FACTORS) {
+                    for (int i = 0; i < scores.length; i++) scores[i] = learnedScores[i] + f * textScores[i];
+                    all.add(evaluator.evaluate(scores));
+                }
+                return balanced(all);
+            }
+        }
+    }
+
+    static float[][] concatRows(java.util.Collection<float[][]> parts) {
+        List<float[][]> list = new ArrayList<>(parts);
+        int n = list.get(0).length;
+        int width = list.stream().mapToInt(p -> p[0].length).sum();
+        float[][] out = new float[n][width];
+        for (int i = 0; i < n; i++) {
+            int off = 0;
+            for (float[][] p : list) {
+                System.arraycopy(p[i], 0, out[i], off, p[i].length);
+                off += p[i].length;
+            }
+        }
+        return out;
+    }
+}
