@@ -58,7 +58,7 @@ public record TrainConfig(
     public static final int DEFAULT_BATCH_EXAMPLES = 256;
     public static final int DEFAULT_MAX_TARGETS = 32;
     public static final double DEFAULT_LEARNING_RATE = 2e-3;
-    public static final int DEFAULT_MAX_EPOCHS = 40;
+    public static final int DEFAULT_MAX_EPOCHS = 50;
     public static final int DEFAULT_PATIENCE = 10;
     public static final long DEFAULT_SEED = 42L;
     public static final int DEFAULT_HISTORY_CAP = 50;

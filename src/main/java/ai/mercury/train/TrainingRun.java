@@ -95,6 +95,7 @@ public final class TrainingRun {
         h.put("learning_rate", c.learningRate());
         h.put("max_epochs", c.maxEpochs());
         h.put("patience", c.patience());
+        h.put("weight_average_decay", TwoTowerTrainer.WEIGHT_AVERAGE_DECAY);
         h.put("history_cap", c.historyCap());
         h.put("context_only_share", c.contextOnlyShare());
         h.put("first_item_share", c.firstItemShare());
