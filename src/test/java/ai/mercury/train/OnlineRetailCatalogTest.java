@@ -22,9 +22,4 @@ class OnlineRetailCatalogTest {
         var heart = r.items().stream().filter(i -> i.itemId().equals("85123A")).findFirst().orElseThrow();
         assertEquals("WHITE HANGING HEART T-LIGHT HOLDER", heart.title());
     }
-
-    @Test
-    void csvLine_handlesQuotesAndCommas() {
-        assertEquals(java.util.List.of("1", "A, \"quoted\" b", "", "x"), CsvLine.split("1,\"A, \"\"quoted\"\" b\",,x"));
-    }
 }
