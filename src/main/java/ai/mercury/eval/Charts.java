@@ -1,5 +1,7 @@
 package ai.mercury.eval;
 
+import ai.mercury.bundle.AtomicFiles;
+
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -11,9 +13,7 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -61,9 +61,7 @@ final class Charts {
             renderer.setItemMargin(0.05);
             for (int i = 0; i < data.getRowCount(); i++) renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
             String name = prefix + "-" + s.key() + ".png";
-            Path tmp = dir.resolve("." + name + ".tmp");
-            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(dir.resolve(name), ChartUtils.encodeAsPNG(chart.createBufferedImage(WIDTH, HEIGHT)));
             files.put(s, name);
         }
         return files;

@@ -1,5 +1,7 @@
 package ai.mercury.eval;
 
+import ai.mercury.bundle.AtomicFiles;
+
 import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.BundleException;
 import ai.mercury.bundle.BundleReader;
@@ -10,7 +12,6 @@ import ai.mercury.data.DatasetLoader;
 import ai.mercury.data.ItemRecord;
 import ai.mercury.feature.TextEncoder;
 import ai.mercury.index.IndexKind;
-import ai.mercury.index.IndexParams;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,7 +19,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -201,16 +201,10 @@ public final class EvalRunner {
     private static Path write(EvalReport report, Path dir, String name) throws IOException {
         Map<Slice, String> charts = Charts.write(report, dir, name);
         Path md = dir.resolve(name + ".md");
-        atomicWrite(md, report.toMarkdown(charts).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        AtomicFiles.write(md, report.toMarkdown(charts).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Path json = dir.resolve(name + ".json");
-        atomicWrite(json, Json.MAPPER.writeValueAsBytes(report.toJson()));
+        AtomicFiles.write(json, Json.MAPPER.writeValueAsBytes(report.toJson()));
         return json;
-    }
-
-    private static void atomicWrite(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static List<String> choices(List<EvalReport.BundleInfo> bundles) {

@@ -1,14 +1,14 @@
 package ai.mercury.eval;
 
+import ai.mercury.bundle.AtomicFiles;
+
 import ai.mercury.bundle.Json;
 import ai.mercury.bundle.Manifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Writes evaluation figures into a bundle's {@code manifest.json} under {@code evaluation}, keeping
@@ -24,12 +24,6 @@ public final class ManifestEvaluation {
         JsonNode root = Json.MAPPER.readTree(manifest.toFile());
         if (root == null || !root.isObject()) throw new IOException(manifest + " is not a JSON object");
         ((ObjectNode) root).set("evaluation", evaluation);
-        Path tmp = bundleDir.resolve("." + Manifest.FILE_NAME + ".eval-tmp");
-        try {
-            Files.write(tmp, Json.MAPPER.writeValueAsBytes(root));
-            Files.move(tmp, manifest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(manifest, Json.MAPPER.writeValueAsBytes(root));
     }
 }

@@ -1,13 +1,11 @@
 package ai.mercury.server;
 
+import ai.mercury.bundle.AtomicFiles;
+
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The pin: one line holding a bundle version, in {@code <state dir>/.mercury-pin} (by default the
@@ -55,33 +53,11 @@ final class PinFile {
 
     void write(String version) throws IOException {
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(NAME + ".tmp");
-        try {
-            Files.writeString(tmp, version + "\n", StandardCharsets.UTF_8);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the file system of " + file.getParent() + " cannot rename atomically", e);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        fsyncDir(file.getParent());
+        AtomicFiles.write(file, (version + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     void delete() throws IOException {
-        if (Files.deleteIfExists(file)) fsyncDir(file.getParent());
-    }
-
-    private static void fsyncDir(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // some file systems cannot fsync a directory; the rename itself is still atomic
-        }
+        if (Files.deleteIfExists(file)) AtomicFiles.fsyncDirectory(file.getParent());
     }
 
     private static String shorten(String s) {
