@@ -58,7 +58,37 @@ public final class FeatureEncoder {
     /** The encoded inputs of one user, with the history ids that were not found. */
     public record EncodedUser(Map<String, float[]> inputs, List<String> unknownHistory, int pooledHistory) {}
 
+    /** Where pooled history vectors come from: the bundle's rows, or a snapshot with its live items. */
+    public interface HistorySource {
+        /** Adds the vector of {@code itemId} to {@code acc}; false (and {@code acc} untouched) when unknown. */
+        boolean addVector(String itemId, float[] acc);
+
+        /** Whether {@code itemId} is known (asked for ids beyond the history cap, to report unknown ones). */
+        boolean contains(String itemId);
+    }
+
+    /** Encodes with history vectors from the encoder's own item vectors, looked up through {@code ordinalOf}. */
     public EncodedUser encode(UserContext user, ToIntFunction<String> ordinalOf) {
+        return encode(user, new HistorySource() {
+            @Override
+            public boolean addVector(String id, float[] acc) {
+                int ordinal = ordinalOf.applyAsInt(id);
+                if (ordinal < 0 || ordinal >= itemVectors.count()) return false;
+                float[] data = itemVectors.data();
+                int dim = itemVectors.dim();
+                for (int d = 0, base = ordinal * dim; d < dim; d++) acc[d] += data[base + d];
+                return true;
+            }
+
+            @Override
+            public boolean contains(String id) {
+                int ordinal = ordinalOf.applyAsInt(id);
+                return ordinal >= 0 && ordinal < itemVectors.count();
+            }
+        });
+    }
+
+    public EncodedUser encode(UserContext user, HistorySource history) {
         Map<String, float[]> inputs = new LinkedHashMap<>();
         List<ContextField> fields = spec.context();
         for (int f = 0; f < fields.size(); f++) {
@@ -77,17 +107,15 @@ public final class FeatureEncoder {
         List<String> unknown = List.of();
         int used = 0;
         for (String id : user.history()) {
-            int ordinal = ordinalOf.applyAsInt(id);
-            if (ordinal < 0 || ordinal >= itemVectors.count()) {
-                if (unknown.isEmpty()) unknown = new ArrayList<>();
-                unknown.add(id);
+            if (used == spec.history().cap()) {
+                if (!history.contains(id)) unknown = addUnknown(unknown, id);
                 continue;
             }
-            if (used == spec.history().cap()) continue;
-            float[] data = itemVectors.data();
-            int base = ordinal * dim;
-            for (int d = 0; d < dim; d++) pooled[d] += data[base + d];
-            used++;
+            if (history.addVector(id, pooled)) {
+                used++;
+            } else {
+                unknown = addUnknown(unknown, id);
+            }
         }
         if (used > 0) {
             for (int d = 0; d < dim; d++) pooled[d] /= used;
@@ -101,6 +129,12 @@ public final class FeatureEncoder {
             inputs.put(FeatureSpec.INPUT_HAS_QUERY, new float[] {hasQuery ? 1f : 0f});
         }
         return new EncodedUser(inputs, unknown, used);
+    }
+
+    private static List<String> addUnknown(List<String> unknown, String id) {
+        if (unknown.isEmpty()) unknown = new ArrayList<>();
+        unknown.add(id);
+        return unknown;
     }
 
     /** Stacks encoded rows into a batch, input by input. */

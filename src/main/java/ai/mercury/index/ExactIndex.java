@@ -1,20 +1,22 @@
 package ai.mercury.index;
 
+import java.util.function.IntPredicate;
+
 /**
- * Brute-force top-k: scores every row of the contiguous row-major matrix in blocks with a
- * {@link DotKernel} and keeps the best in a {@link TopK} heap. Immutable and thread-safe; each
- * search allocates only its heap and one small block buffer.
+ * Brute-force top-k: scores every live row of the contiguous row-major matrix in blocks with a
+ * {@link DotKernel} and keeps the best in a {@link TopK} heap. Thread-safe; each search allocates
+ * only its heap and one small block buffer. Live adds and removes go to the {@link RowStore}.
  */
 final class ExactIndex implements ItemIndex {
 
     /** Rows scored per kernel call: large enough to amortise the call, small enough for L1. */
     static final int BLOCK_ROWS = 256;
 
-    private final Vectors vectors;
+    private final RowStore rows;
     private final DotKernel kernel;
 
     ExactIndex(Vectors vectors, DotKernel kernel) {
-        this.vectors = vectors;
+        this.rows = new RowStore(vectors);
         this.kernel = kernel;
     }
 
@@ -25,12 +27,23 @@ final class ExactIndex implements ItemIndex {
 
     @Override
     public int size() {
-        return vectors.count();
+        RowStore.State s = rows.state();
+        return s.count() - s.removedCount();
+    }
+
+    @Override
+    public int ordinalLimit() {
+        return rows.state().count();
+    }
+
+    @Override
+    public int removedCount() {
+        return rows.state().removedCount();
     }
 
     @Override
     public int dimensions() {
-        return vectors.dim();
+        return rows.dim();
     }
 
     DotKernel kernel() {
@@ -39,25 +52,33 @@ final class ExactIndex implements ItemIndex {
 
     @Override
     public SearchResult search(float[] query, int k) {
-        Searches.check(query, k, vectors.dim());
-        int count = vectors.count();
-        if (count == 0) {
-            return SearchResult.EMPTY;
-        }
-        TopK top = new TopK(Math.min(k, count));
-        float[] data = vectors.data();
-        int dim = vectors.dim();
-        float[] block = new float[Math.min(BLOCK_ROWS, count)];
-        for (int first = 0; first < count; first += BLOCK_ROWS) {
-            int rows = Math.min(BLOCK_ROWS, count - first);
-            kernel.dots(data, dim, first, rows, query, block);
-            top.offerAscending(block, rows, first);
-        }
-        return top.drain();
+        return rows.topK(rows.state(), kernel, query, k, null);
+    }
+
+    @Override
+    public SearchResult scan(float[] query, int k, IntPredicate accept) {
+        return rows.topK(rows.state(), kernel, query, k, accept);
+    }
+
+    @Override
+    public float[] vector(int ordinal) {
+        return rows.vector(ordinal);
+    }
+
+    @Override
+    public void add(int ordinal, float[] vector) {
+        if (ordinal != ordinalLimit()) throw new IllegalArgumentException("next ordinal is " + ordinalLimit() + ", got " + ordinal);
+        rows.append(vector);
+    }
+
+    @Override
+    public boolean remove(int ordinal) {
+        return rows.remove(ordinal);
     }
 
     @Override
     public String toString() {
-        return "ExactIndex[" + vectors.count() + " x " + vectors.dim() + ", " + kernel.name() + "]";
+        RowStore.State s = rows.state();
+        return "ExactIndex[" + (s.count() - s.removedCount()) + " x " + rows.dim() + ", " + kernel.name() + "]";
     }
 }

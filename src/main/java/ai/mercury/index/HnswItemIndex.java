@@ -2,9 +2,12 @@ package ai.mercury.index;
 
 import com.github.jelmerk.knn.DistanceFunctions;
 import com.github.jelmerk.knn.hnsw.HnswIndex;
+import com.github.jelmerk.knn.hnsw.SizeLimitExceededException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntPredicate;
 
 /**
  * Approximate top-k over jelmerk hnswlib's {@link HnswIndex} with
@@ -21,12 +24,19 @@ import java.util.List;
  * the subtraction. Results are re-sorted by (score desc, ordinal asc) so ties order as in the
  * exact index.
  *
- * <p>Capacity: the graph is built with headroom ({@link #capacityFor}) and with removal enabled,
- * so live inserts and soft deletes can be added without a rebuild ({@code HnswIndex.resize} grows
- * it further).
+ * <p>Live items: the graph is built with headroom ({@link #capacityFor}) and with removal enabled,
+ * so a live insert is an {@code HnswIndex.add} and a delete is hnswlib's soft delete
+ * ({@code remove(id, version)}: the node stays in the graph as a waypoint but is never returned).
+ * When the headroom is used up, {@code HnswIndex.resize} grows the graph; it swaps hnswlib's node
+ * array and visited-set pool, which a running search must not see half-way, so resizes take the
+ * write side of a read-write lock that every search holds for reading (uncontended except during
+ * a resize). The vectors live in a {@link RowStore} beside the graph: the row is appended before
+ * the node enters the graph, and a search reads the rows after the graph answered, so every
+ * ordinal it gets back has its row.
  *
- * <p>Thread-safety: concurrent searches are safe. hnswlib pools one visited-set per available
- * processor and blocks a search when more run at once than there are processors.
+ * <p>Thread-safety: concurrent searches are safe, also during live writes (one writer at a time).
+ * hnswlib pools one visited-set per available processor and blocks a search when more run at once
+ * than there are processors.
  */
 final class HnswItemIndex implements ItemIndex {
 
@@ -34,6 +44,8 @@ final class HnswItemIndex implements ItemIndex {
 
     private final HnswIndex<Integer, float[], HnswItem, Float> graph;
     private final Vectors vectors;
+    private final RowStore rows;
+    private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
     private final DotKernel kernel;
     private final IndexParams params;
     private final boolean prebuilt;
@@ -42,6 +54,7 @@ final class HnswItemIndex implements ItemIndex {
                           DotKernel kernel, IndexParams params, boolean prebuilt) {
         this.graph = graph;
         this.vectors = vectors;
+        this.rows = new RowStore(vectors);
         this.kernel = kernel;
         this.params = params;
         this.prebuilt = prebuilt;
@@ -96,7 +109,18 @@ final class HnswItemIndex implements ItemIndex {
 
     @Override
     public int size() {
-        return graph.size();
+        RowStore.State s = rows.state();
+        return s.count() - s.removedCount();
+    }
+
+    @Override
+    public int ordinalLimit() {
+        return rows.state().count();
+    }
+
+    @Override
+    public int removedCount() {
+        return rows.state().removedCount();
     }
 
     @Override
@@ -108,11 +132,12 @@ final class HnswItemIndex implements ItemIndex {
         return params;
     }
 
-    /** The hnswlib graph, for {@link HnswIndexFile#write}; never mutate it. */
+    /** The hnswlib graph, for {@link HnswIndexFile#write} and checks; never mutate it. */
     HnswIndex<Integer, float[], HnswItem, Float> graph() {
         return graph;
     }
 
+    /** The bundle's rows the graph was built over (live rows are not included). */
     Vectors vectors() {
         return vectors;
     }
@@ -125,20 +150,70 @@ final class HnswItemIndex implements ItemIndex {
     @Override
     public SearchResult search(float[] query, int k) {
         Searches.check(query, k, vectors.dim());
-        // findNearest uses max(ef, k) candidates itself; never call setEf per request.
-        List<com.github.jelmerk.knn.SearchResult<HnswItem, Float>> found = graph.findNearest(query, k);
+        List<com.github.jelmerk.knn.SearchResult<HnswItem, Float>> found;
+        resizeLock.readLock().lock();
+        try {
+            // findNearest uses max(ef, k) candidates itself; never call setEf per request.
+            found = graph.findNearest(query, k);
+        } finally {
+            resizeLock.readLock().unlock();
+        }
+        RowStore.State s = rows.state(); // read after the graph answered: every ordinal found has its row
         int n = Math.min(k, found.size());
         if (n == 0) {
             return SearchResult.EMPTY;
         }
         TopK top = new TopK(n);
-        float[] data = vectors.data();
+        float[] data = s.data();
         int dim = vectors.dim();
         for (int i = 0; i < n; i++) {
             int ordinal = found.get(i).item().id();
+            if (s.isRemoved(ordinal)) continue; // removed between the graph's answer and now
             top.offer(kernel.dot(data, ordinal * dim, query, dim), ordinal);
         }
-        return top.drain();
+        return top.size() == 0 ? SearchResult.EMPTY : top.drain();
+    }
+
+    @Override
+    public SearchResult scan(float[] query, int k, IntPredicate accept) {
+        return rows.topK(rows.state(), kernel, query, k, accept);
+    }
+
+    @Override
+    public float[] vector(int ordinal) {
+        return rows.vector(ordinal);
+    }
+
+    @Override
+    public void add(int ordinal, float[] vector) {
+        if (ordinal != ordinalLimit()) throw new IllegalArgumentException("next ordinal is " + ordinalLimit() + ", got " + ordinal);
+        rows.append(vector);
+        HnswItem node = new HnswItem(ordinal, vector.clone());
+        try {
+            graph.add(node);
+        } catch (SizeLimitExceededException full) {
+            grow();
+            graph.add(node);
+        }
+    }
+
+    /** Resizes the graph by {@link #capacityFor} headroom; waits for running searches. */
+    private void grow() {
+        int capacity = capacityFor(graph.getMaxItemCount());
+        resizeLock.writeLock().lock();
+        try {
+            graph.resize(capacity);
+        } finally {
+            resizeLock.writeLock().unlock();
+        }
+        LOG.log(Level.INFO, () -> "grew the HNSW index to a capacity of " + capacity + " items");
+    }
+
+    @Override
+    public boolean remove(int ordinal) {
+        if (!rows.remove(ordinal)) return false;
+        graph.remove(ordinal, 0L);
+        return true;
     }
 
     @Override

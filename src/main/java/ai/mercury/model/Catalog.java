@@ -2,34 +2,59 @@ package ai.mercury.model;
 
 import ai.mercury.bundle.CatalogItem;
 
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The items of a snapshot by ordinal (row of the vector matrix and id in the index) and by id.
- * Immutable and thread-safe.
+ * The items of a snapshot by ordinal (row of the vector matrix and id in the index) and by id:
+ * the bundle's items first, then live items appended by the live-item writer.
+ *
+ * <p>Concurrency: one writer ({@link ai.mercury.live.LiveItems} on its thread), any number of
+ * readers, no locks. The ordinal table is an array published through a volatile field; the writer
+ * stores an element and then republishes, so a reader that reads the table afterwards sees the
+ * element. A removed ordinal holds null (a tombstone) and its id leaves the id map; ordinals are
+ * never reused.
  */
 public final class Catalog {
-    private final List<CatalogItem> items;
-    private final Map<String, Integer> ordinals;
+    private final ConcurrentHashMap<String, Integer> ordinals;
+    private volatile Table table;
+    private final int bundleItems;
+
+    private record Table(CatalogItem[] items, int count, int live) {}
 
     public Catalog(List<CatalogItem> items) {
-        this.items = List.copyOf(items);
-        this.ordinals = new HashMap<>(items.size() * 2);
-        for (int i = 0; i < items.size(); i++) {
-            if (ordinals.put(items.get(i).itemId(), i) != null) {
-                throw new IllegalArgumentException("duplicate item id " + items.get(i).itemId());
+        CatalogItem[] array = items.toArray(new CatalogItem[0]);
+        this.ordinals = new ConcurrentHashMap<>(Math.max(16, array.length * 2));
+        for (int i = 0; i < array.length; i++) {
+            if (ordinals.put(array[i].itemId(), i) != null) {
+                throw new IllegalArgumentException("duplicate item id " + array[i].itemId());
             }
         }
+        this.table = new Table(array, array.length, array.length);
+        this.bundleItems = array.length;
     }
 
+    /** Number of live items (not removed). */
     public int size() {
-        return items.size();
+        return table.live();
     }
 
+    /** One past the highest ordinal ever assigned. */
+    public int ordinalLimit() {
+        return table.count();
+    }
+
+    /** Items that came with the bundle: ordinals below this are the bundle's rows. */
+    public int bundleItems() {
+        return bundleItems;
+    }
+
+    /** The item at {@code ordinal}, or null when it was removed (or never assigned). */
     public CatalogItem item(int ordinal) {
-        return items.get(ordinal);
+        Table t = table;
+        return ordinal >= 0 && ordinal < t.count() ? t.items()[ordinal] : null;
     }
 
     /** The ordinal of {@code itemId}, or -1 when the catalog does not hold it. */
@@ -38,7 +63,44 @@ public final class Catalog {
         return o == null ? -1 : o;
     }
 
+    /** A copy of the live items, in ordinal order. */
     public List<CatalogItem> items() {
-        return items;
+        Table t = table;
+        List<CatalogItem> out = new ArrayList<>(t.live());
+        for (int i = 0; i < t.count(); i++) {
+            if (t.items()[i] != null) out.add(t.items()[i]);
+        }
+        return out;
+    }
+
+    /** Appends a new item at the next ordinal and returns it. One writer; the id must be absent. */
+    public int append(CatalogItem item) {
+        Table t = table;
+        if (ordinals.containsKey(item.itemId())) throw new IllegalStateException("item " + item.itemId() + " is already in the catalog");
+        CatalogItem[] items = t.items();
+        if (t.count() == items.length) items = Arrays.copyOf(items, t.count() + Math.max(1024, t.count() / 4));
+        items[t.count()] = item;
+        table = new Table(items, t.count() + 1, t.live() + 1);
+        ordinals.put(item.itemId(), t.count());
+        return t.count();
+    }
+
+    /** Replaces the metadata at a live ordinal (same id, same vector). One writer. */
+    public void replace(int ordinal, CatalogItem item) {
+        Table t = table;
+        CatalogItem old = item(ordinal);
+        if (old == null || !old.itemId().equals(item.itemId())) throw new IllegalArgumentException("ordinal " + ordinal + " does not hold " + item.itemId());
+        t.items()[ordinal] = item;
+        table = new Table(t.items(), t.count(), t.live()); // republish: readers that come after see the element
+    }
+
+    /** Tombstones a live ordinal and forgets its id. One writer. */
+    public void remove(int ordinal) {
+        Table t = table;
+        CatalogItem old = item(ordinal);
+        if (old == null) throw new IllegalArgumentException("ordinal " + ordinal + " is not live");
+        ordinals.remove(old.itemId(), ordinal);
+        t.items()[ordinal] = null;
+        table = new Table(t.items(), t.count(), t.live() - 1);
     }
 }

@@ -3,16 +3,20 @@ package ai.mercury.model;
 import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.Manifest;
 import ai.mercury.feature.FeatureEncoder;
+import ai.mercury.feature.FeatureEncoder.HistorySource;
 import ai.mercury.index.ItemIndex;
 
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Everything that must agree to answer a request: version, manifest, feature encoder, both ONNX
- * towers, catalog, vectors and index. Immutable; a request acquires the current snapshot once
- * (through {@link SnapshotRegistry#acquire()}) and uses only it.
+ * towers, catalog, vectors and index. A request acquires the current snapshot once (through
+ * {@link SnapshotRegistry#acquire()}) and uses only it. The bundle part is immutable; the catalog
+ * and index also hold the live items, which the one live-item writer adds and removes while
+ * requests read ({@link ai.mercury.live.LiveItems}); {@link #liveEpoch()} counts those changes.
  *
  * <p>Reference counted: the registry holds one reference while the snapshot is current, each
  * in-flight request holds one more. {@link #retire()} drops the registry's reference; the native
@@ -31,6 +35,23 @@ public final class Snapshot {
     private final Instant loadedAt = Instant.now();
     private final AtomicInteger refs = new AtomicInteger(1);
     private final AtomicBoolean retired = new AtomicBoolean();
+    private final AtomicLong liveEpoch = new AtomicLong();
+    private volatile long journalSequence;
+    private final HistorySource history = new HistorySource() {
+        @Override
+        public boolean addVector(String itemId, float[] acc) {
+            int ordinal = catalog.ordinalOf(itemId);
+            float[] v = ordinal < 0 ? null : index.vector(ordinal);
+            if (v == null) return false; // unknown, or deleted while this request ran
+            for (int d = 0; d < acc.length; d++) acc[d] += v[d];
+            return true;
+        }
+
+        @Override
+        public boolean contains(String itemId) {
+            return catalog.ordinalOf(itemId) >= 0;
+        }
+    };
     private volatile boolean closed;
 
     Snapshot(Bundle bundle, FeatureEncoder encoder, OnnxTower userTower, OnnxTower itemTower, Catalog catalog, ItemIndex index) {
@@ -72,6 +93,30 @@ public final class Snapshot {
 
     public ItemIndex index() {
         return index;
+    }
+
+    /** History vectors for the feature encoder: bundle and live items, by id. */
+    public HistorySource history() {
+        return history;
+    }
+
+    /**
+     * Changes since load: bumped by every live write applied to this snapshot. Together with
+     * {@link #version()} it identifies what a response computed on this snapshot may depend on.
+     */
+    public long liveEpoch() {
+        return liveEpoch.get();
+    }
+
+    /** The live-item journal's sequence number up to which writes are applied to this snapshot. */
+    public long journalSequence() {
+        return journalSequence;
+    }
+
+    /** Called by the live-item writer after it applied the write with sequence {@code seq}. */
+    public void liveWriteApplied(long seq) {
+        journalSequence = Math.max(journalSequence, seq);
+        liveEpoch.incrementAndGet();
     }
 
     public Instant loadedAt() {

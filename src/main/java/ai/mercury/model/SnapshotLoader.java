@@ -86,6 +86,39 @@ public final class SnapshotLoader {
         }
     }
 
+    /**
+     * A new snapshot of {@code source}'s bundle over other rows: the live rows of a serving
+     * snapshot whose index has too many removed ordinals ({@link ai.mercury.live.LiveItems}). Loads
+     * its own towers (a snapshot closes its towers when released) and builds a compact index.
+     *
+     * @param journalSequence the live-item journal position the rows reflect
+     */
+    public static Snapshot rebuild(Snapshot source, List<ai.mercury.bundle.CatalogItem> items, Vectors vectors, long journalSequence,
+                                   Options options) throws BundleException {
+        Bundle bundle = source.bundle();
+        Path dir = bundle.dir();
+        Manifest m = bundle.manifest();
+        FeatureSpec spec = m.featureSpec();
+        OnnxTower user = null;
+        OnnxTower item = null;
+        ItemIndex index = null;
+        try {
+            user = loadTower(dir, Manifest.USER_TOWER, Manifest.USER_OUTPUT, options.intraOpThreads(), spec.userInputs(m.embeddingDim(), m.textEncoder().dim()));
+            item = loadTower(dir, Manifest.ITEM_TOWER, Manifest.ITEM_OUTPUT, options.intraOpThreads(), spec.itemInputs(m.textEncoder().dim()));
+            index = ItemIndexes.build(vectors, options.index());
+            Snapshot snapshot = new Snapshot(bundle, source.encoder(), user, item, new Catalog(items), index);
+            snapshot.liveWriteApplied(journalSequence);
+            smokeTest(snapshot, options.warmupQueries());
+            return snapshot;
+        } catch (BundleException e) {
+            closeQuietly(user, item, index);
+            throw e;
+        } catch (RuntimeException e) {
+            closeQuietly(user, item, index);
+            throw new BundleException("load_failed", dir, e.toString(), e);
+        }
+    }
+
     /** The bundle's index: its prebuilt {@code index.hnsw} when usable (see the class comment), else built. */
     static ItemIndex index(Bundle bundle, IndexParams params, Consumer<String> log) {
         Vectors vectors = bundle.itemVectors();
@@ -150,14 +183,21 @@ public final class SnapshotLoader {
     private static void smokeTest(Snapshot s, int warmups) throws BundleException {
         Path dir = s.bundle().dir();
         int dim = s.manifest().embeddingDim();
-        String firstItem = s.catalog().item(0).itemId();
+        String firstItem = "none";
+        for (int o = 0; o < s.catalog().ordinalLimit(); o++) {
+            if (s.catalog().item(o) != null) {
+                firstItem = s.catalog().item(o).itemId();
+                break;
+            }
+        }
         for (int i = 0; i < Math.max(1, warmups); i++) {
             UserContext user = new UserContext(Map.of(), Instant.ofEpochSecond(1_700_000_000L + i * 3_600L),
                     i % 2 == 0 ? List.of() : List.of(firstItem), null);
-            EncodedUser encoded = s.encoder().encode(user, s.catalog()::ordinalOf);
+            EncodedUser encoded = s.encoder().encode(user, s.history());
             float[] v = Recommender.userVector(s, encoded);
             requireFinite(dir, Manifest.USER_TOWER, v, dim);
-            int k = Math.min(10, s.catalog().size());
+            int k = Math.min(10, s.index().size());
+            if (k == 0) continue;
             SearchResult r = s.index().search(v, k);
             if (r.size() != k) throw new BundleException("smoke_failed", dir, "a search for " + k + " items returned " + r.size());
         }

@@ -35,7 +35,8 @@ final class AdminRoutes {
         router.delete("/admin/bundles/pin").handler(ctx -> reply(ctx, bundles.unpin()));
     }
 
-    private void authenticate(RoutingContext ctx) {
+    /** Passes requests that carry the admin bearer token; 401 otherwise. Also guards the /items writes. */
+    void authenticate(RoutingContext ctx) {
         if (token.isEmpty()) {
             throw unauthorized(ctx, "the admin endpoints are disabled: no admin token is configured (set admin.token or MERCURY_ADMIN_TOKEN)");
         }

@@ -1,6 +1,7 @@
 package ai.mercury.server;
 
 import ai.mercury.bundle.BundleException;
+import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
 import ai.mercury.model.SnapshotRegistry;
@@ -51,6 +52,8 @@ final class BundleManager implements AutoCloseable {
 
     private final Path artifacts;
     private final SwapConfig swap;
+    private final LiveItems live; // null when items.enabled is false
+    private final SnapshotLoader.Options loadOptions;
     private final BundleValidator validator;
     private final SnapshotRegistry registry;
     private final ServerMetrics metrics;
@@ -87,11 +90,12 @@ final class BundleManager implements AutoCloseable {
         }
     }
 
-    BundleManager(MercuryConfig config, SnapshotRegistry registry, ServerMetrics metrics) {
+    BundleManager(MercuryConfig config, SnapshotRegistry registry, ServerMetrics metrics, LiveItems live) {
         this.artifacts = config.artifactsDir();
         this.swap = config.swap();
-        this.validator = new BundleValidator(new SnapshotLoader.Options(config.index(), config.onnxIntraOpThreads(), config.warmupQueries(), null),
-                swap.qualityGate());
+        this.live = live;
+        this.loadOptions = new SnapshotLoader.Options(config.index(), config.onnxIntraOpThreads(), config.warmupQueries(), null);
+        this.validator = new BundleValidator(loadOptions, swap.qualityGate());
         this.retired = new RetiredSnapshots(swap.leakWarnMs(), metrics::snapshotLeaked);
         this.registry = registry;
         this.metrics = metrics;
@@ -265,12 +269,43 @@ final class BundleManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Rebuilds the serving snapshot's index over its live rows (the live-item writer asks when
+     * too many ordinals are removed) and publishes it like a swap, with cause "index rebuild".
+     */
+    void rebuildIndex(String version) {
+        if (live == null) return;
+        submit(() -> {
+            Snapshot active = registry.peek();
+            if (active == null || !active.version().equals(version)) return status; // swapped meanwhile: the new snapshot is fresh
+            long t0 = System.nanoTime();
+            LiveItems.RebuildInput in = live.captureForRebuild();
+            if (in == null || in.source() != registry.peek()) return status;
+            try {
+                publish(SnapshotLoader.rebuild(in.source(), in.items(), in.vectors(), in.journalSequence(), loadOptions), "index rebuild", t0);
+            } catch (BundleException e) {
+                LOG.log(System.Logger.Level.ERROR, "index rebuild of " + version + " failed; serving on with the removed ordinals", e);
+            }
+            afterChange();
+            return status;
+        }).exceptionally(t -> {
+            LOG.log(System.Logger.Level.ERROR, "index rebuild of " + version + " failed", t);
+            return null;
+        });
+    }
+
     private void publish(Snapshot s, String cause, long t0) {
         if (closed) {
             s.retire();
             return;
         }
-        Snapshot previous = registry.publish(s);
+        Snapshot previous;
+        if (live != null) {
+            live.replayOnto(s); // off the writer: re-embeds the journal's items with this bundle's item tower
+            previous = live.publish(s, registry::publish); // on the writer: catches up, then publishes
+        } else {
+            previous = registry.publish(s);
+        }
         long nanos = System.nanoTime() - t0;
         metrics.modelActivated(s);
         metrics.swapActivated(nanos);

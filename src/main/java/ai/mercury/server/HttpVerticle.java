@@ -1,5 +1,6 @@
 package ai.mercury.server;
 
+import ai.mercury.live.LiveItems;
 import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
@@ -40,13 +41,17 @@ public final class HttpVerticle extends VerticleBase {
     private final AdminRoutes admin;
     private HttpServer server;
 
-    HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, BundleManager bundles) {
+    private final ItemRoutes items; // null when live items are disabled
+
+    HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, BundleManager bundles,
+                 LiveItems live) {
         this.config = config;
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.boundPort = boundPort;
         this.parser = new RequestParser(config);
         this.admin = new AdminRoutes(config, bundles);
+        this.items = live == null ? null : new ItemRoutes(config, live, admin);
     }
 
     @Override
@@ -54,13 +59,14 @@ public final class HttpVerticle extends VerticleBase {
         Router router = Router.router(vertx);
         router.post("/recommend")
                 .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
-                .handler(this::requireJson)
+                .handler(HttpVerticle::requireJson)
                 .handler(this::recommend);
         router.get("/health/live").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/health/ready").handler(this::ready);
         // A scrape renders every histogram (tens of kB, milliseconds of CPU): on a worker, not the event loop.
         router.get("/metrics").blockingHandler(PrometheusScrapingHandler.create(metrics.registry()), false);
         admin.mount(router);
+        if (items != null) items.mount(router);
         router.route().failureHandler(this::onFailure);
         router.errorHandler(404, ctx -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(405, ctx -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path()));
@@ -77,7 +83,7 @@ public final class HttpVerticle extends VerticleBase {
         });
     }
 
-    private void requireJson(RoutingContext ctx) {
+    static void requireJson(RoutingContext ctx) {
         String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
         String mime = type == null ? "" : type.split(";", 2)[0].trim();
         if (!mime.equalsIgnoreCase(JSON_TYPE)) {

@@ -1,5 +1,6 @@
 package ai.mercury.server;
 
+import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
 import io.vertx.core.Future;
@@ -19,9 +20,9 @@ public final class IndexManagerVerticle extends VerticleBase {
     private final SnapshotRegistry snapshots;
     private final BundleManager bundles;
 
-    public IndexManagerVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics) {
+    public IndexManagerVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, LiveItems live) {
         this.snapshots = snapshots;
-        this.bundles = new BundleManager(config, snapshots, metrics);
+        this.bundles = new BundleManager(config, snapshots, metrics, live);
     }
 
     @Override

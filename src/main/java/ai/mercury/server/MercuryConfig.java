@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * defaults below, the JSON file ({@code conf/mercury.json}, nested objects), environment variables
  * ({@code MERCURY_} + the dotted key upper-cased with dots as underscores, e.g.
  * {@code MERCURY_HTTP_PORT}), then explicit overrides (CLI flags). Every failure names the key.
- * The {@code swap.*} keys form a {@link SwapConfig}; {@code admin.token} (also
+ * The {@code swap.*} keys form a {@link SwapConfig}, the {@code items.*} keys an {@link ItemsConfig}; {@code admin.token} (also
  * {@code MERCURY_ADMIN_TOKEN}) is a {@link Secret}, which {@code toString} does not reveal.
  */
 public record MercuryConfig(
@@ -38,7 +38,8 @@ public record MercuryConfig(
         int maxHistory,
         int maxQueryChars,
         Secret adminToken,
-        SwapConfig swap) {
+        SwapConfig swap,
+        ItemsConfig items) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -81,6 +82,7 @@ public record MercuryConfig(
         d.put("limits.max_query_chars", DEFAULT_MAX_QUERY_CHARS);
         d.put("admin.token", DEFAULT_ADMIN_TOKEN);
         SwapConfig.putDefaults(d);
+        ItemsConfig.putDefaults(d);
         DEFAULTS = Map.copyOf(d);
     }
 
@@ -167,7 +169,7 @@ public record MercuryConfig(
                 Path.of(artifacts), index, intIn(v, "inference.worker_instances", 1, 256),
                 intIn(v, "inference.onnx_intra_op_threads", 1, 64), intIn(v, "inference.warmup_queries", 0, 10_000),
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
-                new Secret(str(v, "admin.token").trim()), SwapConfig.from(v));
+                new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), ItemsConfig.from(v));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */

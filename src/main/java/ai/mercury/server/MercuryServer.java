@@ -1,5 +1,8 @@
 package ai.mercury.server;
 
+import ai.mercury.feature.TextEncoderRegistry;
+import ai.mercury.live.ItemWrite;
+import ai.mercury.live.LiveItems;
 import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.SnapshotRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -26,9 +29,13 @@ public final class MercuryServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final IndexManagerVerticle indexManager;
     private final AtomicInteger port;
+    private final LiveItems live;
+    private final TextEncoderRegistry textEncoders;
 
     private MercuryServer(Vertx vertx, MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics,
-                          IndexManagerVerticle indexManager, AtomicInteger port) {
+                          IndexManagerVerticle indexManager, AtomicInteger port, LiveItems live, TextEncoderRegistry textEncoders) {
+        this.live = live;
+        this.textEncoders = textEncoders;
         this.vertx = vertx;
         this.config = config;
         this.snapshots = snapshots;
@@ -53,18 +60,41 @@ public final class MercuryServer implements AutoCloseable {
         vertx.eventBus().registerDefaultCodec(RecommendQuery.class, new LocalCodec<>(RecommendQuery.class));
         vertx.eventBus().registerDefaultCodec(RecommendReply.class, new LocalCodec<>(RecommendReply.class));
 
-        IndexManagerVerticle indexManager = new IndexManagerVerticle(config, snapshots, metrics);
+        TextEncoderRegistry textEncoders = new TextEncoderRegistry(config.items().textCacheEntries());
+        LiveItems live;
+        java.util.concurrent.atomic.AtomicReference<IndexManagerVerticle> manager = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            live = config.items().enabled() ? new LiveItems(new LiveItems.Options(config.items().journalDir(),
+                    config.items().rebuildRemovedFraction(), config.items().rebuildMinRemoved()), textEncoders, snapshots, new LiveItems.Listener() {
+                @Override
+                public void written(ItemWrite.Op op, String outcome, long nanos) {
+                    metrics.liveWrite(op.name().toLowerCase(java.util.Locale.ROOT), outcome, nanos);
+                }
+
+                @Override
+                public void rebuildNeeded(String version) {
+                    IndexManagerVerticle m = manager.get();
+                    if (m != null) m.bundles().rebuildIndex(version);
+                }
+            }) : null;
+        } catch (RuntimeException e) {
+            vertx.close().onComplete(ignored -> metrics.close());
+            return Future.failedFuture(new MercuryConfig.ConfigException("items.journal_dir: " + e.getMessage()));
+        }
+        if (live != null) metrics.bindLiveGauges(live::journaledItems);
+        IndexManagerVerticle indexManager = new IndexManagerVerticle(config, snapshots, metrics, live);
+        manager.set(indexManager);
         AtomicInteger port = new AtomicInteger();
-        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port);
+        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, live, textEncoders);
         return vertx.deployVerticle(indexManager)
                 .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(snapshots, metrics),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, indexManager.bundles()),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, indexManager.bundles(), live),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> server)
                 .recover(e -> {
                     // Close in the background: completing the caller's future from a closing Vert.x would be lost.
-                    vertx.close().onComplete(ignored -> metrics.close());
+                    vertx.close().onComplete(ignored -> server.closeLiveItems());
                     return Future.failedFuture(e);
                 });
     }
@@ -95,7 +125,22 @@ public final class MercuryServer implements AutoCloseable {
     }
 
     public Future<Void> stop() {
-        return vertx.close().onComplete(ignored -> metrics.close());
+        return vertx.close().onComplete(ignored -> closeLiveItems());
+    }
+
+    /** The live-item writer (null when items.enabled is false). */
+    public LiveItems liveItems() {
+        return live;
+    }
+
+    /** After Vert.x: the bundle manager no longer publishes, so the writer and journal can go. */
+    private void closeLiveItems() {
+        try {
+            if (live != null) live.close();
+            textEncoders.close();
+        } finally {
+            metrics.close();
+        }
     }
 
     @Override

@@ -141,6 +141,21 @@ public final class ServerMetrics implements AutoCloseable {
                 .description("rejected bundle loads by reason code").register(registry).increment();
     }
 
+    /** One live item write by operation and outcome (created, updated, deleted, or the refusal reason). */
+    void liveWrite(String op, String outcome, long nanos) {
+        Counter.builder("mercury.live.writes").tag("op", op).tag("outcome", outcome)
+                .description("live item writes (PUT/DELETE /items) by operation and outcome").register(registry).increment();
+        Timer.builder("mercury.live.write").tag("op", op)
+                .description("a live item write from its arrival at the writer to its acknowledgement (embedding, journal fsync, index insert)")
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Gauge: items with a write in the live journal. */
+    void bindLiveGauges(IntSupplier journaledItems) {
+        Gauge.builder("mercury.live.items", journaledItems, IntSupplier::getAsInt).strongReference(true)
+                .description("items with a live write (upsert or delete) in the journal").register(registry);
+    }
+
     void snapshotLeaked() {
         leaks.increment();
     }

@@ -173,7 +173,8 @@ public class RecommendBenchmark {
         public void setUp(RecommendBenchmark p) throws Exception {
             built = ServingFixture.build(p.catalog, p.n);
             MercuryConfig config = MercuryConfig.load(null, Map.of(), Map.of("http.port", 0, "http.host", "127.0.0.1",
-                    "artifacts.dir", built.artifactsDir().toString()));
+                    "artifacts.dir", built.artifactsDir().toString(),
+                    "items.journal_dir", java.nio.file.Files.createTempDirectory("mercury-journal-").toString()));
             server = await(MercuryServer.start(config));
             await(server.indexManager().initialLoad());
             if (server.snapshots().peek() == null) throw new IllegalStateException("the server did not load the bundle");

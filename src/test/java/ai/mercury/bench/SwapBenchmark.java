@@ -132,7 +132,8 @@ public final class SwapBenchmark {
 
     static MercuryServer startServer(Path artifacts) throws Exception {
         MercuryConfig config = MercuryConfig.load(null, Map.of(),
-                Map.of("http.port", 0, "http.host", "127.0.0.1", "artifacts.dir", artifacts.toString()));
+                Map.of("http.port", 0, "http.host", "127.0.0.1", "artifacts.dir", artifacts.toString(),
+                        "items.journal_dir", java.nio.file.Files.createTempDirectory("mercury-journal-").toString()));
         MercuryServer server = MercuryServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         server.indexManager().initialLoad().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         if (server.snapshots().peek() == null) throw new IllegalStateException("the server did not load the start-up bundle");

@@ -31,6 +31,7 @@ final class ServerHarness implements AutoCloseable {
         adminToken = (String) overrides.get("admin.token");
         Map<String, Object> all = new java.util.HashMap<>(Map.of("http.port", 0, "http.host", "127.0.0.1",
                 "artifacts.dir", artifacts.toString(), "inference.warmup_queries", 2));
+        all.put("items.journal_dir", tempJournalDir());
         all.putAll(overrides);
         MercuryConfig config = MercuryConfig.load(null, Map.of(), all);
         VertxOptions options = new VertxOptions()
@@ -40,6 +41,17 @@ final class ServerHarness implements AutoCloseable {
         ((VertxInternal) server.vertx()).blockedThreadChecker().setThreadBlockedHandler(event -> {
             if (event.thread().getName().contains("eventloop")) blockedEventLoops.add(event.toString());
         });
+    }
+
+    /** A fresh journal directory per server, so that servers in one test JVM never share (and lock) one. */
+    static String tempJournalDir() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("mercury-journal-");
+            dir.toFile().deleteOnExit();
+            return dir.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Waits until the start-up bundle load is over; returns whether a snapshot is serving. */
