@@ -74,6 +74,15 @@ final class ServerHarness implements AutoCloseable {
         return await(client.get(server.port(), "127.0.0.1", path).send());
     }
 
+    /** A request with a JSON body and {@code Authorization: Bearer <token>} (none when token is null). */
+    HttpResponse<Buffer> send(HttpMethod method, String path, String token, String jsonBody) {
+        var req = client.request(method, server.port(), "127.0.0.1", path);
+        if (token != null) req.putHeader("authorization", "Bearer " + token);
+        if (jsonBody == null) return await(req.send());
+        req.putHeader("content-type", "application/json");
+        return await(req.sendBuffer(Buffer.buffer(jsonBody)));
+    }
+
     /** An admin request with {@code Authorization: Bearer <token>} (none when token is null). */
     HttpResponse<Buffer> admin(HttpMethod method, String path, String token) {
         var req = client.request(method, server.port(), "127.0.0.1", path);

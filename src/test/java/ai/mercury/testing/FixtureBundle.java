@@ -43,11 +43,16 @@ public final class FixtureBundle {
     private FixtureBundle() {}
 
     public static BundleWriter.Content content(String version) {
+        return content(version, 7L, ITEMS);
+    }
+
+    /** A fixture-like bundle with other random towers ({@code seed}) and catalog. */
+    public static BundleWriter.Content content(String version, long seed, List<CatalogItem> items) {
         Map<String, List<String>> vocab = new LinkedHashMap<>();
         vocab.put("country", List.of("United Kingdom", "France", "Germany"));
         vocab.put("device", List.of("desktop", "mobile"));
-        return BootstrapBundle.build(new BootstrapBundle.Params(version, DIM, new int[] {16}, new int[] {16}, 5, 7L),
-                ITEMS, vocab, new HashingTextEncoder(16), null);
+        return BootstrapBundle.build(new BootstrapBundle.Params(version, DIM, new int[] {16}, new int[] {16}, 5, seed),
+                items, vocab, new HashingTextEncoder(16), null);
     }
 
     /** Copies the committed fixture into {@code artifactsDir}; returns the bundle directory. */
