@@ -329,6 +329,12 @@ public final class LiveItems implements AutoCloseable {
      */
     public ReplayReport replayOnto(Snapshot fresh) {
         long t0 = System.nanoTime();
+        try {
+            // Loads the text encoder now (MiniLM: about half a second) rather than in the first write.
+            embedder.embed(fresh, List.of(new CatalogItem("warm-up", "warm up the text encoder", 1.0, null)));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, fresh.version() + ": live items cannot be embedded by this bundle: " + e.getMessage());
+        }
         List<ItemWrite> entries = callOnWriter(() -> sorted(effective.values()));
         int[] counts = applyAll(fresh, entries);
         ReplayReport r = new ReplayReport(counts[0], counts[1], counts[2], counts[3], (System.nanoTime() - t0) / 1_000_000);
