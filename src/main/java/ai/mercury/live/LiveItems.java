@@ -136,7 +136,7 @@ public final class LiveItems implements AutoCloseable {
 
         @Override
         public void run() {
-            processGroup(List.of(this));
+            processGroupSafely(List.of(this));
         }
 
         void fail(Reason reason, String message, Throwable cause) {
@@ -170,16 +170,28 @@ public final class LiveItems implements AutoCloseable {
                     group.add(p);
                     continue;
                 }
-                processGroup(group);
+                processGroupSafely(group);
                 group = new ArrayList<>();
                 runTask(r);
             }
-            processGroup(group);
+            processGroupSafely(group);
             batch.clear();
         }
         for (Runnable r; (r = queue.poll()) != null; ) {
             if (r instanceof Pending p) p.fail(Reason.SHUTTING_DOWN, "the server is shutting down", null);
             else runTask(r);
+        }
+    }
+
+    /** The writer thread must survive anything a group throws: the writes still waiting get a 500, later ones go on. */
+    private void processGroupSafely(List<Pending> group) {
+        try {
+            processGroup(group);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "live-item write group failed", t);
+            for (Pending p : group) {
+                if (!p.done.isDone()) p.fail(Reason.INTERNAL, "the write failed inside the server; the server log has the details", t);
+            }
         }
     }
 

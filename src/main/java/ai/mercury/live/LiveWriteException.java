@@ -2,7 +2,7 @@ package ai.mercury.live;
 
 /** A live write that was refused or failed; nothing of it was journaled or applied. */
 public final class LiveWriteException extends RuntimeException {
-    public enum Reason { NOT_FOUND, NO_MODEL, JOURNAL, EMBEDDING, SHUTTING_DOWN }
+    public enum Reason { NOT_FOUND, NO_MODEL, JOURNAL, EMBEDDING, SHUTTING_DOWN, INTERNAL }
 
     private final Reason reason;
 

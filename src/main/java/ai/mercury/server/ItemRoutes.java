@@ -156,6 +156,7 @@ final class ItemRoutes {
             case JOURNAL -> new ApiException(503, "journal_unavailable", e.getMessage());
             case SHUTTING_DOWN -> new ApiException(503, "shutting_down", e.getMessage());
             case EMBEDDING -> new ApiException(500, "embedding_failed", e.getMessage());
+            case INTERNAL -> new ApiException(500, "internal_error", e.getMessage());
         };
     }
 
