@@ -78,6 +78,16 @@ public final class Snapshot {
         return loadedAt;
     }
 
+    /**
+     * Changes whenever what this snapshot answers changes without a new {@link #version()} (live
+     * item writes, issue 6); 0 until then. Response caches key on {@code (version(), cacheEpoch())}
+     * and read it <em>before</em> computing an answer, so an answer computed across a change is
+     * stored under the old epoch, which no later lookup uses.
+     */
+    public long cacheEpoch() {
+        return 0L;
+    }
+
     /** Takes a reference; false when the snapshot is already closing (re-read the registry). */
     public boolean tryAcquire() {
         for (int r = refs.get(); r > 0; r = refs.get()) {

@@ -54,12 +54,14 @@ public final class MercuryServer implements AutoCloseable {
         vertx.eventBus().registerDefaultCodec(RecommendReply.class, new LocalCodec<>(RecommendReply.class));
 
         IndexManagerVerticle indexManager = new IndexManagerVerticle(config, snapshots, metrics);
+        ResponseCache cache = config.cache().enabled() ? new ResponseCache(config.cache()) : null;
+        if (cache != null) metrics.bindCache(cache);
         AtomicInteger port = new AtomicInteger();
         MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port);
         return vertx.deployVerticle(indexManager)
                 .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(snapshots, metrics),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, indexManager.bundles()),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, indexManager.bundles(), cache),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> server)
                 .recover(e -> {
