@@ -7,7 +7,7 @@ import java.util.Map;
  * Part of {@link MercuryConfig}.
  *
  * @param enabled    whether answers are cached at all (default off: the load targets are measured
- *                   without it, and it trades heap for CPU; see docs/operations.md)
+ *                   without it, and it trades heap for CPU; see the README, "Response cache")
  * @param maxEntries most cached answers (about 10 KB each at k = 100)
  * @param ttlMs      an entry is dropped this long after it was written (entries never go stale:
  *                   they are keyed by model version and cache epoch; the TTL only bounds how long
