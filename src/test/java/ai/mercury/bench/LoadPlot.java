@@ -33,7 +33,8 @@ import java.util.TreeMap;
  * (wrk) become one point each at their median throughput. A dashed line marks a latency target.
  *
  * <pre>
- *   scripts/plot-load --out docs/bench/latency-vs-rate.png [--title T] [--target-ms 2] [--mix realistic] LABEL=FILE.jsonl ...
+ *   scripts/plot-load --out docs/bench/latency-vs-rate.png [--title T] [--target-ms 2] [--mix realistic] [LABEL]=FILE.jsonl ...
+ *   (an empty label, "=FILE", names the series by variant and mix alone)
  * </pre>
  */
 public final class LoadPlot {
@@ -60,8 +61,8 @@ public final class LoadPlot {
                 default -> {
                     String a = args[i];
                     int eq = a.indexOf('=');
-                    Path p = Path.of(eq > 0 ? a.substring(eq + 1) : a);
-                    files.put(eq > 0 ? a.substring(0, eq) : p.getFileName().toString().replace(".jsonl", ""), p);
+                    Path p = Path.of(eq >= 0 ? a.substring(eq + 1) : a);
+                    files.put(eq >= 0 ? a.substring(0, eq) : p.getFileName().toString().replace(".jsonl", ""), p);
                 }
             }
         }
@@ -86,7 +87,8 @@ public final class LoadPlot {
             JsonNode r = json.readTree(line);
             String mix = r.path("mix").asText("");
             if (onlyMix != null && !onlyMix.equals(mix)) continue;
-            String name = label + (r.has("variant") ? " " + r.get("variant").asText() : "") + (onlyMix == null ? " " + mix : "");
+            String name = String.join(" ", java.util.stream.Stream.of(label, r.has("variant") ? r.get("variant").asText() : "",
+                    onlyMix == null ? mix : "").filter(x -> !x.isEmpty()).toList());
             String mode = r.path("mode").asText();
             if (mode.equals("open")) {
                 open.computeIfAbsent(name, k -> new TreeMap<>()).computeIfAbsent(r.path("target_rate").asDouble(), k -> new ArrayList<>()).add(r);
@@ -113,8 +115,10 @@ public final class LoadPlot {
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         int color = 0;
         int index = 0;
+        Map<String, Color> colors = new LinkedHashMap<>();
         for (Map.Entry<String, List<Point>> e : series.entrySet()) {
             Color c = PALETTE[color++ % PALETTE.length];
+            colors.put(e.getKey(), c);
             XYSeries p50 = new XYSeries(e.getKey() + " p50", false);
             XYSeries p99 = new XYSeries(e.getKey() + " p99", false);
             for (Point p : e.getValue()) {
@@ -132,7 +136,8 @@ public final class LoadPlot {
             XYSeries s = new XYSeries(e.getKey() + " closed loop (wrk) p50", false);
             s.add(e.getValue().rate(), Math.max(e.getValue().p50(), 0.01));
             data.addSeries(s);
-            renderer.setSeriesPaint(index, Color.DARK_GRAY);
+            renderer.setSeriesPaint(index, colors.getOrDefault(e.getKey(), Color.DARK_GRAY));
+            renderer.setSeriesShape(index, new java.awt.geom.Ellipse2D.Double(-5, -5, 10, 10));
             renderer.setSeriesLinesVisible(index++, false);
         }
         if (targetMs > 0) {
