@@ -155,11 +155,20 @@ public final class Npy {
                         + " data bytes, file has " + actualBytes + (actualBytes < expectedBytes ? " (truncated)" : ""));
             }
             if (count * dim > Integer.MAX_VALUE - 8) throw new IOException(file + ": array too large");
-            ByteBuffer data = ByteBuffer.allocate((int) expectedBytes).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, data, file);
-            data.flip();
+            // In chunks: a buffer of the whole file beside the array would double the peak heap
+            // (another 512 MB for 1M items of 128 dims).
             float[] floats = new float[(int) (count * dim)];
-            data.asFloatBuffer().get(floats);
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            int filled = 0;
+            while (filled < floats.length) {
+                chunk.clear();
+                chunk.limit((int) Math.min(chunk.capacity(), (long) (floats.length - filled) * Float.BYTES));
+                readFully(ch, chunk, file);
+                chunk.flip();
+                int n = chunk.remaining() / Float.BYTES;
+                chunk.asFloatBuffer().get(floats, filled, n);
+                filled += n;
+            }
             return new Vectors((int) count, (int) dim, floats);
         }
     }
