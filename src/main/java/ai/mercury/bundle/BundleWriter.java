@@ -160,6 +160,87 @@ public final class BundleWriter {
         }
     }
 
+    /** Makes the rows of a derived catalog, one call per row, in order. */
+    @FunctionalInterface
+    public interface RowSource {
+        /** Writes row {@code i}'s vector into {@code vector} and returns its item. */
+        CatalogItem row(int i, float[] vector);
+    }
+
+    /**
+     * Publishes a bundle with the towers, feature spec and text encoder of {@code source} and a new
+     * catalog of {@code count} items made by {@code rows}, as {@code newVersion} under
+     * {@code artifactsDir}. {@code items.jsonl} and {@code item_vectors.npy} are streamed row by
+     * row, so memory stays bounded by the source bundle plus, only when {@code hnswIndex} is not
+     * null, the new vector matrix (which the graph build needs). The manifest is the source's with
+     * the new version, {@code created_at} and files, {@code derived_from: {version, change, ...derivedFrom}},
+     * and without the source's {@code evaluation} (its figures describe another catalog).
+     * Written in {@code .tmp-<newVersion>/}, manifest last, then renamed into place.
+     */
+    public static Path publishDerived(Path source, Path artifactsDir, String newVersion, int count, RowSource rows,
+                                      IndexParams hnswIndex, String change, ObjectNode derivedFrom) throws IOException, BundleException {
+        if (newVersion == null || !newVersion.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("version must match [A-Za-z0-9][A-Za-z0-9._-]*, got " + newVersion);
+        }
+        if (count < 1) throw new IllegalArgumentException("count must be at least 1, got " + count);
+        Manifest sourceManifest = BundleReader.readManifest(source);
+        int dim = sourceManifest.embeddingDim();
+        Files.createDirectories(artifactsDir);
+        Path target = artifactsDir.resolve(newVersion);
+        if (Files.exists(target)) throw new FileAlreadyExistsException(target + " already exists: versions are immutable");
+        Path tmp = artifactsDir.resolve(".tmp-" + newVersion);
+        deleteRecursively(tmp);
+        Files.createDirectories(tmp);
+        try {
+            for (String name : List.of(Manifest.USER_TOWER, Manifest.ITEM_TOWER)) {
+                Files.copy(source.resolve(name), tmp.resolve(name));
+                fsync(tmp.resolve(name));
+            }
+            float[] all = hnswIndex == null ? null : new float[Math.multiplyExact(count, dim)];
+            float[] row = new float[dim];
+            com.fasterxml.jackson.databind.ObjectWriter line = Json.MAPPER.writer()
+                    .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+            try (BufferedWriter out = Files.newBufferedWriter(tmp.resolve(Manifest.ITEMS), StandardCharsets.UTF_8);
+                 Npy.RowWriter vectors = new Npy.RowWriter(tmp.resolve(Manifest.ITEM_VECTORS), count, dim)) {
+                for (int i = 0; i < count; i++) {
+                    java.util.Arrays.fill(row, 0f);
+                    CatalogItem item = rows.row(i, row);
+                    for (float v : row) {
+                        if (!Float.isFinite(v)) throw new IllegalArgumentException("row " + i + " holds a non-finite value");
+                    }
+                    out.write(line.writeValueAsString(item.toJson()));
+                    out.write('\n');
+                    vectors.write(row);
+                    if (all != null) System.arraycopy(row, 0, all, i * dim, dim);
+                }
+            }
+            fsync(tmp.resolve(Manifest.ITEMS));
+            if (hnswIndex != null) ItemIndexes.writeHnsw(new Vectors(count, dim, all), hnswIndex, tmp.resolve(Manifest.HNSW_INDEX));
+            all = null;
+
+            ObjectNode manifest = (ObjectNode) Json.MAPPER.readTree(source.resolve(Manifest.FILE_NAME).toFile());
+            manifest.put("version", newVersion);
+            manifest.put("created_at", Instant.now().toString());
+            manifest.remove("evaluation");
+            ObjectNode files = manifest.putObject("files");
+            for (String name : Manifest.REQUIRED_FILES) {
+                FileEntry e = entry(tmp.resolve(name));
+                files.putObject(name).put("size", e.size()).put("sha256", e.sha256());
+            }
+            if (hnswIndex != null) {
+                FileEntry graph = entry(tmp.resolve(Manifest.HNSW_INDEX));
+                files.putObject(Manifest.HNSW_INDEX).put("size", graph.size()).put("sha256", graph.sha256());
+            }
+            ObjectNode derived = manifest.putObject("derived_from").put("version", sourceManifest.version()).put("change", change);
+            if (derivedFrom != null) derived.setAll(derivedFrom);
+            writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
+            return rename(tmp, target, artifactsDir);
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(tmp);
+            throw e;
+        }
+    }
+
     private static FileEntry entry(Path f) throws IOException {
         return new FileEntry(Files.size(f), Sha256.of(f));
     }

@@ -25,15 +25,69 @@ public final class Npy {
 
     private Npy() {}
 
-    /** Writes {@code vectors} as a {@code <f4} array of shape [count, dim]. */
-    public static void write(Path file, Vectors vectors) throws IOException {
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + vectors.count() + ", " + vectors.dim() + "), }";
+    private static ByteBuffer header(long count, int dim) {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + count + ", " + dim + "), }";
         int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
         int pad = (64 - unpadded % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
         ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4 + header.length()).order(ByteOrder.LITTLE_ENDIAN);
         head.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
         head.put(header.getBytes(StandardCharsets.US_ASCII)).flip();
+        return head;
+    }
+
+    /**
+     * Writes a [count, dim] {@code <f4} array row by row through a small buffer, so that arrays
+     * larger than the heap can be written; {@link #close()} checks that exactly {@code count} rows
+     * came and forces the file to disk. Not thread-safe.
+     */
+    public static final class RowWriter implements AutoCloseable {
+        private final FileChannel ch;
+        private final Path file;
+        private final long count;
+        private final int dim;
+        private final ByteBuffer buf;
+        private long rows;
+
+        public RowWriter(Path file, long count, int dim) throws IOException {
+            this.file = file;
+            this.count = count;
+            this.dim = dim;
+            this.ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+            ByteBuffer head = header(count, dim);
+            while (head.hasRemaining()) ch.write(head);
+            this.buf = ByteBuffer.allocate(Math.max(dim * Float.BYTES, 1 << 20)).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        public void write(float[] row) throws IOException {
+            if (row.length != dim) throw new IllegalArgumentException("row of " + row.length + " values, expected " + dim);
+            if (rows == count) throw new IllegalStateException(file + ": more than " + count + " rows");
+            if (buf.remaining() < dim * Float.BYTES) flush();
+            for (float v : row) buf.putFloat(v);
+            rows++;
+        }
+
+        private void flush() throws IOException {
+            buf.flip();
+            while (buf.hasRemaining()) ch.write(buf);
+            buf.clear();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                flush();
+                if (rows != count) throw new IOException(file + ": " + rows + " rows written, the header says " + count);
+                ch.force(true);
+            } finally {
+                ch.close();
+            }
+        }
+    }
+
+    /** Writes {@code vectors} as a {@code <f4} array of shape [count, dim]. */
+    public static void write(Path file, Vectors vectors) throws IOException {
+        ByteBuffer head = header(vectors.count(), vectors.dim());
         ByteBuffer body = ByteBuffer.allocate(vectors.data().length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         body.asFloatBuffer().put(vectors.data());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -101,11 +155,20 @@ public final class Npy {
                         + " data bytes, file has " + actualBytes + (actualBytes < expectedBytes ? " (truncated)" : ""));
             }
             if (count * dim > Integer.MAX_VALUE - 8) throw new IOException(file + ": array too large");
-            ByteBuffer data = ByteBuffer.allocate((int) expectedBytes).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, data, file);
-            data.flip();
+            // In chunks: a buffer of the whole file beside the array would double the peak heap
+            // (another 512 MB for 1M items of 128 dims).
             float[] floats = new float[(int) (count * dim)];
-            data.asFloatBuffer().get(floats);
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            int filled = 0;
+            while (filled < floats.length) {
+                chunk.clear();
+                chunk.limit((int) Math.min(chunk.capacity(), (long) (floats.length - filled) * Float.BYTES));
+                readFully(ch, chunk, file);
+                chunk.flip();
+                int n = chunk.remaining() / Float.BYTES;
+                chunk.asFloatBuffer().get(floats, filled, n);
+                filled += n;
+            }
             return new Vectors((int) count, (int) dim, floats);
         }
     }

@@ -24,12 +24,12 @@ import java.util.concurrent.Callable;
 
 /** {@code bundle verify DIR}, {@code bundle bootstrap} and {@code bundle index DIR}. */
 @Command(name = "bundle", mixinStandardHelpOptions = true, description = "Inspect and create bundles.",
-        subcommands = {BundleCommand.Verify.class, BundleCommand.Bootstrap.class, BundleCommand.Index.class})
+        subcommands = {BundleCommand.Verify.class, BundleCommand.Bootstrap.class, BundleCommand.Index.class, BundleCommand.Synth.class})
 final class BundleCommand implements Runnable {
     @Override
     public void run() {
         System.out.println("usage: mercury bundle verify DIR | mercury bundle bootstrap --data FILE [--hnsw-index]"
-                + " | mercury bundle index DIR --version NEW");
+                + " | mercury bundle index DIR --version NEW | mercury bundle synth --from DIR --items N --out DIR");
     }
 
     /** HNSW build parameters of a prebuilt index.hnsw; they must equal the server's index.m and index.ef_construction. */
@@ -75,6 +75,53 @@ final class BundleCommand implements Runnable {
                 Path published = BundleWriter.publishWithIndex(dir, out, v, hnsw.params());
                 System.out.println("published " + published + " = " + dir.getFileName() + " + index.hnsw (m=" + hnsw.m
                         + ", ef_construction=" + hnsw.efConstruction + ") in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                return 0;
+            } catch (BundleException e) {
+                System.out.println("FAIL [" + e.reason() + "] " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    /** A synthetic catalog of any size around a real bundle's items, with its towers: for load tests. */
+    @Command(name = "synth", mixinStandardHelpOptions = true,
+            description = "Write a bundle with the towers of --from and N synthetic items sampled around its real ones (see docs/loadtest.md).")
+    static final class Synth implements Callable<Integer> {
+        @Option(names = "--from", required = true, description = "the source bundle (towers, feature spec, the items to sample around)")
+        Path from;
+
+        @Option(names = "--items", required = true, description = "number of items to generate")
+        int items;
+
+        @Option(names = "--out", required = true, description = "directory to publish into (the bundle lands in OUT/VERSION)")
+        Path out;
+
+        @Option(names = "--version", description = "version of the new bundle (default: <source version>-syn<N>)")
+        String version;
+
+        @Option(names = "--seed", defaultValue = "" + ai.mercury.bundle.SyntheticCatalog.DEFAULT_SEED, description = "random seed (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--noise", defaultValue = "" + ai.mercury.bundle.SyntheticCatalog.DEFAULT_NOISE,
+                description = "noise norm relative to the sampled item's vector norm (default: ${DEFAULT-VALUE}: cosine to it about 0.89)")
+        double noise;
+
+        @Option(names = "--with-index", description = "also write a prebuilt index.hnsw (see --m, --ef-construction; minutes at 100k items)")
+        boolean withIndex;
+
+        @picocli.CommandLine.Mixin
+        HnswOptions hnsw = new HnswOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            String v = version != null ? version : from.toAbsolutePath().normalize().getFileName() + "-syn" + items;
+            try {
+                long t0 = System.nanoTime();
+                Path published = ai.mercury.bundle.SyntheticCatalog.publish(from, out, v,
+                        new ai.mercury.bundle.SyntheticCatalog.Params(items, seed, noise, withIndex ? hnsw.params() : null));
+                System.out.println("published " + published + ": " + items + " synthetic items around " + from.getFileName()
+                        + (withIndex ? " with index.hnsw (m=" + hnsw.m + ", ef_construction=" + hnsw.efConstruction + ")" : "")
+                        + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 return 0;
             } catch (BundleException e) {
                 System.out.println("FAIL [" + e.reason() + "] " + e.getMessage());

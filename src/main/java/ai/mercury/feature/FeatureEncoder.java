@@ -137,6 +137,35 @@ public final class FeatureEncoder {
         return unknown;
     }
 
+    /**
+     * The vocabulary slot of each context field for {@code context} (0 = out of vocabulary or
+     * absent), in the spec's field order: exactly what {@link #encode} one-hot encodes, so two
+     * contexts with equal slots encode equally. For cache keys.
+     */
+    public int[] contextSlots(java.util.Map<String, String> context) {
+        List<ContextField> fields = spec.context();
+        int[] slots = new int[fields.size()];
+        for (int f = 0; f < slots.length; f++) {
+            String value = context.get(fields.get(f).name());
+            slots[f] = value == null ? 0 : contextIndex.get(f).getOrDefault(normalize(value), 0);
+        }
+        return slots;
+    }
+
+    /**
+     * The request time at the resolution the time features read it ({@link TimeFeatures}: whole
+     * seconds, UTC), or 0 when the spec has no time features: two instants with equal keys encode
+     * equally. For cache keys.
+     */
+    public long timeKey(java.time.Instant timestamp) {
+        return spec.time().features().isEmpty() ? 0L : timestamp.getEpochSecond();
+    }
+
+    /** Whether {@link #encode} reads the query text. */
+    public boolean readsQuery() {
+        return spec.queryEnabled();
+    }
+
     /** Stacks encoded rows into a batch, input by input. */
     public static Map<String, float[][]> batch(List<Map<String, float[]>> rows) {
         Map<String, float[][]> batch = new LinkedHashMap<>();

@@ -26,9 +26,15 @@ public final class ItemIndexes {
         };
     }
 
-    /** Brute-force search with the Vector API when available (scalar otherwise). Cheap: no build. */
+    /**
+     * Brute-force search with the Vector API when available (scalar otherwise). Cheap: one copy of
+     * the vectors into the interleaved layout ({@link ExactIndex}); the system property
+     * {@code mercury.index.exact.layout=rows} reads the rows in place instead (slower; kept for
+     * benchmarks).
+     */
     public static ItemIndex exact(Vectors vectors) {
-        return new ExactIndex(Objects.requireNonNull(vectors, "vectors"), DotKernels.best());
+        boolean rows = "rows".equals(System.getProperty("mercury.index.exact.layout"));
+        return new ExactIndex(Objects.requireNonNull(vectors, "vectors"), DotKernels.best(), !rows);
     }
 
     /**

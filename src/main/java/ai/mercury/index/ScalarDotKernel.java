@@ -34,4 +34,27 @@ final class ScalarDotKernel implements DotKernel {
         }
         return (s0 + s1) + (s2 + s3);
     }
+
+    /** Rows per interleaved block: wide enough for the JIT's auto-vectorisation of the inner loop. */
+    static final int LANES = 8;
+
+    @Override
+    public int lanes() {
+        return LANES;
+    }
+
+    @Override
+    public void dotsInterleaved(float[] t, int dim, int firstBlock, int blocks, float[] query, float[] out) {
+        int stride = dim * LANES;
+        java.util.Arrays.fill(out, 0, blocks * LANES, 0f);
+        for (int b = 0, base = firstBlock * stride; b < blocks; b++, base += stride) {
+            int o = b * LANES;
+            for (int d = 0, off = base; d < dim; d++, off += LANES) {
+                float q = query[d];
+                for (int i = 0; i < LANES; i++) {
+                    out[o + i] += t[off + i] * q;
+                }
+            }
+        }
+    }
 }

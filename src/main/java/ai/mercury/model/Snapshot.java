@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * towers, catalog, vectors and index. A request acquires the current snapshot once (through
  * {@link SnapshotRegistry#acquire()}) and uses only it. The bundle part is immutable; the catalog
  * and index also hold the live items, which the one live-item writer adds and removes while
- * requests read ({@link ai.mercury.live.LiveItems}); {@link #liveEpoch()} counts those changes.
+ * requests read ({@link ai.mercury.live.LiveItems}); {@link #cacheEpoch()} counts those changes.
  *
  * <p>Reference counted: the registry holds one reference while the snapshot is current, each
  * in-flight request holds one more. {@link #retire()} drops the registry's reference; the native
@@ -100,14 +100,6 @@ public final class Snapshot {
         return history;
     }
 
-    /**
-     * Changes since load: bumped by every live write applied to this snapshot. Together with
-     * {@link #version()} it identifies what a response computed on this snapshot may depend on.
-     */
-    public long liveEpoch() {
-        return liveEpoch.get();
-    }
-
     /** The live-item journal's sequence number up to which writes are applied to this snapshot. */
     public long journalSequence() {
         return journalSequence;
@@ -121,6 +113,16 @@ public final class Snapshot {
 
     public Instant loadedAt() {
         return loadedAt;
+    }
+
+    /**
+     * Changes whenever what this snapshot answers changes without a new {@link #version()} (live
+     * item writes bump it). Response caches key on {@code (version(), cacheEpoch())}
+     * and read it <em>before</em> computing an answer, so an answer computed across a change is
+     * stored under the old epoch, which no later lookup uses.
+     */
+    public long cacheEpoch() {
+        return liveEpoch.get();
     }
 
     /** Takes a reference; false when the snapshot is already closing (re-read the registry). */

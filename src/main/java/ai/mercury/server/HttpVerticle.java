@@ -2,10 +2,12 @@ package ai.mercury.server;
 
 import ai.mercury.live.LiveItems;
 import ai.mercury.model.RecommendQuery;
+import ai.mercury.model.Recommendation;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -23,10 +25,13 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The edge, on the event loop: routing, validation and JSON. It never runs inference, never
- * searches the index and never touches the disk: {@code /recommend} is validated here and handed
- * to the {@link InferenceVerticle} workers over the event bus (local codec, no serialization);
- * the admin routes ({@link AdminRoutes}) hand their work to the index manager's thread.
+ * The edge, on the event loop: routing, validation, the response cache and JSON. By default it
+ * never runs inference, never searches the index and never touches the disk: {@code /recommend}
+ * is validated here, looked up in the {@link ResponseCache} when that is enabled, and otherwise
+ * handed to the {@link InferenceVerticle} workers over the event bus (local codec, no
+ * serialization). {@code inference.dispatch} can instead hand it to a worker executor
+ * ({@code worker}) or compute it right here ({@code event-loop}); see docs/bench/hot-path.md.
+ * The admin routes ({@link AdminRoutes}) hand their work to the index manager's thread.
  * All failures go through one handler that answers {@code {"error", "message"}}.
  */
 public final class HttpVerticle extends VerticleBase {
@@ -39,12 +44,15 @@ public final class HttpVerticle extends VerticleBase {
     private final AtomicInteger boundPort;
     private final RequestParser parser;
     private final AdminRoutes admin;
+    /** Null when {@code cache.enabled} is false. */
+    private final ResponseCache cache;
     private HttpServer server;
+    private WorkerExecutor inferenceExecutor;
 
     private final ItemRoutes items; // null when live items are disabled
 
     HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, BundleManager bundles,
-                 LiveItems live) {
+                 ResponseCache cache, LiveItems live) {
         this.config = config;
         this.snapshots = snapshots;
         this.metrics = metrics;
@@ -52,10 +60,15 @@ public final class HttpVerticle extends VerticleBase {
         this.parser = new RequestParser(config);
         this.admin = new AdminRoutes(config, bundles);
         this.items = live == null ? null : new ItemRoutes(config, live, admin);
+        this.cache = cache;
     }
 
     @Override
     public Future<?> start() {
+        if (config.dispatch() == Dispatch.WORKER) {
+            // shared by name across the HTTP verticle instances: worker_instances threads in all
+            inferenceExecutor = vertx.createSharedWorkerExecutor("mercury-inference", config.workerInstances());
+        }
         Router router = Router.router(vertx);
         router.post("/recommend")
                 .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
@@ -102,24 +115,55 @@ public final class HttpVerticle extends VerticleBase {
         }
         if (body == null) throw new ApiException(400, "invalid_json", "the body is empty; send a JSON object");
         RecommendQuery query = parser.parse(body, Instant.now());
-        vertx.eventBus().<RecommendReply>request(InferenceVerticle.ADDRESS, query, new DeliveryOptions().setSendTimeout(config.requestTimeoutMs()))
-                .onSuccess(msg -> {
-                    RecommendReply reply = msg.body();
-                    if (reply.error() != null) {
-                        sendError(ctx, reply.error().status(), reply.error().code(), reply.error().getMessage());
-                    } else {
-                        double tookMs = (System.nanoTime() - start) / 1e6;
-                        ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
-                                .end(ResponseWriter.recommendation(reply.result(), tookMs));
-                    }
-                })
-                .onFailure(e -> {
-                    if (e instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
-                        sendError(ctx, 503, "timeout", "no answer within " + config.requestTimeoutMs() + " ms; the server is overloaded");
-                    } else {
-                        ctx.fail(e);
-                    }
-                });
+        ResponseCache.Key key = null;
+        if (cache != null) {
+            Snapshot s = snapshots.peek();
+            if (s != null) {
+                key = cache.key(s, query);
+                byte[] answer = cache.get(key);
+                metrics.recordCacheLookup(answer != null);
+                if (answer != null) {
+                    send(ctx, key.version, answer, start);
+                    return;
+                }
+            }
+        }
+        ResponseCache.Key cacheKey = key;
+        switch (config.dispatch()) {
+            case EVENT_LOOP -> answer(ctx, InferenceVerticle.compute(snapshots, metrics, query), cacheKey, start);
+            case WORKER -> inferenceExecutor.executeBlocking(() -> InferenceVerticle.compute(snapshots, metrics, query), false)
+                    .onSuccess(reply -> answer(ctx, reply, cacheKey, start))
+                    .onFailure(ctx::fail);
+            case EVENT_BUS -> vertx.eventBus().<RecommendReply>request(InferenceVerticle.ADDRESS, query,
+                            new DeliveryOptions().setSendTimeout(config.requestTimeoutMs()))
+                    .onSuccess(msg -> answer(ctx, msg.body(), cacheKey, start))
+                    .onFailure(e -> {
+                        if (e instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
+                            sendError(ctx, 503, "timeout", "no answer within " + config.requestTimeoutMs() + " ms; the server is overloaded");
+                        } else {
+                            ctx.fail(e);
+                        }
+                    });
+        }
+    }
+
+    /** Sends a computed reply, and caches its answer when it was computed on the snapshot the key names. */
+    private void answer(RoutingContext ctx, RecommendReply reply, ResponseCache.Key key, long start) {
+        if (reply.error() != null) {
+            sendError(ctx, reply.error().status(), reply.error().code(), reply.error().getMessage());
+            return;
+        }
+        Recommendation r = reply.result();
+        byte[] answer = ResponseWriter.answer(r);
+        if (key != null && key.version.equals(r.modelVersion()) && key.epoch == reply.cacheEpoch()) cache.put(key, answer);
+        send(ctx, r.modelVersion(), answer, start);
+    }
+
+    private static void send(RoutingContext ctx, String version, byte[] answer, long start) {
+        if (ctx.response().ended()) return;
+        double tookMs = (System.nanoTime() - start) / 1e6;
+        ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
+                .end(ResponseWriter.assemble(version, tookMs, answer));
     }
 
     private void ready(RoutingContext ctx) {
@@ -171,6 +215,7 @@ public final class HttpVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (inferenceExecutor != null) inferenceExecutor.close();
         return server == null ? Future.succeededFuture() : server.close();
     }
 }

@@ -36,21 +36,30 @@ public final class InferenceVerticle extends VerticleBase {
     }
 
     private void handle(Message<RecommendQuery> message) {
+        message.reply(compute(snapshots, metrics, message.body()));
+    }
+
+    /**
+     * The whole worker-side path of one request: acquires the current snapshot, recommends on it,
+     * records the stage timers, releases it. Never throws: failures become an error reply. Used by
+     * this verticle and by the other {@code inference.dispatch} modes ({@link HttpVerticle}).
+     */
+    static RecommendReply compute(SnapshotRegistry snapshots, ServerMetrics metrics, RecommendQuery query) {
         long start = System.nanoTime();
         Snapshot snapshot = snapshots.acquire();
         if (snapshot == null) {
             metrics.recordNoModel();
-            message.reply(RecommendReply.failed(new ApiException(503, "no_model", "no model bundle is loaded yet; see /health/ready")));
-            return;
+            return RecommendReply.failed(new ApiException(503, "no_model", "no model bundle is loaded yet; see /health/ready"));
         }
         try {
-            Recommendation r = Recommender.recommend(snapshot, message.body());
+            long epoch = snapshot.cacheEpoch();
+            Recommendation r = Recommender.recommend(snapshot, query);
             metrics.recordRecommendation(r, System.nanoTime() - start);
-            message.reply(RecommendReply.ok(r));
+            return RecommendReply.ok(r, epoch);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "recommendation failed on snapshot " + snapshot.version(), e);
-            message.reply(RecommendReply.failed(new ApiException(500, "internal_error", "the recommendation failed on model "
-                    + snapshot.version() + "; the server log has the details")));
+            return RecommendReply.failed(new ApiException(500, "internal_error", "the recommendation failed on model "
+                    + snapshot.version() + "; the server log has the details"));
         } finally {
             snapshot.release();
         }

@@ -84,12 +84,14 @@ public final class MercuryServer implements AutoCloseable {
         if (live != null) metrics.bindLiveGauges(live::journaledItems);
         IndexManagerVerticle indexManager = new IndexManagerVerticle(config, snapshots, metrics, live);
         manager.set(indexManager);
+        ResponseCache cache = config.cache().enabled() ? new ResponseCache(config.cache()) : null;
+        if (cache != null) metrics.bindCache(cache);
         AtomicInteger port = new AtomicInteger();
         MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, live, textEncoders);
         return vertx.deployVerticle(indexManager)
                 .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(snapshots, metrics),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, indexManager.bundles(), live),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, indexManager.bundles(), cache, live),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> server)
                 .recover(e -> {

@@ -6,45 +6,175 @@ import ai.mercury.model.Recommendation.ScoredItem;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import io.vertx.core.buffer.Buffer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
-/** Streams response bodies straight to bytes with Jackson's generator (no intermediate tree). */
+/**
+ * Streams response bodies straight to bytes with Jackson's generator (no intermediate tree).
+ *
+ * <p>A recommendation body is written in two parts so that the {@link ResponseCache} can keep the
+ * expensive one: the <em>answer</em> ({@code ,"items":[…],"unknown_history":[…]}}, everything
+ * after {@code took_ms}) and the head ({@code {"model_version":"…","took_ms":…}), which differs
+ * per request. The answer is written by hand into a byte array (the shape is fixed; strings are
+ * escaped as Jackson escapes them) with Jackson's Schubfach number formatting (the shortest
+ * decimal that reads back as the same float). Measured against the generator in
+ * {@code ResponseWriterBenchmark} (docs/bench/hot-path.md).
+ */
 final class ResponseWriter {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
+    private static final byte[] TOOK_MS = ",\"took_ms\":".getBytes(StandardCharsets.US_ASCII);
+
+    /** {@code {"model_version":"<v>"} of the last version written: versions change rarely. */
+    private static volatile Head lastHead = new Head("", new byte[0]);
+
+    private record Head(String version, byte[] bytes) {}
 
     private ResponseWriter() {}
 
+    /** The whole 200 body of {@code /recommend}. */
     static Buffer recommendation(Recommendation r, double tookMs) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + r.items().size() * 120);
+        return assemble(r.modelVersion(), tookMs, answer(r));
+    }
+
+    /** The answer part of a body: {@code ,"items":[…],"unknown_history":[…]}}. */
+    static byte[] answer(Recommendation r) {
+        Bytes out = new Bytes(64 + r.items().size() * 128);
+        out.ascii(",\"items\":[");
+        boolean first = true;
+        for (ScoredItem s : r.items()) {
+            CatalogItem item = s.item();
+            out.ascii(first ? "{\"item_id\":" : ",{\"item_id\":");
+            first = false;
+            out.string(item.itemId());
+            out.ascii(",\"score\":");
+            out.ascii(NumberOutput.toString(s.score(), true));
+            out.ascii(",\"title\":");
+            out.string(item.title());
+            out.ascii(",\"price\":");
+            out.price(item.price());
+            if (item.category() != null) {
+                out.ascii(",\"category\":");
+                out.string(item.category());
+            }
+            out.ascii(item.inStock() ? ",\"in_stock\":true}" : ",\"in_stock\":false}");
+        }
+        out.ascii("],\"unknown_history\":[");
+        first = true;
+        for (String id : r.unknownHistory()) {
+            if (!first) out.ascii(",");
+            first = false;
+            out.string(id);
+        }
+        out.ascii("]}");
+        return out.toArray();
+    }
+
+    /**
+     * A growable byte array that writes JSON pieces: ASCII literals as they are, strings quoted and
+     * escaped exactly as Jackson's generator does (printable ASCII copied, {@code "} and {@code \}
+     * and control characters escaped, everything else as UTF-8 through Jackson's encoder).
+     */
+    private static final class Bytes {
+        private byte[] buf;
+        private int len;
+
+        Bytes(int capacity) {
+            buf = new byte[capacity];
+        }
+
+        private void ensure(int extra) {
+            if (len + extra > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+        }
+
+        /** Appends {@code s}, which holds only ASCII characters that need no escaping. */
+        @SuppressWarnings("deprecation")
+        void ascii(String s) {
+            int n = s.length();
+            ensure(n);
+            s.getBytes(0, n, buf, len); // the deprecated Latin-1 copy: exactly right for ASCII, and an intrinsic
+            len += n;
+        }
+
+        @SuppressWarnings("deprecation")
+        void string(String s) {
+            int n = s.length();
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                    ensure(2);
+                    buf[len++] = '"';
+                    byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(s);
+                    ensure(quoted.length + 1);
+                    System.arraycopy(quoted, 0, buf, len, quoted.length);
+                    len += quoted.length;
+                    buf[len++] = '"';
+                    return;
+                }
+            }
+            ensure(n + 2);
+            buf[len++] = '"';
+            s.getBytes(0, n, buf, len);
+            len += n;
+            buf[len++] = '"';
+        }
+
+        /**
+         * A price as Java and Jackson write it (the shortest decimal that reads back as the same
+         * double, at least one decimal: {@code 12.75}, {@code 2.5}, {@code 3.0}). Prices of at most two
+         * decimals between 0.01 and 10^7, nearly all of them, take a fast path without a string:
+         * when {@code c / 100.0 == p} for {@code c = round(p * 100)}, the decimal {@code c/100} (trailing
+         * zero dropped) is exact and, since no two such decimals round to one double there, the shortest.
+         */
+        void price(double p) {
+            long c = Math.round(p * 100);
+            if (p >= 0.01 && p < 1e7 && c / 100.0 == p) {
+                long whole = c / 100;
+                int cents = (int) (c % 100);
+                ascii(Long.toString(whole));
+                ensure(3);
+                buf[len++] = '.';
+                buf[len++] = (byte) ('0' + cents / 10);
+                if (cents % 10 != 0) buf[len++] = (byte) ('0' + cents % 10);
+            } else {
+                ascii(NumberOutput.toString(p, true));
+            }
+        }
+
+        byte[] toArray() {
+            return java.util.Arrays.copyOf(buf, len);
+        }
+    }
+
+    /** {@code {"model_version":"<version>","took_ms":<tookMs>} followed by {@code answer}. */
+    static Buffer assemble(String version, double tookMs, byte[] answer) {
+        Head head = lastHead;
+        if (!head.version().equals(version)) {
+            head = new Head(version, head(version));
+            lastHead = head;
+        }
+        byte[] took = Double.toString(Math.round(tookMs * 1000) / 1000.0).getBytes(StandardCharsets.US_ASCII);
+        Buffer b = Buffer.buffer(head.bytes().length + TOOK_MS.length + took.length + answer.length);
+        return b.appendBytes(head.bytes()).appendBytes(TOOK_MS).appendBytes(took).appendBytes(answer);
+    }
+
+    private static byte[] head(String version) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(48);
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
-            g.writeStringField("model_version", r.modelVersion());
-            g.writeNumberField("took_ms", Math.round(tookMs * 1000) / 1000.0);
-            g.writeArrayFieldStart("items");
-            for (ScoredItem s : r.items()) {
-                CatalogItem item = s.item();
-                g.writeStartObject();
-                g.writeStringField("item_id", item.itemId());
-                g.writeNumberField("score", s.score());
-                g.writeStringField("title", item.title());
-                g.writeNumberField("price", item.price());
-                if (item.category() != null) g.writeStringField("category", item.category());
-                g.writeBooleanField("in_stock", item.inStock());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeArrayFieldStart("unknown_history");
-            for (String id : r.unknownHistory()) g.writeString(id);
-            g.writeEndArray();
+            g.writeStringField("model_version", version);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Buffer.buffer(out.toByteArray());
+        byte[] bytes = out.toByteArray();
+        return java.util.Arrays.copyOf(bytes, bytes.length - 1); // without the closing brace
     }
 
     static Buffer error(String code, String message) {

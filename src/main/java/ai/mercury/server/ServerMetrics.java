@@ -45,6 +45,8 @@ public final class ServerMetrics implements AutoCloseable {
     private final Timer swapActivatedTime;
     private final Timer swapRejectedTime;
     private final Counter leaks;
+    private final Counter cacheHits;
+    private final Counter cacheMisses;
     private JvmGcMetrics gcMetrics;
 
     public ServerMetrics(SnapshotRegistry snapshots) {
@@ -86,6 +88,10 @@ public final class ServerMetrics implements AutoCloseable {
         swapRejectedTime = swapTimer("rejected");
         leaks = Counter.builder("mercury.snapshot.leaks")
                 .description("retired snapshots still referenced swap.leak_warn_ms after their swap (each counted once)").register(registry);
+        cacheHits = Counter.builder("mercury.cache.requests").tag("result", "hit")
+                .description("/recommend requests answered from the response cache (hit) or computed (miss); only with cache.enabled").register(registry);
+        cacheMisses = Counter.builder("mercury.cache.requests").tag("result", "miss")
+                .description("/recommend requests answered from the response cache (hit) or computed (miss); only with cache.enabled").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -118,6 +124,18 @@ public final class ServerMetrics implements AutoCloseable {
         inference.record(r.inferenceNanos(), TimeUnit.NANOSECONDS);
         search.record(r.searchNanos(), TimeUnit.NANOSECONDS);
         recommend.record(totalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void recordCacheLookup(boolean hit) {
+        (hit ? cacheHits : cacheMisses).increment();
+    }
+
+    /** Gauges of the response cache: entries held and evictions (by size or TTL). */
+    void bindCache(ResponseCache cache) {
+        Gauge.builder("mercury.cache.entries", cache, c -> c.caffeine().estimatedSize()).strongReference(true)
+                .description("answers held by the response cache").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("mercury.cache.evictions", cache, c -> c.caffeine().stats().evictionCount())
+                .description("response cache entries evicted by size or age").register(registry);
     }
 
     void recordNoModel() {

@@ -44,7 +44,14 @@ import org.openjdk.jmh.annotations.Warmup;
 public class IndexSearchBenchmark {
 
     static final long SEED = 20261126L;
-    static final int DIM = 64;
+    /** Embedding width (64: the bootstrap bundle; 128: the trained default bundle). */
+    @Param({"64"})
+    int dim;
+
+    /** Exact index layout: {@code interleaved} (the default) or {@code rows} (row-wise dot products, the old kernel). */
+    @Param({"interleaved"})
+    String layout;
+
     static final int K = 100;
     static final int QUERIES = 1024;
     static final int RECALL_QUERIES = 200;
@@ -61,7 +68,8 @@ public class IndexSearchBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        ClusteredVectors gen = new ClusteredVectors(DIM, SEED);
+        ClusteredVectors gen = new ClusteredVectors(dim, SEED);
+        System.setProperty("mercury.index.exact.layout", layout);
         Vectors items = gen.items(size, SEED + 1);
         queries = gen.queries(QUERIES, SEED + 3);
         IndexKind k = IndexKind.parse(kind);
@@ -80,7 +88,7 @@ public class IndexSearchBenchmark {
         long buildMs = (System.nanoTime() - t0) / 1_000_000;
         double recall = ClusteredVectors.recall(index, ItemIndexes.exact(items),
                 gen.queries(RECALL_QUERIES, SEED + 2), K);
-        System.out.printf("%nRECALL size=%d kind=%s m=%d efConstruction=%d ef=%d build_ms=%d recall@%d=%.4f (%d queries)%n",
+        System.out.printf("%nRECALL size=%d dim=" + dim + " kind=%s m=%d efConstruction=%d ef=%d build_ms=%d recall@%d=%.4f (%d queries)%n",
                 size, kind, params.m(), efc, params.ef(), buildMs, K, recall, RECALL_QUERIES);
     }
 

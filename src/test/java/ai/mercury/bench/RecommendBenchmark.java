@@ -77,7 +77,7 @@ public class RecommendBenchmark {
     @Param({"3700"})
     int n;
 
-    /** {@code synthetic}, or {@code online-retail} when ../shared/data/online-retail/online_retail.csv.gz exists. */
+    /** {@code synthetic}, {@code online-retail} when ../shared/data/online-retail/online_retail.csv.gz exists, or {@code bundle:DIR}. */
     @Param({"synthetic"})
     String catalog;
 
@@ -160,6 +160,10 @@ public class RecommendBenchmark {
         @Param({"jdk", "raw"})
         String client;
 
+        /** {@code inference.dispatch}: event-bus (default), worker or event-loop. */
+        @Param({"event-bus"})
+        String dispatch;
+
         ServingFixture.Built built;
         MercuryServer server;
         ServingHttpClient http;
@@ -173,7 +177,7 @@ public class RecommendBenchmark {
         public void setUp(RecommendBenchmark p) throws Exception {
             built = ServingFixture.build(p.catalog, p.n);
             MercuryConfig config = MercuryConfig.load(null, Map.of(), Map.of("http.port", 0, "http.host", "127.0.0.1",
-                    "artifacts.dir", built.artifactsDir().toString(),
+                    "artifacts.dir", built.artifactsDir().toString(), "inference.dispatch", dispatch,
                     "items.journal_dir", java.nio.file.Files.createTempDirectory("mercury-journal-").toString()));
             server = await(MercuryServer.start(config));
             await(server.indexManager().initialLoad());

@@ -62,10 +62,13 @@ public final class ServingFixture {
     public record Built(Path artifactsDir, Path bundleDir, List<CatalogItem> items, List<String> countries) {}
 
     /**
-     * @param catalog {@code synthetic} (seeded, {@code n} items) or {@code online-retail} (the real
-     *                catalog, ≈3.7k items; {@code n} is ignored)
+     * @param catalog {@code synthetic} (seeded, {@code n} items), {@code online-retail} (the real
+     *                catalog, ≈3.7k items; {@code n} is ignored), or {@code bundle:DIR}: a copy of the
+     *                bundle in DIR as it is (e.g. the trained default bundle, 128-dim), with the
+     *                countries of its vocabulary
      */
     public static Built build(String catalog, int n) {
+        if (catalog.startsWith("bundle:")) return copy(Path.of(catalog.substring("bundle:".length())));
         List<CatalogItem> items;
         List<String> countries;
         switch (catalog) {
@@ -100,6 +103,23 @@ public final class ServingFixture {
             return new Built(artifacts, dir, items, countries);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Built copy(Path source) {
+        try {
+            ai.mercury.bundle.Bundle bundle = ai.mercury.bundle.BundleReader.read(source);
+            Path artifacts = Files.createTempDirectory("mercury-bench-");
+            Path dir = artifacts.resolve(bundle.version());
+            Files.createDirectories(dir);
+            try (Stream<Path> files = Files.list(source)) {
+                for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
+            }
+            List<String> countries = bundle.manifest().featureSpec().context().stream()
+                    .filter(f -> f.name().equals("country")).findFirst().map(f -> f.vocabulary()).orElse(COUNTRIES);
+            return new Built(artifacts, dir, bundle.items(), countries);
+        } catch (IOException | ai.mercury.bundle.BundleException e) {
+            throw new IllegalStateException("cannot copy bundle " + source + ": " + e.getMessage(), e);
         }
     }
 

@@ -23,7 +23,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ExactIndexTest {
 
     static Stream<Arguments> kernels() {
-        return Stream.of(Arguments.of("scalar"), Arguments.of("vector"));
+        return Stream.of(Arguments.of("scalar"), Arguments.of("vector"), Arguments.of("scalar-rows"), Arguments.of("vector-rows"));
+    }
+
+    /** {@code scalar}/{@code vector}: the interleaved layout; with {@code -rows}: the row-wise one. */
+    private static ExactIndex index(Vectors items, String name) {
+        return new ExactIndex(items, kernel(name.replace("-rows", "")), !name.endsWith("-rows"));
     }
 
     private static DotKernel kernel(String name) {
@@ -60,11 +65,10 @@ class ExactIndexTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
     void search_quantizedData_sameOrdinalsAndScoresAsNaiveScan_tiesByOrdinal(String kernelName) {
-        DotKernel kernel = kernel(kernelName);
         for (int dim : new int[] {64, 67, 3}) {
             Vectors items = quantized(3_000, dim, 7 + dim);
             Vectors queries = quantized(20, dim, 99 + dim);
-            ExactIndex index = new ExactIndex(items, kernel);
+            ExactIndex index = index(items, kernelName);
             for (int q = 0; q < queries.count(); q++) {
                 for (int k : new int[] {1, 10, 100}) {
                     float[] query = row(queries, q);
@@ -82,10 +86,9 @@ class ExactIndexTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
     void search_gaussianData_matchesNaiveDoubleScanWithin1e4(String kernelName) {
-        DotKernel kernel = kernel(kernelName);
         Vectors items = gaussian(5_000, 64, 11);
         Vectors queries = gaussian(20, 64, 12);
-        ExactIndex index = new ExactIndex(items, kernel);
+        ExactIndex index = index(items, kernelName);
         for (int q = 0; q < queries.count(); q++) {
             float[] query = row(queries, q);
             NaiveScan want = NaiveScan.topK(items, query, 100);
@@ -105,7 +108,7 @@ class ExactIndexTest {
     @MethodSource("kernels")
     void search_kGreaterThanSize_returnsEveryItemBestFirst(String kernelName) {
         Vectors items = gaussian(37, 16, 3);
-        ExactIndex index = new ExactIndex(items, kernel(kernelName));
+        ExactIndex index = index(items, kernelName);
         float[] query = gaussian(1, 16, 4).row(0);
         SearchResult got = index.search(query, 1_000);
         assertEquals(37, got.size());
@@ -119,7 +122,7 @@ class ExactIndexTest {
     @MethodSource("kernels")
     void search_k1_returnsTheArgmax(String kernelName) {
         Vectors items = gaussian(1_001, 64, 5);
-        ExactIndex index = new ExactIndex(items, kernel(kernelName));
+        ExactIndex index = index(items, kernelName);
         float[] query = gaussian(1, 64, 6).row(0);
         SearchResult got = index.search(query, 1);
         assertEquals(1, got.size());

@@ -117,6 +117,26 @@ class LiveItemsHttpTest {
     }
 
     @Test
+    void theResponseCacheNeverServesAnAnswerFromBeforeAWrite(@TempDir Path artifacts, @TempDir Path journal) {
+        FixtureBundle.copyTo(artifacts);
+        Map<String, Object> cfg = new java.util.HashMap<>(config(journal));
+        cfg.put("cache.enabled", true);
+        try (ServerHarness h = new ServerHarness(artifacts, cfg)) {
+            assertTrue(h.awaitInitialLoad());
+            // A fixed timestamp: context-only requests like this one are what the cache serves repeatedly.
+            JsonObject req = new JsonObject().put("k", 50)
+                    .put("context", new JsonObject().put("country", "France").put("timestamp", "2011-11-04T09:30:00Z"));
+            JsonArray before = body(h.recommend(req)).getJsonArray("items");
+            assertEquals(before, body(h.recommend(req)).getJsonArray("items"), "a cache hit answers the same");
+            assertEquals(201, put(h, "CACHED-1", new JsonObject().put("title", "Lunch bag black skull").put("price", 1.65)
+                    .put("category", "bags")).statusCode());
+            assertTrue(rank(body(h.recommend(req)).getJsonArray("items"), "CACHED-1") >= 0, "read-your-writes through the cache");
+            assertEquals(200, h.send(HttpMethod.DELETE, "/items/CACHED-1", TOKEN, null).statusCode());
+            assertEquals(-1, rank(body(h.recommend(req)).getJsonArray("items"), "CACHED-1"), "and deletes too");
+        }
+    }
+
+    @Test
     void badWritesAreClearErrorsAndChangeNothing(@TempDir Path artifacts, @TempDir Path journal) {
         FixtureBundle.copyTo(artifacts);
         try (ServerHarness h = new ServerHarness(artifacts, config(journal))) {

@@ -1,0 +1,68 @@
+package ai.mercury.bench;
+
+import ai.mercury.feature.UserContext;
+import ai.mercury.index.ClusteredVectors;
+import ai.mercury.index.ItemIndex;
+import ai.mercury.index.ItemIndexes;
+import ai.mercury.index.IndexParams;
+import ai.mercury.model.Recommender;
+import ai.mercury.model.Snapshot;
+import ai.mercury.model.SnapshotLoader;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * ANN recall@100 of a bundle's serving index against exact search, on <em>real user vectors</em>
+ * (the bundle's own user tower over random countries of its vocabulary, 2011 timestamps and, for
+ * half of the queries, a history of 1–10 catalog items), and the mean search time of both:
+ * {@code BundleRecall <bundleDir> [queries] [ef,ef,...]}. Loads the bundle as the server does (a
+ * prebuilt index.hnsw when it has one). Results in docs/bench/load-100k.md.
+ */
+public final class BundleRecall {
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        long t0 = System.nanoTime();
+        Snapshot s = SnapshotLoader.load(dir, SnapshotLoader.Options.defaults(), line -> System.out.println("  " + line));
+        System.out.printf("loaded %s: %d items, index %s, %d ms%n", s.version(), s.catalog().size(), s.index().kind(), (System.nanoTime() - t0) / 1_000_000);
+        List<String> countries = s.encoder().spec().context().get(0).vocabulary();
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[][] queries = new float[n][];
+        for (int i = 0; i < n; i++) {
+            List<String> history = new ArrayList<>();
+            if (i % 2 == 1) for (int h = 1 + rnd.nextInt(10); h > 0; h--) history.add(s.catalog().item(rnd.nextInt(s.catalog().size())).itemId());
+            UserContext u = new UserContext(Map.of("country", countries.get(rnd.nextInt(countries.size()))),
+                    Instant.parse("2011-01-01T00:00:00Z").plusSeconds(rnd.nextLong(365L * 86400)), history, null);
+            queries[i] = Recommender.userVector(s, s.encoder().encode(u, s.catalog()::ordinalOf));
+        }
+        ItemIndex exact = ItemIndexes.exact(s.bundle().itemVectors());
+        System.out.printf("recall@100 of the serving index (%s, ef %d) against exact: %.4f over %d user vectors%n",
+                s.index().kind(), IndexParams.DEFAULTS.ef(), ClusteredVectors.recall(s.index(), exact, queries, 100), n);
+        String[] efs = (args.length > 2 ? args[2] : "").split(",");
+        for (String e : efs) {
+            if (e.isBlank()) continue;
+            int ef = Integer.parseInt(e.trim());
+            long hits = 0;
+            long t = System.nanoTime();
+            for (float[] q : queries) {
+                int[] got = s.index().search(q, Math.max(ef, 100)).ordinals(); // a search of max(ef, k) truncated to k = ef
+                java.util.Set<Integer> truth = new java.util.HashSet<>();
+                for (int o : exact.search(q, 100).ordinals()) truth.add(o);
+                for (int i = 0; i < Math.min(100, got.length); i++) if (truth.contains(got[i])) hits++;
+            }
+            System.out.printf("ef %d: recall@100 %.4f (search + exact truth %.0f us per query)%n", ef, hits / (100.0 * n),
+                    (System.nanoTime() - t) / 1e3 / n);
+        }
+        for (ItemIndex idx : new ItemIndex[] {s.index(), exact}) {
+            long t = System.nanoTime();
+            for (int rep = 0; rep < 5; rep++) for (float[] q : queries) idx.search(q, 100);
+            System.out.printf("mean top-100 search, %s: %.0f us%n", idx.kind(), (System.nanoTime() - t) / 1e3 / (5.0 * n));
+        }
+        s.retire();
+    }
+}
