@@ -96,7 +96,7 @@ public final class TwoTowerTrainer {
         HoldoutEvaluator.Metrics bestHoldout;
         float factor;
         try (NDManager manager = engine.newBaseManager()) {
-            Run run = new Run(manager, e -> !e.holdout(), config.seed());
+            Run run = new Run(manager, e -> !e.holdout(), true, config.seed());
             best = run.model.checkpoint();
             bestEpoch = 0;
             Tuned start = tuneTextWeight(run);
@@ -133,7 +133,7 @@ public final class TwoTowerTrainer {
         }
         try (NDManager manager = engine.newBaseManager()) {
             progress.line("refit on the whole fit period for " + bestEpoch + " epochs (hold-out figures below include training data)");
-            Run run = new Run(manager, e -> true, config.seed());
+            Run run = new Run(manager, e -> true, false, config.seed());
             List<EpochStats> refit = new ArrayList<>();
             WeightAverage average = new WeightAverage(run.model);
             for (int epoch = 1; epoch <= bestEpoch; epoch++) {
@@ -214,9 +214,14 @@ public final class TwoTowerTrainer {
         final Optimizer optimizer;
         final HoldoutEvaluator evaluator;
 
-        Run(NDManager manager, Predicate<Example> use, long seed) {
+        /**
+         * @param use             the examples to train on
+         * @param withoutHeldOut  drop the hold-out's pseudo-cold items from them (the selection run)
+         */
+        Run(NDManager manager, Predicate<Example> use, boolean withoutHeldOut, long seed) {
             this.manager = manager;
-            this.examples = data.examples().stream().filter(use).toList();
+            this.examples = data.examples().stream().filter(use).map(e -> withoutHeldOut ? data.withoutHeldOut(e) : e)
+                    .filter(java.util.Objects::nonNull).toList();
             this.random = new Random(seed);
             this.batches = new BatchBuilder(data, config, random);
             this.model = new TwoTowerModel(manager, data.spec(), data.textDim(), config, data.itemText());
