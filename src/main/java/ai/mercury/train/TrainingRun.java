@@ -108,7 +108,10 @@ public final class TrainingRun {
         t.put("best_epoch", r.bestEpoch());
         t.put("text_weight", round(r.textWeight()));
         t.put("text_weight_factor", r.textWeightFactor());
+        t.put("diffuse_text_weight_factor", r.diffuseTextWeightFactor());
+        t.put("text_weight_raw", round(r.textWeightRaw()));
         t.set("holdout_recall@100", metrics(r.bestHoldout()));
+        t.set("holdout_recall@100_tuned", metrics(r.tunedHoldout()));
         t.set("epochs", epochs(r.epochs()));
         if (!r.refitEpochs().isEmpty()) t.set("refit_epochs", epochs(r.refitEpochs()));
         return t;
