@@ -98,6 +98,7 @@ public final class OnnxTowerExporter {
                 }
                 ONNXRef<?> part = ctx.operation(ONNXOperators.GATHER, List.of(x, ctx.array("tower_block_idx" + k, idx)),
                         "tower_block" + k, Map.of("axis", 1));
+                ONNXRef<?> before = part;
                 if (block.l2()) {
                     Map<String, Object> l2 = new LinkedHashMap<>();
                     l2.put("axis", 1);
@@ -107,6 +108,11 @@ public final class OnnxTowerExporter {
                 if (block.scale() != 1f) {
                     part = ctx.operation(ONNXOperators.MUL, List.of(part, ctx.constant("tower_block_scale" + k, block.scale())),
                             "tower_block_scaled" + k, Map.of());
+                }
+                if (block.raw() != 0f) {
+                    ONNXRef<?> raw = ctx.operation(ONNXOperators.MUL, List.of(before, ctx.constant("tower_block_raw_scale" + k, block.raw())),
+                            "tower_block_raw" + k, Map.of());
+                    part = ctx.operation(ONNXOperators.ADD, List.of(part, raw), "tower_block_plus_raw" + k, Map.of());
                 }
                 blocks.add(part);
                 from += block.width();

@@ -33,14 +33,24 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<R
     }
 
     /**
-     * A consecutive slice of the output, L2-normalised on its own when {@code l2} is set, then multiplied
-     * by {@code scale}. With output blocks, each block is normalised separately (a hybrid vector: e.g. a learned block and a text
-     * block of fixed norm) and the tower's {@code l2Normalize} must be false.
+     * A consecutive slice {@code x} of the output, L2-normalised on its own when {@code l2} is set, then
+     * multiplied by {@code scale}; with {@code raw ≠ 0} (only with {@code l2}), {@code raw · x} (the slice as it
+     * was before normalising) is added: {@code y = scale · x/||x|| + raw · x}, so that the block's norm
+     * {@code scale + raw·||x||} depends on the slice's own norm. With output blocks, each block is normalised
+     * separately (a hybrid vector: e.g. a learned block and a text block of fixed norm) and the tower's
+     * {@code l2Normalize} must be false.
      */
-    public record OutputBlock(int width, boolean l2, float scale) {
+    public record OutputBlock(int width, boolean l2, float scale, float raw) {
         public OutputBlock {
             if (width <= 0) throw new IllegalArgumentException("output block width must be > 0, got " + width);
             if (!Float.isFinite(scale)) throw new IllegalArgumentException("output block scale must be finite, got " + scale);
+            if (!Float.isFinite(raw)) throw new IllegalArgumentException("output block raw scale must be finite, got " + raw);
+            if (raw != 0f && !l2) throw new IllegalArgumentException("a raw term needs an L2-normalised block");
+        }
+
+        /** A block without a raw term. */
+        public OutputBlock(int width, boolean l2, float scale) {
+            this(width, l2, scale, 0f);
         }
 
         /** A block with scale 1. */
@@ -275,12 +285,18 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<R
             }
             int from = 0;
             for (OutputBlock block : outputBlocks) {
+                double[] before = block.raw() != 0f ? java.util.Arrays.copyOfRange(h, from, from + block.width()) : null;
                 if (block.l2()) {
                     normalize(h, from, from + block.width());
                 }
                 if (block.scale() != 1f) {
                     for (int i = from; i < from + block.width(); i++) {
                         h[i] *= block.scale();
+                    }
+                }
+                if (before != null) {
+                    for (int i = from; i < from + block.width(); i++) {
+                        h[i] += block.raw() * before[i - from];
                     }
                 }
                 from += block.width();

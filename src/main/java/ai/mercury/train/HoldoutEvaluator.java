@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * Recall@K on the hold-out queries (built like PROTOCOL.md's test queries, inside the fit period),
- * per slice, plus the cold-item slice (targets first seen inside the hold-out window), by exact
- * search over the whole catalog. The early-stopping criterion is the mean over the slices.
+ * per slice, plus the cold-item slice (targets first seen inside the hold-out window, and the
+ * pseudo-cold items that the selection run never trains on: {@link TrainingData#coldInHoldout}), by
+ * exact search over the whole catalog. The early-stopping criterion is the mean over the slices.
  */
 public final class HoldoutEvaluator {
 

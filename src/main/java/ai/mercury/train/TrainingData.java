@@ -54,6 +54,7 @@ public final class TrainingData {
     private final List<Example> examples;
     private final List<Query> holdoutQueries;
     private final boolean[] coldInHoldout;
+    private final boolean[] heldOutOfSelection;
     private final TextEncoder textEncoder;
     private final FeatureEncoder encoder;
     private final int historyCap;
@@ -120,6 +121,39 @@ public final class TrainingData {
             Instant first = items.get(i).firstSeen();
             coldInHoldout[i] = first != null && !first.isBefore(config.holdoutStart()) && first.isBefore(config.fitEnd());
         }
+        heldOutOfSelection = pseudoColdItems(items, examples, config.holdoutStart());
+        for (int i = 0; i < n; i++) if (heldOutOfSelection[i]) coldInHoldout[i] = true;
+    }
+
+    /** Items first seen in this window before the hold-out are candidates for the pseudo-cold sample. */
+    static final java.time.Duration PSEUDO_COLD_WINDOW = java.time.Duration.ofDays(183);
+    /** Share of the candidates drawn as pseudo-cold items. */
+    static final double PSEUDO_COLD_SHARE = 0.25;
+    /** A fixed sample, the same for every training seed, so that every seed is selected on the same slice. */
+    static final long PSEUDO_COLD_SEED = 20111001L;
+
+    /**
+     * The hold-out's <b>pseudo-cold</b> items: a fixed random quarter of the items first seen in the half
+     * year before the hold-out that are bought in it. The selection run (before the refit) never sees them,
+     * neither as targets nor in histories, so on the hold-out they are cold items the way the test's are:
+     * the item tower knows them from their text and price only. Unlike the items first seen inside the
+     * hold-out (in October 2011 mostly one new product family whose titles resemble only each other), many
+     * of them resemble older products, as the test's new items do (text_knn's recall over them is about
+     * half the test's, against a quarter for October's new items).
+     */
+    static boolean[] pseudoColdItems(List<ItemRecord> items, List<Example> examples, Instant holdoutStart) {
+        boolean[] inHoldout = new boolean[items.size()];
+        for (Example e : examples) if (e.holdout()) for (int i : e.items()) inHoldout[i] = true;
+        Instant from = holdoutStart.minus(PSEUDO_COLD_WINDOW);
+        java.util.Random random = new java.util.Random(PSEUDO_COLD_SEED);
+        boolean[] out = new boolean[items.size()];
+        for (int i = 0; i < items.size(); i++) {
+            Instant first = items.get(i).firstSeen();
+            boolean candidate = inHoldout[i] && first != null && !first.isBefore(from) && first.isBefore(holdoutStart);
+            // One draw per candidate, in catalog order: the sample does not depend on anything else.
+            if (candidate && random.nextDouble() < PSEUDO_COLD_SHARE) out[i] = true;
+        }
+        return out;
     }
 
     /** The context-and-time part of a user's inputs, as the trainer feeds it. */
@@ -234,8 +268,35 @@ public final class TrainingData {
         return holdoutQueries;
     }
 
-    /** True for items first seen inside the hold-out window: the hold-out's cold items. */
+    /**
+     * True for the hold-out's cold items: those first seen inside the hold-out window and the
+     * {@linkplain #heldOutOfSelection pseudo-cold} ones.
+     */
     public boolean coldInHoldout(int ordinal) {
         return coldInHoldout[ordinal];
+    }
+
+    /** True for the pseudo-cold items that the selection run (before the refit) never trains on. */
+    public boolean heldOutOfSelection(int ordinal) {
+        return heldOutOfSelection[ordinal];
+    }
+
+    /** How many pseudo-cold items there are. */
+    public int heldOutOfSelectionCount() {
+        int c = 0;
+        for (boolean b : heldOutOfSelection) if (b) c++;
+        return c;
+    }
+
+    /**
+     * The example without the pseudo-cold items (in its history and its items), or null when no item is
+     * left: what the selection run trains on.
+     */
+    Example withoutHeldOut(Example e) {
+        int[] prior = java.util.Arrays.stream(e.prior()).filter(i -> !heldOutOfSelection[i]).toArray();
+        int[] basket = java.util.Arrays.stream(e.items()).filter(i -> !heldOutOfSelection[i]).toArray();
+        if (basket.length == 0) return null;
+        if (prior.length == e.prior().length && basket.length == e.items().length) return e;
+        return new Example(e.head(), prior, basket, e.time(), e.holdout());
     }
 }

@@ -50,13 +50,15 @@ public final class TrainingRun {
         TrainingData data = new TrainingData(dataset, textEncoder, config);
         long prepMillis = (System.nanoTime() - t0) / 1_000_000;
         if (progress != null) {
-            progress.printf("training data: %d items, %d fit baskets (%d in the hold-out from %s), %d hold-out queries, features %.1f s%n",
+            progress.printf("training data: %d items, %d fit baskets (%d in the hold-out from %s), %d hold-out queries, %d pseudo-cold items,"
+                            + " features %.1f s%n",
                     data.itemCount(), data.examples().size(), data.examples().stream().filter(TrainingData.Example::holdout).count(),
-                    config.holdoutStart(), data.holdoutQueries().size(), prepMillis / 1000.0);
+                    config.holdoutStart(), data.holdoutQueries().size(), data.heldOutOfSelectionCount(), prepMillis / 1000.0);
         }
         TwoTowerTrainer.Result result = new TwoTowerTrainer(data, config, progress).train(probe);
         List<CatalogItem> items = dataset.items().stream().map(ItemRecord::toCatalogItem).toList();
-        ObjectNode training = provenance(dataset, dataFile, textEncoder, config, command, started, result, prepMillis);
+        ObjectNode training = provenance(dataset, dataFile, textEncoder, config, command, started, result, prepMillis,
+                data.heldOutOfSelectionCount());
         BundleWriter.Content content = new BundleWriter.Content(version, data.spec(), new TextEncoderInfo(textEncoder.name(), textEncoder.dim()),
                 result.userTower(), result.itemTower(), items, Vectors.ofRows(result.itemVectors()), training, null);
         Path bundle = BundleWriter.publish(artifactsDir, content);
@@ -67,7 +69,7 @@ public final class TrainingRun {
     }
 
     private static ObjectNode provenance(Dataset dataset, Path dataFile, TextEncoder textEncoder, TrainConfig c, String command,
-                                         Instant started, TwoTowerTrainer.Result r, long prepMillis) {
+                                         Instant started, TwoTowerTrainer.Result r, long prepMillis, int pseudoCold) {
         ObjectNode t = Json.MAPPER.createObjectNode();
         t.put("kind", "two-tower");
         t.put("trainer", "mercury train (DJL " + TwoTowerTrainer.ENGINE + ")");
@@ -78,6 +80,7 @@ public final class TrainingRun {
         t.put("data_sha256", dataset.sha256());
         t.put("fit_end", c.fitEnd().toString());
         t.put("holdout_start", c.holdoutStart().toString());
+        t.put("pseudo_cold_items", pseudoCold);
         t.put("text_encoder", textEncoder.name());
         t.put("started_at", started.toString());
         t.put("feature_millis", prepMillis);
@@ -105,7 +108,10 @@ public final class TrainingRun {
         t.put("best_epoch", r.bestEpoch());
         t.put("text_weight", round(r.textWeight()));
         t.put("text_weight_factor", r.textWeightFactor());
+        t.put("diffuse_text_weight_factor", r.diffuseTextWeightFactor());
+        t.put("text_weight_raw", round(r.textWeightRaw()));
         t.set("holdout_recall@100", metrics(r.bestHoldout()));
+        t.set("holdout_recall@100_tuned", metrics(r.tunedHoldout()));
         t.set("epochs", epochs(r.epochs()));
         if (!r.refitEpochs().isEmpty()) t.set("refit_epochs", epochs(r.refitEpochs()));
         return t;

@@ -27,7 +27,9 @@ import java.util.SplittableRandom;
  * {@code u = [l2(MLP(context, time, history, has_history, query?) + B·history_L) ; λ·l2(history_T + λq·P·query)]},
  * where {@code history} is the mean of the history items' {@code v}, split into its blocks. One inner
  * product thus adds {@code λ ×} the text similarity of the candidate to the history (what keeps new
- * items reachable) to the learned cosine. Exported as MLPs whose last layer has zero rows for the text
+ * items reachable) to the learned cosine. After training, {@link #setTextWeights} makes that weight depend
+ * on how concentrated the history's titles are (one touched item vs a long, varied history) by adding an
+ * unnormalised copy of the text block. Exported as MLPs whose last layer has zero rows for the text
  * block, residual paths ({@link TowerSpec.Residual}) that fill it, and per-block normalisation
  * ({@link TowerSpec.OutputBlock}). With {@code T = 0} it is a plain two-tower with a history residual.
  *
@@ -46,6 +48,11 @@ final class TwoTowerModel implements AutoCloseable {
     private final NDArray projectionT;
     private final NDArray historyTextScale;
     private final NDArray queryTextScale;
+    /**
+     * Added to the text block, unnormalised, after training ({@link #setTextWeights}): 0 while training. With it
+     * the text weight depends on how concentrated the history's titles are; see {@link #setTextWeights}.
+     */
+    private float historyTextRaw;
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     private final int dim;
     private final int learned;
@@ -167,16 +174,33 @@ final class TwoTowerModel implements AutoCloseable {
         NDArray text = history.get(":, " + learned + ":");
         if (queryTextScale != null) text = text.add(query.matMul(projectionT).mul(queryTextScale));
         // Normalised, so a long, varied history weighs its text similarity as much as one item does.
-        return NDArrays.concat(new NDList(out, l2(text).mul(historyTextScale)), 1);
+        NDArray textOut = l2(text).mul(historyTextScale);
+        if (historyTextRaw != 0f) textOut = textOut.add(text.mul(historyTextRaw));
+        return NDArrays.concat(new NDList(out, textOut), 1);
     }
 
-    /** Multiplies the weight of the history's text similarity (λ) by {@code factor}: a post-training knob. */
-    void scaleHistoryText(float factor) {
-        if (historyTextScale != null) historyTextScale.muli(factor);
+    /**
+     * Sets the text weight after training, from the learned λ: a history whose titles' text blocks average to a
+     * vector of norm {@code r} (1 for one item, about 0.5 for a long, varied history) gets the text weight
+     * {@code λ · (oneItem · r + diffuse · (1 − r))}, i.e. the text block becomes
+     * {@code λ·diffuse · l2(t) + λ·(oneItem − diffuse) · t}. With {@code oneItem == diffuse} it is λ·oneItem for every history.
+     * A post-training knob: call it once.
+     */
+    void setTextWeights(float oneItem, float diffuse) {
+        if (historyTextScale == null) return;
+        float lambda = historyTextScale.getFloat();
+        historyTextScale.set(new float[] {lambda * diffuse});
+        historyTextRaw = lambda * (oneItem - diffuse);
     }
 
+    /** The text block's normalised weight ({@code λ·diffuse} after {@link #setTextWeights}). */
     float historyTextScale() {
         return historyTextScale == null ? 0f : historyTextScale.getFloat();
+    }
+
+    /** The text block's unnormalised weight, {@code λ·(oneItem − diffuse)} after {@link #setTextWeights}. */
+    float historyTextRaw() {
+        return historyTextRaw;
     }
 
     private static NDArray mlp(NDArray x, List<NDArray[]> layers) {
@@ -228,7 +252,8 @@ final class TwoTowerModel implements AutoCloseable {
             residuals.add(new TowerSpec.Residual(FeatureSpec.INPUT_QUERY, c));
         }
         return new TowerSpec(userInputs, dense(userLayers), residuals,
-                List.of(new TowerSpec.OutputBlock(learned, true), new TowerSpec.OutputBlock(textBlock, true, g)), false, Manifest.USER_OUTPUT);
+                List.of(new TowerSpec.OutputBlock(learned, true), new TowerSpec.OutputBlock(textBlock, true, g, historyTextRaw)), false,
+                Manifest.USER_OUTPUT);
     }
 
     /** The MLP's layers, the last one padded with zero rows for the text block. */

@@ -40,7 +40,8 @@ public final class TwoTowerTrainer {
     /** The trained towers, the catalog's vectors from the exported item tower, and the run's record. */
     public record Result(TowerSpec userTower, TowerSpec itemTower, float[][] itemVectors, List<EpochStats> epochs,
                          int bestEpoch, HoldoutEvaluator.Metrics bestHoldout, float textWeightFactor, float textWeight,
-                         List<EpochStats> refitEpochs, long millis) {}
+                         List<EpochStats> refitEpochs, long millis, float diffuseTextWeightFactor, float textWeightRaw,
+                         HoldoutEvaluator.Metrics tunedHoldout) {}
 
     /**
      * Per-epoch decay of the exponential moving average of the weights that is evaluated, selected and
@@ -49,7 +50,10 @@ public final class TwoTowerTrainer {
      */
     static final double WEIGHT_AVERAGE_DECAY = 0.8;
 
-    /** Multipliers of the learned text weight λ tried on the hold-out after training. */
+    /**
+     * Multipliers of the learned text weight λ tried on the hold-out: after every epoch one for all histories
+     * (for early stopping), after training a pair (one touched item, diffuse history) for the published model.
+     */
     static final float[] TEXT_WEIGHT_FACTORS = {0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f, 8f};
 
     private final TrainingData data;
@@ -94,14 +98,15 @@ public final class TwoTowerTrainer {
         Map<String, float[]> best;
         int bestEpoch;
         HoldoutEvaluator.Metrics bestHoldout;
-        float factor;
+        float oneItem;
+        float diffuse;
+        HoldoutEvaluator.Metrics tunedHoldout;
         try (NDManager manager = engine.newBaseManager()) {
-            Run run = new Run(manager, e -> !e.holdout(), config.seed());
+            Run run = new Run(manager, e -> !e.holdout(), true, config.seed());
             best = run.model.checkpoint();
             bestEpoch = 0;
             Tuned start = tuneTextWeight(run);
             bestHoldout = start.metrics();
-            factor = start.factor();
             progress.line("hold-out before training: " + bestHoldout);
             int stale = 0;
             WeightAverage average = new WeightAverage(run.model);
@@ -119,21 +124,26 @@ public final class TwoTowerTrainer {
                     best = average.snapshot();
                     bestEpoch = epoch;
                     bestHoldout = m;
-                    factor = tuned.factor();
                     stale = 0;
                 } else {
                     stale++;
                 }
             }
             run.model.restore(best);
-            run.model.scaleHistoryText(factor);
+            TunedPair pair = run.evaluatePairs();
+            oneItem = pair.oneItem();
+            diffuse = pair.diffuse();
+            tunedHoldout = pair.metrics();
+            progress.line(String.format(java.util.Locale.ROOT, "text weight x%.2f for one item, x%.2f for a diffuse history: hold-out %s",
+                    oneItem, diffuse, tunedHoldout));
+            run.model.setTextWeights(oneItem, diffuse);
             if (!config.refit() || bestEpoch == 0) {
-                return finish(run, epochs, bestEpoch, bestHoldout, factor, List.of(), t0);
+                return finish(run, epochs, bestEpoch, bestHoldout, List.of(), t0, oneItem, diffuse, tunedHoldout);
             }
         }
         try (NDManager manager = engine.newBaseManager()) {
             progress.line("refit on the whole fit period for " + bestEpoch + " epochs (hold-out figures below include training data)");
-            Run run = new Run(manager, e -> true, config.seed());
+            Run run = new Run(manager, e -> true, false, config.seed());
             List<EpochStats> refit = new ArrayList<>();
             WeightAverage average = new WeightAverage(run.model);
             for (int epoch = 1; epoch <= bestEpoch; epoch++) {
@@ -146,26 +156,28 @@ public final class TwoTowerTrainer {
                 progress.endEpoch(stats, false);
             }
             run.model.restore(average.snapshot());
-            run.model.scaleHistoryText(factor);
-            return finish(run, epochs, bestEpoch, bestHoldout, factor, refit, t0);
+            run.model.setTextWeights(oneItem, diffuse);
+            return finish(run, epochs, bestEpoch, bestHoldout, refit, t0, oneItem, diffuse, tunedHoldout);
         }
     }
 
     private record Tuned(HoldoutEvaluator.Metrics metrics, float factor) {}
 
     /**
-     * The learned text weight λ fits the fit period's (warm) items; new items lean on text alone. Finds
-     * the multiplier of λ with the best hold-out mean (cold items included); leaves λ as it was.
-     */
-    /**
      * The multiplier whose slices are, on average, closest to their own best over the multipliers
      * (mean of recall / best recall per slice). The slices' scales differ (new items are few and hard
      * on the hold-out), and a plain mean would let the large slices decide alone.
      */
     static Tuned balanced(List<HoldoutEvaluator.Metrics> all) {
+        int k = chosenIndex(all);
+        return new Tuned(all.get(k), TEXT_WEIGHT_FACTORS[k]);
+    }
+
+    /** Index of the metrics whose slices are on average closest to their own best (first on ties). */
+    static int chosenIndex(List<HoldoutEvaluator.Metrics> all) {
         Map<String, Double> best = new java.util.HashMap<>();
         for (HoldoutEvaluator.Metrics m : all) m.recall().forEach((k, v) -> best.merge(k, v, Math::max));
-        Tuned chosen = null;
+        int chosen = -1;
         double chosenScore = -1;
         for (int i = 0; i < all.size(); i++) {
             HoldoutEvaluator.Metrics m = all.get(i);
@@ -181,7 +193,7 @@ public final class TwoTowerTrainer {
             double score = n == 0 ? 0 : sum / n;
             if (score > chosenScore) {
                 chosenScore = score;
-                chosen = new Tuned(m, TEXT_WEIGHT_FACTORS[i]);
+                chosen = i;
             }
         }
         return chosen;
@@ -191,14 +203,31 @@ public final class TwoTowerTrainer {
         return run.evaluateTuned();
     }
 
-    private Result finish(Run run, List<EpochStats> epochs, int bestEpoch, HoldoutEvaluator.Metrics bestHoldout, float factor,
-                          List<EpochStats> refit, long t0) {
+    private Result finish(Run run, List<EpochStats> epochs, int bestEpoch, HoldoutEvaluator.Metrics bestHoldout,
+                          List<EpochStats> refit, long t0, float oneItem, float diffuse, HoldoutEvaluator.Metrics tuned) {
         if (probe != null) probe.accept(run.forwardPass());
         TowerSpec user = run.model.userSpec();
         TowerSpec item = run.model.itemSpec();
         float[][] vectors = item.forward(data.itemInputs());
-        return new Result(user, item, vectors, epochs, bestEpoch, bestHoldout, factor, run.model.historyTextScale(), refit,
-                (System.nanoTime() - t0) / 1_000_000);
+        // text_weight: the weight of one touched item's text similarity, λ·oneItem (= scale + raw).
+        return new Result(user, item, vectors, epochs, bestEpoch, bestHoldout, oneItem, run.model.historyTextScale() + run.model.historyTextRaw(),
+                refit, (System.nanoTime() - t0) / 1_000_000, diffuse, run.model.historyTextRaw(), tuned);
+    }
+
+    /** A pair of text weight multipliers (see {@link TwoTowerModel#setTextWeights}) and its hold-out metrics. */
+    record TunedPair(HoldoutEvaluator.Metrics metrics, float oneItem, float diffuse) {}
+
+    /**
+     * The pair of text weight multipliers (one touched item, diffuse history) whose hold-out slices are on
+     * average closest to their own best, as {@link #balanced}; ties keep the first pair, i.e. the smaller
+     * multipliers. {@code all} is indexed {@code [oneItem][diffuse]} over {@link #TEXT_WEIGHT_FACTORS}.
+     */
+    static TunedPair balancedPair(List<List<HoldoutEvaluator.Metrics>> all) {
+        List<HoldoutEvaluator.Metrics> flat = new ArrayList<>();
+        for (List<HoldoutEvaluator.Metrics> row : all) flat.addAll(row);
+        int k = chosenIndex(flat);
+        int width = all.get(0).size();
+        return new TunedPair(flat.get(k), TEXT_WEIGHT_FACTORS[k / width], TEXT_WEIGHT_FACTORS[k % width]);
     }
 
     /** One model being fit on the examples that {@code use} accepts. */
@@ -214,9 +243,14 @@ public final class TwoTowerTrainer {
         final Optimizer optimizer;
         final HoldoutEvaluator evaluator;
 
-        Run(NDManager manager, Predicate<Example> use, long seed) {
+        /**
+         * @param use             the examples to train on
+         * @param withoutHeldOut  drop the hold-out's pseudo-cold items from them (the selection run)
+         */
+        Run(NDManager manager, Predicate<Example> use, boolean withoutHeldOut, long seed) {
             this.manager = manager;
-            this.examples = data.examples().stream().filter(use).toList();
+            this.examples = data.examples().stream().filter(use).map(e -> withoutHeldOut ? data.withoutHeldOut(e) : e)
+                    .filter(java.util.Objects::nonNull).toList();
             this.random = new Random(seed);
             this.batches = new BatchBuilder(data, config, random);
             this.model = new TwoTowerModel(manager, data.spec(), data.textDim(), config, data.itemText());
@@ -359,6 +393,51 @@ public final class TwoTowerTrainer {
         /** Hold-out metrics at the best multiplier of the text weight (λ itself is left unchanged). */
         Tuned evaluateTuned() {
             return evaluate(true);
+        }
+
+        /**
+         * Hold-out metrics over the grid of text weight multipliers for one touched item × for a diffuse history
+         * (see {@link TwoTowerModel#setTextWeights}), and the balanced choice; the model is left unchanged.
+         */
+        TunedPair evaluatePairs() {
+            if (data.holdoutQueries().isEmpty() || model.learnedDim() == model.dim()) {
+                return new TunedPair(evaluate(), 1f, 1f);
+            }
+            try (NDManager sub = manager.newSubManager()) {
+                model.parameters().values().forEach(p -> p.tempAttach(sub));
+                itemX.tempAttach(sub);
+                if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
+                NDArray vectors = model.items(itemX, itemTextBlock);
+                HoldoutEvaluator.Inputs in = evaluator.inputs(TwoTowerModel.matrix(vectors));
+                NDArray users = model.users(sub.create(in.head()), sub.create(in.history()), sub.create(in.hasHistory()),
+                        in.query() == null ? null : sub.create(in.query()), in.hasQuery() == null ? null : sub.create(in.hasQuery()));
+                int learned = model.learnedDim();
+                float[] learnedScores = users.get(":, 0:" + learned).matMul(vectors.get(":, 0:" + learned).transpose()).toFloatArray();
+                float[] textScores = users.get(":, " + learned + ":").matMul(vectors.get(":, " + learned + ":").transpose()).toFloatArray();
+                // r: the norm of the history's mean text block (the hold-out queries carry no query text).
+                float[][] history = in.history();
+                float[] r = new float[history.length];
+                for (int q = 0; q < history.length; q++) {
+                    double sq = 0;
+                    for (int d = learned; d < history[q].length; d++) sq += history[q][d] * history[q][d];
+                    r[q] = (float) Math.sqrt(sq);
+                }
+                int n = data.itemCount();
+                float[] scores = new float[learnedScores.length];
+                List<List<HoldoutEvaluator.Metrics>> all = new ArrayList<>();
+                for (float one : TEXT_WEIGHT_FACTORS) {
+                    List<HoldoutEvaluator.Metrics> row = new ArrayList<>();
+                    for (float diffuse : TEXT_WEIGHT_FACTORS) {
+                        for (int q = 0; q < r.length; q++) {
+                            float w = one * r[q] + diffuse * (1 - r[q]);
+                            for (int i = q * n; i < (q + 1) * n; i++) scores[i] = learnedScores[i] + w * textScores[i];
+                        }
+                        row.add(evaluator.evaluate(scores));
+                    }
+                    all.add(row);
+                }
+                return balancedPair(all);
+            }
         }
 
         private Tuned evaluate(boolean tune) {

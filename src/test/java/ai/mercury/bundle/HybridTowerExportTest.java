@@ -57,6 +57,41 @@ class HybridTowerExportTest {
     }
 
     @Test
+    void export_rawTerm_matchesJavaForward() throws Exception {
+        TowerSpec mlp = TowerSpec.randomInit(INPUTS, new int[] {16}, 12, false, "out", 3L);
+        SplittableRandom rnd = new SplittableRandom(6);
+        TowerSpec spec = new TowerSpec(INPUTS, mlp.layers(), List.of(new Residual("history", random(rnd, 12, 12))),
+                List.of(new OutputBlock(8, true), new OutputBlock(4, true, 1.5f, -0.75f)), false, "out");
+        Map<String, float[][]> in = new LinkedHashMap<>();
+        for (TowerInput i : INPUTS) in.put(i.name(), random(rnd, 50, i.width()));
+        in.get("history")[0] = new float[12];
+        in.get("ctx")[0] = new float[5];
+        in.get("query")[0] = new float[7];
+        float[][] java = spec.forward(in);
+        TowerSpec noRaw = new TowerSpec(INPUTS, mlp.layers(), spec.residuals(),
+                List.of(new OutputBlock(8, true), new OutputBlock(4, false)), false, "out");
+        float[][] before = noRaw.forward(in);
+        for (int b = 0; b < java.length; b++) {
+            double sq = 0;
+            for (int d = 8; d < 12; d++) sq += before[b][d] * before[b][d];
+            double norm = Math.sqrt(sq);
+            for (int d = 8; d < 12; d++) {
+                double expected = norm == 0 ? 0 : 1.5 * before[b][d] / norm - 0.75 * before[b][d];
+                assertEquals(expected, java[b][d], 1e-5, "y = scale·x/|x| + raw·x");
+            }
+        }
+        Path file = dir.resolve("raw.onnx");
+        Files.write(file, OnnxTowerExporter.export(spec, "t"));
+        try (OnnxTower tower = OnnxTower.load(file, "out", 1)) {
+            float[][] onnx = tower.embed(in);
+            double max = 0;
+            for (int b = 0; b < java.length; b++) for (int d = 0; d < 12; d++) max = Math.max(max, Math.abs(java[b][d] - onnx[b][d]));
+            assertTrue(max <= 1e-5, "max abs diff " + max);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new OutputBlock(4, false, 1f, 0.5f), "a raw term needs l2");
+    }
+
+    @Test
     void spec_rejectsMisshapenResidualsAndBlocks() {
         TowerSpec mlp = TowerSpec.randomInit(INPUTS, new int[] {16}, 12, false, "out", 3L);
         SplittableRandom rnd = new SplittableRandom(5);
