@@ -28,7 +28,7 @@ import java.util.TreeMap;
 /**
  * Turns load-test results ({@code docs/bench/*.jsonl} of {@code scripts/loadtest} or
  * {@code scripts/loadtest-ab}) into a latency-vs-rate PNG: for every series (file label, plus
- * variant and mix when present) the median over repetitions of p50 and p99 at each open-model
+ * variant and mix when present) the median (or, with {@code --stat min}, the best) over repetitions of p50 and p99 at each open-model
  * target rate, plotted against the median achieved rate, on a log latency axis; closed-loop runs
  * (wrk) become one point each at their median throughput. A dashed line marks a latency target.
  *
@@ -46,6 +46,9 @@ public final class LoadPlot {
     /** One plotted point: the medians over repetitions of one (series, target rate). */
     record Point(double rate, double p50, double p99, int runs) {}
 
+    /** How repetitions combine: {@code median}, or {@code min} (the least-disturbed run, per figure, on a shared machine). */
+    static String stat = "median";
+
     public static void main(String[] args) throws IOException {
         Path out = null;
         String title = "Mercury /recommend: latency vs rate (open model, server on 1 core)";
@@ -58,6 +61,10 @@ public final class LoadPlot {
                 case "--title" -> title = args[++i];
                 case "--mix" -> mix = args[++i];
                 case "--target-ms" -> targetMs = Double.parseDouble(args[++i]);
+                case "--stat" -> {
+                    stat = args[++i];
+                    if (!stat.equals("median") && !stat.equals("min")) throw new IllegalArgumentException("--stat median|min");
+                }
                 default -> {
                     String a = args[i];
                     int eq = a.indexOf('=');
@@ -67,7 +74,7 @@ public final class LoadPlot {
             }
         }
         if (out == null || files.isEmpty()) {
-            System.err.println("usage: LoadPlot --out FILE.png [--title T] [--mix M] [--target-ms MS] [LABEL=]FILE.jsonl ...");
+            System.err.println("usage: LoadPlot --out FILE.png [--title T] [--mix M] [--target-ms MS] [--stat median|min] [LABEL=]FILE.jsonl ...");
             System.exit(2);
         }
         Map<String, List<Point>> series = new LinkedHashMap<>();
@@ -106,6 +113,7 @@ public final class LoadPlot {
 
     static double median(List<JsonNode> runs, String field) {
         double[] v = runs.stream().mapToDouble(r -> r.path(field).asDouble()).sorted().toArray();
+        if (stat.equals("min")) return field.equals("achieved_rate") ? v[v.length - 1] : v[0];
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
