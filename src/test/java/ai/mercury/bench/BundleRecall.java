@@ -28,7 +28,12 @@ public final class BundleRecall {
         Path dir = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         long t0 = System.nanoTime();
-        Snapshot s = SnapshotLoader.load(dir, SnapshotLoader.Options.defaults(), line -> System.out.println("  " + line));
+        // -Dmercury.recall.ef_construction=N for a prebuilt graph built with another efConstruction (e.g. the 1M bundle's 100)
+        IndexParams d = IndexParams.DEFAULTS;
+        IndexParams params = new IndexParams(d.kind(), d.m(), Integer.getInteger("mercury.recall.ef_construction", d.efConstruction()), d.ef(), d.exactBelow());
+        SnapshotLoader.Options defaults = SnapshotLoader.Options.defaults();
+        Snapshot s = SnapshotLoader.load(dir, new SnapshotLoader.Options(params, defaults.intraOpThreads(), defaults.warmupQueries(), null),
+                line -> System.out.println("  " + line));
         System.out.printf("loaded %s: %d items, index %s, %d ms%n", s.version(), s.catalog().size(), s.index().kind(), (System.nanoTime() - t0) / 1_000_000);
         List<String> countries = s.encoder().spec().context().get(0).vocabulary();
         SplittableRandom rnd = new SplittableRandom(11);
