@@ -83,6 +83,9 @@ public final class SnapshotLoader {
         } catch (RuntimeException e) {
             closeQuietly(user, item, index);
             throw new BundleException("load_failed", dir, e.toString(), e);
+        } catch (OutOfMemoryError e) {
+            closeQuietly(user, item, index); // the native sessions would outlive the failed load otherwise
+            throw e;
         }
     }
 

@@ -33,13 +33,20 @@ final class BundleValidator {
     /** A validated, warmed snapshot that the caller owns (publish it, or {@link Snapshot#retire()} it). */
     Snapshot load(Path dir) throws BundleException {
         Consumer<String> log = line -> LOG.log(System.Logger.Level.DEBUG, dir.getFileName() + ": " + line);
-        Bundle bundle;
         try {
-            bundle = BundleReader.read(dir, log);
-        } catch (RuntimeException e) {
-            throw new BundleException("load_failed", dir, e.toString(), e);
+            Bundle bundle;
+            try {
+                bundle = BundleReader.read(dir, log);
+            } catch (RuntimeException e) {
+                throw new BundleException("load_failed", dir, e.toString(), e);
+            }
+            gate.check(bundle.manifest(), dir);
+            return SnapshotLoader.load(bundle, options, log);
+        } catch (OutOfMemoryError e) {
+            // A rejection, not a crash of the scan: otherwise every rescan would load it again and run out again.
+            throw new BundleException("out_of_memory", dir, "the bundle does not fit in the heap (max "
+                    + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB besides the serving snapshot); raise -Xmx"
+                    + " (MERCURY_JAVA_OPTS; a 1M-item HNSW bundle needs about 2.6 GB, see docs/bench/load-1m.md), then touch the directory to retry", e);
         }
-        gate.check(bundle.manifest(), dir);
-        return SnapshotLoader.load(bundle, options, log);
     }
 }
