@@ -1,6 +1,7 @@
 package ai.mercury.server;
 
 import ai.mercury.bundle.BundleException;
+import ai.mercury.feature.TextEncoderRegistry;
 import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
@@ -90,12 +91,12 @@ final class BundleManager implements AutoCloseable {
         }
     }
 
-    BundleManager(MercuryConfig config, SnapshotRegistry registry, ServerMetrics metrics, LiveItems live) {
+    BundleManager(MercuryConfig config, SnapshotRegistry registry, ServerMetrics metrics, LiveItems live, TextEncoderRegistry textEncoders) {
         this.artifacts = config.artifactsDir();
         this.swap = config.swap();
         this.live = live;
         this.loadOptions = new SnapshotLoader.Options(config.index(), config.onnxIntraOpThreads(), config.warmupQueries(), null);
-        this.validator = new BundleValidator(loadOptions, swap.qualityGate());
+        this.validator = new BundleValidator(loadOptions, swap.qualityGate(), textEncoders);
         this.retired = new RetiredSnapshots(swap.leakWarnMs(), metrics::snapshotLeaked);
         this.registry = registry;
         this.metrics = metrics;

@@ -1,6 +1,7 @@
 package ai.mercury.server;
 
 import ai.mercury.bundle.Bundle;
+import ai.mercury.feature.TextEncoderRegistry;
 import ai.mercury.bundle.BundleException;
 import ai.mercury.bundle.BundleReader;
 import ai.mercury.model.QualityGate;
@@ -24,10 +25,23 @@ final class BundleValidator {
 
     private final SnapshotLoader.Options options;
     private final QualityGate gate;
+    private final TextEncoderRegistry textEncoders; // null: bundles whose spec reads query text are rejected
 
-    BundleValidator(SnapshotLoader.Options options, QualityGate gate) {
+    BundleValidator(SnapshotLoader.Options options, QualityGate gate, TextEncoderRegistry textEncoders) {
         this.options = options;
         this.gate = gate;
+        this.textEncoders = textEncoders;
+    }
+
+    /** The options with the bundle's own text encoder when its feature spec reads query text. */
+    private SnapshotLoader.Options withQueryEncoder(Bundle bundle, Path dir) throws BundleException {
+        if (!bundle.manifest().featureSpec().queryEnabled() || options.textEncoder() != null || textEncoders == null) return options;
+        try {
+            return new SnapshotLoader.Options(options.index(), options.intraOpThreads(), options.warmupQueries(),
+                    textEncoders.forBundle(bundle.manifest().textEncoder()));
+        } catch (RuntimeException e) {
+            throw new BundleException("load_failed", dir, "the feature spec reads query text: " + e.getMessage(), e);
+        }
     }
 
     /** A validated, warmed snapshot that the caller owns (publish it, or {@link Snapshot#retire()} it). */
@@ -41,7 +55,7 @@ final class BundleValidator {
                 throw new BundleException("load_failed", dir, e.toString(), e);
             }
             gate.check(bundle.manifest(), dir);
-            return SnapshotLoader.load(bundle, options, log);
+            return SnapshotLoader.load(bundle, withQueryEncoder(bundle, dir), log);
         } catch (OutOfMemoryError e) {
             // A rejection, not a crash of the scan: otherwise every rescan would load it again and run out again.
             throw new BundleException("out_of_memory", dir, "the bundle does not fit in the heap (max "

@@ -1,5 +1,6 @@
 package ai.mercury.server;
 
+import ai.mercury.feature.TextEncoderRegistry;
 import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
@@ -20,9 +21,10 @@ public final class IndexManagerVerticle extends VerticleBase {
     private final SnapshotRegistry snapshots;
     private final BundleManager bundles;
 
-    public IndexManagerVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, LiveItems live) {
+    public IndexManagerVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, LiveItems live,
+                                TextEncoderRegistry textEncoders) {
         this.snapshots = snapshots;
-        this.bundles = new BundleManager(config, snapshots, metrics, live);
+        this.bundles = new BundleManager(config, snapshots, metrics, live, textEncoders);
     }
 
     @Override

@@ -82,7 +82,7 @@ public final class MercuryServer implements AutoCloseable {
             return Future.failedFuture(new MercuryConfig.ConfigException("items.journal_dir: " + e.getMessage()));
         }
         if (live != null) metrics.bindLiveGauges(live::journaledItems);
-        IndexManagerVerticle indexManager = new IndexManagerVerticle(config, snapshots, metrics, live);
+        IndexManagerVerticle indexManager = new IndexManagerVerticle(config, snapshots, metrics, live, textEncoders);
         manager.set(indexManager);
         ResponseCache cache = config.cache().enabled() ? new ResponseCache(config.cache()) : null;
         if (cache != null) metrics.bindCache(cache);
