@@ -139,8 +139,20 @@ final class BundleCommand implements Runnable {
         @Override
         public Integer call() {
             System.out.println("verifying " + dir.toAbsolutePath());
-            try {
-                Snapshot s = SnapshotLoader.load(dir, SnapshotLoader.Options.defaults(), line -> System.out.println("  ok  " + line));
+            java.util.function.Consumer<String> log = line -> System.out.println("  ok  " + line);
+            try (ai.mercury.feature.TextEncoderRegistry encoders = new ai.mercury.feature.TextEncoderRegistry(1000)) {
+                ai.mercury.bundle.Bundle bundle = ai.mercury.bundle.BundleReader.read(dir, log);
+                SnapshotLoader.Options options = SnapshotLoader.Options.defaults();
+                if (bundle.manifest().featureSpec().queryEnabled()) {
+                    // The text encoder the server would use for queries (the manifest's text_encoder).
+                    try {
+                        options = new SnapshotLoader.Options(options.index(), options.intraOpThreads(), options.warmupQueries(),
+                                encoders.forBundle(bundle.manifest().textEncoder()));
+                    } catch (IllegalArgumentException e) {
+                        throw new BundleException("load_failed", dir, "the feature spec reads query text: " + e.getMessage(), e);
+                    }
+                }
+                Snapshot s = SnapshotLoader.load(bundle, options, log);
                 s.retire();
                 System.out.println("PASS " + s.version() + ": " + s.catalog().size() + " items");
                 return 0;

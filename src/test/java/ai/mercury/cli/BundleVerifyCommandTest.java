@@ -90,4 +90,22 @@ class BundleVerifyCommandTest {
         assertEquals(1, run.exitCode(), run.out());
         assertTrue(run.out().contains("FAIL [file_missing]"), run.out());
     }
+
+    @Test
+    void verify_queryEnabledBundle_usesTheManifestsTextEncoderAndPasses() throws Exception {
+        String version = "20260101T000000Z";
+        ai.mercury.bundle.BundleWriter.Content base = FixtureBundle.content(version);
+        ai.mercury.feature.FeatureSpec fs = base.featureSpec();
+        ai.mercury.feature.FeatureSpec withQuery = new ai.mercury.feature.FeatureSpec(fs.context(), fs.time(), fs.history(),
+                new ai.mercury.feature.FeatureSpec.QuerySpec(true), fs.item());
+        ai.mercury.bundle.TowerSpec user = ai.mercury.bundle.TowerSpec.randomInit(withQuery.userInputs(FixtureBundle.DIM, 16), new int[] {16},
+                FixtureBundle.DIM, true, ai.mercury.bundle.Manifest.USER_OUTPUT, 99L);
+        Path dir = ai.mercury.bundle.BundleWriter.publish(artifacts, new ai.mercury.bundle.BundleWriter.Content(version, withQuery,
+                base.textEncoder(), user, base.itemTower(), base.items(), base.itemVectors(), base.training(), null));
+
+        Run run = mercury("bundle", "verify", dir.toString());
+
+        assertEquals(0, run.exitCode(), run.out());
+        assertTrue(run.out().contains("PASS " + version), run.out());
+    }
 }
