@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The items of a snapshot by ordinal (row of the vector matrix and id in the index) and by id:
- * the bundle's items first, then live items appended by the live-item writer.
+ * the items it was built with (the bundle's, or the live rows of an index rebuild) first, then live
+ * items appended by the live-item writer.
  *
  * <p>Concurrency: one writer ({@link ai.mercury.live.LiveItems} on its thread), any number of
  * readers, no locks. The ordinal table is an array published through a volatile field; the writer
@@ -20,7 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Catalog {
     private final ConcurrentHashMap<String, Integer> ordinals;
     private volatile Table table;
-    private final int bundleItems;
 
     private record Table(CatalogItem[] items, int count, int live) {}
 
@@ -33,7 +33,6 @@ public final class Catalog {
             }
         }
         this.table = new Table(array, array.length, array.length);
-        this.bundleItems = array.length;
     }
 
     /** Number of live items (not removed). */
@@ -44,11 +43,6 @@ public final class Catalog {
     /** One past the highest ordinal ever assigned. */
     public int ordinalLimit() {
         return table.count();
-    }
-
-    /** Items that came with the bundle: ordinals below this are the bundle's rows. */
-    public int bundleItems() {
-        return bundleItems;
     }
 
     /** The item at {@code ordinal}, or null when it was removed (or never assigned). */
