@@ -1,7 +1,5 @@
 package ai.mercury.index;
 
-import java.util.function.IntPredicate;
-
 /**
  * Brute-force top-k: scores every live row with a {@link DotKernel} and keeps the best in a
  * {@link TopK} heap. Thread-safe; each search allocates only its heap and one small block buffer.
@@ -16,13 +14,10 @@ import java.util.function.IntPredicate;
  * {@code ItemIndexes.exact} uses it when the system property {@code mercury.index.exact.layout}
  * is {@code rows}.
  */
-final class ExactIndex implements ItemIndex {
+final class ExactIndex extends RowStoreIndex {
 
     /** Rows scored per kernel call: large enough to amortise the call, small enough for L1. */
     static final int BLOCK_ROWS = 256;
-
-    private final RowStore rows;
-    private final DotKernel kernel;
 
     /** An index with the interleaved layout. */
     ExactIndex(Vectors vectors, DotKernel kernel) {
@@ -30,8 +25,7 @@ final class ExactIndex implements ItemIndex {
     }
 
     ExactIndex(Vectors vectors, DotKernel kernel, boolean interleave) {
-        this.rows = new RowStore(vectors, interleave ? kernel.lanes() : 0);
-        this.kernel = kernel;
+        super(new RowStore(vectors, interleave ? kernel.lanes() : 0), kernel);
     }
 
     @Override
@@ -40,58 +34,13 @@ final class ExactIndex implements ItemIndex {
     }
 
     @Override
-    public int size() {
-        RowStore.State s = rows.state();
-        return s.count() - s.removedCount();
-    }
-
-    @Override
-    public int ordinalLimit() {
-        return rows.state().count();
-    }
-
-    @Override
-    public int removedCount() {
-        return rows.state().removedCount();
-    }
-
-    @Override
-    public int dimensions() {
-        return rows.dim();
-    }
-
-    DotKernel kernel() {
-        return kernel;
-    }
-
-    boolean isInterleaved() {
-        return rows.state().interleaved() != null;
-    }
-
-    @Override
     public SearchResult search(float[] query, int k) {
         return rows.topK(rows.state(), kernel, query, k, null);
     }
 
     @Override
-    public SearchResult scan(float[] query, int k, IntPredicate accept) {
-        return rows.topK(rows.state(), kernel, query, k, accept);
-    }
-
-    @Override
-    public float[] vector(int ordinal) {
-        return rows.vector(ordinal);
-    }
-
-    @Override
     public void add(int ordinal, float[] vector) {
-        if (ordinal != ordinalLimit()) throw new IllegalArgumentException("next ordinal is " + ordinalLimit() + ", got " + ordinal);
-        rows.append(vector);
-    }
-
-    @Override
-    public boolean remove(int ordinal) {
-        return rows.remove(ordinal);
+        appendRow(ordinal, vector);
     }
 
     @Override

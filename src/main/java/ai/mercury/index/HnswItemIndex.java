@@ -7,7 +7,6 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.IntPredicate;
 
 /**
  * Approximate top-k over jelmerk hnswlib's {@link HnswIndex} with
@@ -38,24 +37,21 @@ import java.util.function.IntPredicate;
  * hnswlib pools one visited-set per available processor and blocks a search when more run at once
  * than there are processors.
  */
-final class HnswItemIndex implements ItemIndex {
+final class HnswItemIndex extends RowStoreIndex {
 
     private static final System.Logger LOG = System.getLogger(HnswItemIndex.class.getName());
 
     private final HnswIndex<Integer, float[], HnswItem, Float> graph;
     private final Vectors vectors;
-    private final RowStore rows;
     private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
-    private final DotKernel kernel;
     private final IndexParams params;
     private final boolean prebuilt;
 
     private HnswItemIndex(HnswIndex<Integer, float[], HnswItem, Float> graph, Vectors vectors,
                           DotKernel kernel, IndexParams params, boolean prebuilt) {
+        super(new RowStore(vectors), kernel);
         this.graph = graph;
         this.vectors = vectors;
-        this.rows = new RowStore(vectors);
-        this.kernel = kernel;
         this.params = params;
         this.prebuilt = prebuilt;
     }
@@ -107,27 +103,6 @@ final class HnswItemIndex implements ItemIndex {
         return IndexKind.HNSW.label();
     }
 
-    @Override
-    public int size() {
-        RowStore.State s = rows.state();
-        return s.count() - s.removedCount();
-    }
-
-    @Override
-    public int ordinalLimit() {
-        return rows.state().count();
-    }
-
-    @Override
-    public int removedCount() {
-        return rows.state().removedCount();
-    }
-
-    @Override
-    public int dimensions() {
-        return vectors.dim();
-    }
-
     IndexParams params() {
         return params;
     }
@@ -175,19 +150,8 @@ final class HnswItemIndex implements ItemIndex {
     }
 
     @Override
-    public SearchResult scan(float[] query, int k, IntPredicate accept) {
-        return rows.topK(rows.state(), kernel, query, k, accept);
-    }
-
-    @Override
-    public float[] vector(int ordinal) {
-        return rows.vector(ordinal);
-    }
-
-    @Override
     public void add(int ordinal, float[] vector) {
-        if (ordinal != ordinalLimit()) throw new IllegalArgumentException("next ordinal is " + ordinalLimit() + ", got " + ordinal);
-        rows.append(vector);
+        appendRow(ordinal, vector);
         HnswItem node = new HnswItem(ordinal, vector.clone());
         try {
             graph.add(node);
@@ -211,7 +175,7 @@ final class HnswItemIndex implements ItemIndex {
 
     @Override
     public boolean remove(int ordinal) {
-        if (!rows.remove(ordinal)) return false;
+        if (!super.remove(ordinal)) return false;
         graph.remove(ordinal, 0L);
         return true;
     }
