@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Turns a bundle directory into a ready {@link Snapshot}: reads and checks the bundle, loads both
@@ -57,6 +58,31 @@ public final class SnapshotLoader {
     }
 
     public static Snapshot load(Bundle bundle, Options options, Consumer<String> log) throws BundleException {
+        FeatureSpec spec = bundle.manifest().featureSpec();
+        return assemble(bundle, options, log,
+                () -> new FeatureEncoder(spec, bundle.itemVectors(), spec.queryEnabled() ? options.textEncoder() : null),
+                () -> new Catalog(bundle.items()), () -> index(bundle, options.index(), log), 0);
+    }
+
+    /**
+     * A new snapshot of {@code source}'s bundle over other rows: the live rows of a serving
+     * snapshot whose index has too many removed ordinals ({@link ai.mercury.live.LiveItems}). Loads
+     * its own towers (a snapshot closes its towers when released) and builds a compact index.
+     *
+     * @param journalSequence the live-item journal position the rows reflect
+     */
+    public static Snapshot rebuild(Snapshot source, List<ai.mercury.bundle.CatalogItem> items, Vectors vectors, long journalSequence,
+                                   Options options) throws BundleException {
+        return assemble(source.bundle(), options, line -> { }, source::encoder, () -> new Catalog(items),
+                () -> ItemIndexes.build(vectors, options.index()), journalSequence);
+    }
+
+    /**
+     * Loads both towers, then the encoder, catalog and index from the suppliers, and runs the
+     * smoke and warm-up queries; whatever was opened is closed when any step fails.
+     */
+    private static Snapshot assemble(Bundle bundle, Options options, Consumer<String> log, Supplier<FeatureEncoder> encoder,
+                                     Supplier<Catalog> catalog, Supplier<ItemIndex> indexBuilder, long journalSequence) throws BundleException {
         Path dir = bundle.dir();
         Manifest m = bundle.manifest();
         FeatureSpec spec = m.featureSpec();
@@ -69,11 +95,11 @@ public final class SnapshotLoader {
             log.accept(Manifest.USER_TOWER + ": loads in ONNX Runtime, inputs match the feature spec");
             item = loadTower(dir, Manifest.ITEM_TOWER, Manifest.ITEM_OUTPUT, options.intraOpThreads(), spec.itemInputs(m.textEncoder().dim()));
             log.accept(Manifest.ITEM_TOWER + ": loads in ONNX Runtime, inputs match the feature spec");
-            FeatureEncoder encoder = new FeatureEncoder(spec, bundle.itemVectors(),
-                    spec.queryEnabled() ? options.textEncoder() : null);
-            Catalog catalog = new Catalog(bundle.items());
-            index = index(bundle, options.index(), log);
-            Snapshot snapshot = new Snapshot(bundle, encoder, user, item, catalog, index);
+            FeatureEncoder features = encoder.get();
+            Catalog items = catalog.get();
+            index = indexBuilder.get();
+            Snapshot snapshot = new Snapshot(bundle, features, user, item, items, index);
+            if (journalSequence > 0) snapshot.liveWriteApplied(journalSequence);
             smokeTest(snapshot, options.warmupQueries());
             log.accept("smoke queries: towers give finite " + m.embeddingDim() + "-dim vectors, search returns full pages");
             return snapshot;
@@ -86,39 +112,6 @@ public final class SnapshotLoader {
         } catch (OutOfMemoryError e) {
             closeQuietly(user, item, index); // the native sessions would outlive the failed load otherwise
             throw e;
-        }
-    }
-
-    /**
-     * A new snapshot of {@code source}'s bundle over other rows: the live rows of a serving
-     * snapshot whose index has too many removed ordinals ({@link ai.mercury.live.LiveItems}). Loads
-     * its own towers (a snapshot closes its towers when released) and builds a compact index.
-     *
-     * @param journalSequence the live-item journal position the rows reflect
-     */
-    public static Snapshot rebuild(Snapshot source, List<ai.mercury.bundle.CatalogItem> items, Vectors vectors, long journalSequence,
-                                   Options options) throws BundleException {
-        Bundle bundle = source.bundle();
-        Path dir = bundle.dir();
-        Manifest m = bundle.manifest();
-        FeatureSpec spec = m.featureSpec();
-        OnnxTower user = null;
-        OnnxTower item = null;
-        ItemIndex index = null;
-        try {
-            user = loadTower(dir, Manifest.USER_TOWER, Manifest.USER_OUTPUT, options.intraOpThreads(), spec.userInputs(m.embeddingDim(), m.textEncoder().dim()));
-            item = loadTower(dir, Manifest.ITEM_TOWER, Manifest.ITEM_OUTPUT, options.intraOpThreads(), spec.itemInputs(m.textEncoder().dim()));
-            index = ItemIndexes.build(vectors, options.index());
-            Snapshot snapshot = new Snapshot(bundle, source.encoder(), user, item, new Catalog(items), index);
-            snapshot.liveWriteApplied(journalSequence);
-            smokeTest(snapshot, options.warmupQueries());
-            return snapshot;
-        } catch (BundleException e) {
-            closeQuietly(user, item, index);
-            throw e;
-        } catch (RuntimeException e) {
-            closeQuietly(user, item, index);
-            throw new BundleException("load_failed", dir, e.toString(), e);
         }
     }
 
