@@ -36,6 +36,13 @@ public record CatalogItem(String itemId, String title, double price, String cate
         if (price == null || !price.isNumber()) throw new IllegalArgumentException("item " + id.asText() + ": price must be a number");
         JsonNode category = node.get("category");
         JsonNode inStock = node.get("in_stock");
+        return new CatalogItem(id.asText(), title.asText(), price.asDouble(),
+                category == null || category.isNull() ? null : category.asText(),
+                inStock == null || inStock.isNull() || inStock.asBoolean(true), extraFields(node));
+    }
+
+    /** The keys of an item object other than the known ones (kept with the item and written back). */
+    public static ObjectNode extraFields(JsonNode node) {
         ObjectNode extra = Json.MAPPER.createObjectNode();
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -44,9 +51,7 @@ public record CatalogItem(String itemId, String title, double price, String cate
                 default -> extra.set(e.getKey(), e.getValue());
             }
         }
-        return new CatalogItem(id.asText(), title.asText(), price.asDouble(),
-                category == null || category.isNull() ? null : category.asText(),
-                inStock == null || inStock.isNull() || inStock.asBoolean(true), extra);
+        return extra;
     }
 
     public ObjectNode toJson() {

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * The admin API on the event loop: bearer-token check, then {@code GET /admin/bundles},
@@ -30,7 +29,7 @@ final class AdminRoutes {
 
     void mount(Router router) {
         router.route("/admin/*").handler(this::authenticate);
-        router.get("/admin/bundles").handler(ctx -> sendJson(ctx, render(bundles.status())));
+        router.get("/admin/bundles").handler(ctx -> HttpVerticle.sendJson(ctx, 200, render(bundles.status())));
         router.post("/admin/bundles/:version/activate").handler(this::activate);
         router.delete("/admin/bundles/pin").handler(ctx -> reply(ctx, bundles.unpin()));
     }
@@ -65,16 +64,11 @@ final class AdminRoutes {
     private static void reply(RoutingContext ctx, CompletableFuture<BundleStatus> work) {
         Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
             if (ar.succeeded()) {
-                sendJson(ctx, render(ar.result()));
+                HttpVerticle.sendJson(ctx, 200, render(ar.result()));
             } else {
-                Throwable e = ar.cause() instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : ar.cause();
-                ctx.fail(e);
+                ctx.fail(HttpVerticle.unwrap(ar.cause()));
             }
         });
-    }
-
-    private static void sendJson(RoutingContext ctx, JsonObject body) {
-        ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
     }
 
     static JsonObject render(BundleStatus s) {

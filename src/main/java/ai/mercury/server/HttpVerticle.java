@@ -203,8 +203,14 @@ public final class HttpVerticle extends VerticleBase {
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE).end(ResponseWriter.error(code, message));
     }
 
-    private static void sendJson(RoutingContext ctx, int status, JsonObject body) {
+    /** Answers {@code body} as JSON with {@code status}; shared by the admin and item routes. */
+    static void sendJson(RoutingContext ctx, int status, JsonObject body) {
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE).end(body.toBuffer());
+    }
+
+    /** The failure a {@code CompletableFuture} handed to a route completed with, without its CompletionException wrapper. */
+    static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : t;
     }
 
     private static String shorten(String s) {

@@ -6,19 +6,14 @@ import ai.mercury.live.LiveItems;
 import ai.mercury.live.LiveWriteException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 import java.io.IOException;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 
 /**
@@ -70,7 +65,7 @@ final class ItemRoutes {
         }
         if (info == null) throw new ApiException(404, "item_not_found", "there is no item " + id + " in the serving model");
         JsonObject item = new JsonObject(info.item().toJson().toString());
-        sendJson(ctx, 200, new JsonObject().put("item", item).put("source", info.source())
+        HttpVerticle.sendJson(ctx, 200, new JsonObject().put("item", item).put("source", info.source())
                 .put("written_at", info.writtenAt() == null ? null : info.writtenAt().toString()).put("journal_seq", info.seq())
                 .put("vector_norm", info.vectorNorm()).put("model_version", info.modelVersion()));
     }
@@ -122,16 +117,8 @@ final class ItemRoutes {
         }
         JsonNode inStock = root.get("in_stock");
         if (inStock != null && !inStock.isNull() && !inStock.isBoolean()) throw ApiException.badRequest("in_stock must be true or false");
-        ObjectNode extra = Json.MAPPER.createObjectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            switch (e.getKey()) {
-                case "item_id", "title", "price", "category", "in_stock" -> { }
-                default -> extra.set(e.getKey(), e.getValue());
-            }
-        }
         return new CatalogItem(id, title.asText(), p, category == null || category.isNull() ? null : category.asText(),
-                inStock == null || inStock.isNull() || inStock.asBoolean(), extra);
+                inStock == null || inStock.isNull() || inStock.asBoolean(), CatalogItem.extraFields(root));
     }
 
     private static void reply(RoutingContext ctx, CompletableFuture<LiveItems.WriteResult> work,
@@ -139,11 +126,11 @@ final class ItemRoutes {
         Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
             if (ar.succeeded()) {
                 LiveItems.WriteResult r = ar.result();
-                sendJson(ctx, status.applyAsInt(r), new JsonObject().put("item_id", r.itemId()).put("status", r.status())
+                HttpVerticle.sendJson(ctx, status.applyAsInt(r), new JsonObject().put("item_id", r.itemId()).put("status", r.status())
                         .put("embedded", r.embedded()).put("model_version", r.modelVersion()).put("journal_seq", r.seq())
                         .put("took_ms", r.nanos() / 1e6));
             } else {
-                Throwable e = ar.cause() instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : ar.cause();
+                Throwable e = HttpVerticle.unwrap(ar.cause());
                 ctx.fail(e instanceof LiveWriteException lwe ? toApi(lwe) : e);
             }
         });
@@ -158,10 +145,6 @@ final class ItemRoutes {
             case EMBEDDING -> new ApiException(500, "embedding_failed", e.getMessage());
             case INTERNAL -> new ApiException(500, "internal_error", e.getMessage());
         };
-    }
-
-    private static void sendJson(RoutingContext ctx, int status, JsonObject body) {
-        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
     }
 
     private static String shorten(String s) {
