@@ -3,6 +3,7 @@ package ai.mercury.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static ai.mercury.cli.BundleVerifyCommandTest.mercury;
 
 import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.BundleReader;
@@ -14,36 +15,18 @@ import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
 import ai.mercury.testing.FixtureBundle;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import ai.mercury.cli.BundleVerifyCommandTest.Run;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code mercury bundle synth}: synthetic catalogs around a real bundle, on the fixture bundle. */
 class BundleSynthCommandTest {
     @TempDir
     Path dir;
-
-    record Run(int exitCode, String out) {}
-
-    private static Run mercury(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        try (PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            int code = new CommandLine(new Main()).execute(args);
-            capture.flush();
-            return new Run(code, buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(original);
-        }
-    }
 
     static double norm(float[] data, int row, int dim) {
         double s = 0;

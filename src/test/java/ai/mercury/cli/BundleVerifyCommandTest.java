@@ -23,7 +23,8 @@ class BundleVerifyCommandTest {
     /** The exit code and what the command printed on System.out. */
     record Run(int exitCode, String out) {}
 
-    private static Run mercury(String... args) {
+    /** Runs {@code mercury ARGS} in process and captures System.out (also used by the other CLI tests). */
+    static Run mercury(String... args) {
         PrintStream original = System.out;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try (PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
