@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Live cold-start items: products written through {@code PUT/DELETE /items/{id}} become part of
@@ -347,8 +348,9 @@ public final class LiveItems implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, fresh.version() + ": live items cannot be embedded by this bundle: " + e.getMessage());
         }
-        List<ItemWrite> entries = callOnWriter(() -> sorted(effective.values()));
-        int[] counts = applyAll(fresh, entries);
+        // A rebuilt snapshot already holds the writes up to its journal sequence; a new bundle's holds none.
+        List<ItemWrite> entries = callOnWriter(() -> writesAfter(fresh.journalSequence()));
+        int[] counts = entries.isEmpty() ? new int[4] : applyAll(fresh, entries, redundancy(fresh));
         ReplayReport r = new ReplayReport(counts[0], counts[1], counts[2], counts[3], (System.nanoTime() - t0) / 1_000_000);
         if (!entries.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, fresh.version() + ": replayed " + r.applied() + " live writes (" + r.embedded() + " embedded, "
@@ -364,11 +366,14 @@ public final class LiveItems implements AutoCloseable {
      */
     public Snapshot publish(Snapshot fresh, Function<Snapshot, Snapshot> publisher) {
         return callOnWriter(() -> {
-            long since = fresh.journalSequence();
-            List<ItemWrite> missed = sorted(effective.values()).stream().filter(w -> w.seq() > since).toList();
-            if (!missed.isEmpty()) applyAll(fresh, missed);
+            Snapshot current = registry.peek();
+            boolean newBundle = current == null || !current.version().equals(fresh.version());
+            List<ItemWrite> missed = writesAfter(fresh.journalSequence());
+            // Built once: it indexes every id of the bundle.
+            Predicate<ItemWrite> redundant = missed.isEmpty() && !newBundle ? null : redundancy(fresh);
+            if (!missed.isEmpty()) applyAll(fresh, missed, redundant);
             Snapshot previous = publisher.apply(fresh);
-            if (previous == null || !previous.version().equals(fresh.version())) compactJournal(fresh);
+            if (newBundle) compactJournal(fresh, redundant);
             rebuildRequested = false;
             return previous;
         });
@@ -396,17 +401,15 @@ public final class LiveItems implements AutoCloseable {
         });
     }
 
-    /** Applies {@code entries} (seq order) to {@code s}; returns {applied, embedded, redundant, failed}. */
-    private int[] applyAll(Snapshot s, List<ItemWrite> entries) {
-        java.util.function.Predicate<ItemWrite> redundant = redundancy(s);
+    /**
+     * Applies {@code entries} (seq order) to {@code s}, skipping those its bundle already contains;
+     * returns {applied, embedded, redundant, failed}.
+     */
+    private int[] applyAll(Snapshot s, List<ItemWrite> entries, Predicate<ItemWrite> redundant) {
+        List<ItemWrite> kept = entries.stream().filter(redundant.negate()).toList();
         List<ItemWrite> toEmbed = new ArrayList<>();
         List<CatalogItem> items = new ArrayList<>();
-        int redundantCount = 0;
-        for (ItemWrite w : entries) {
-            if (redundant.test(w)) {
-                redundantCount++;
-                continue;
-            }
+        for (ItemWrite w : kept) {
             if (w.op() == Op.UPSERT && ItemEmbedder.needsEmbedding(current(s, w.itemId()), w.item())) {
                 toEmbed.add(w);
                 items.add(w.item());
@@ -422,8 +425,7 @@ public final class LiveItems implements AutoCloseable {
             failed = items.size();
         }
         int applied = 0;
-        for (ItemWrite w : entries) {
-            if (redundant.test(w)) continue;
+        for (ItemWrite w : kept) {
             float[] vector = vectors.get(w.seq());
             if (w.op() == Op.UPSERT && vector == null) {
                 int o = s.catalog().ordinalOf(w.itemId());
@@ -433,14 +435,14 @@ public final class LiveItems implements AutoCloseable {
             apply(s, w, vector);
             applied++;
         }
-        return new int[] {applied, vectors.size(), redundantCount, failed};
+        return new int[] {applied, vectors.size(), entries.size() - kept.size(), failed};
     }
 
     /**
      * Which writes the bundle of {@code s} already contains: it was created after the write, and
      * holds the upserted item (in its own items) or lacks the deleted one.
      */
-    private static java.util.function.Predicate<ItemWrite> redundancy(Snapshot s) {
+    private static Predicate<ItemWrite> redundancy(Snapshot s) {
         Instant created = createdAt(s);
         if (created == null) return w -> false;
         java.util.Set<String> bundleIds = new java.util.HashSet<>();
@@ -457,8 +459,7 @@ public final class LiveItems implements AutoCloseable {
     }
 
     /** Drops the writes {@code s}'s bundle contains and rewrites the journal when that or superseded records make it worth it. */
-    private void compactJournal(Snapshot s) {
-        java.util.function.Predicate<ItemWrite> redundant = redundancy(s);
+    private void compactJournal(Snapshot s, Predicate<ItemWrite> redundant) {
         int dropped = 0;
         for (ItemWrite w : List.copyOf(effective.values())) {
             if (redundant.test(w) && effective.remove(w.itemId(), w)) dropped++;
@@ -469,6 +470,11 @@ public final class LiveItems implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, journal.file() + ": compacted from " + before + " to " + journal.records() + " records ("
                     + dropped + " writes contained in bundle " + s.version() + ")");
         }
+    }
+
+    /** The latest write of each item whose sequence is after {@code seq}, in sequence order. Writer thread. */
+    private List<ItemWrite> writesAfter(long seq) {
+        return sorted(effective.values()).stream().filter(w -> w.seq() > seq).toList();
     }
 
     private static List<ItemWrite> sorted(java.util.Collection<ItemWrite> writes) {
