@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * towers, catalog, vectors and index. A request acquires the current snapshot once (through
  * {@link SnapshotRegistry#acquire()}) and uses only it. The bundle part is immutable; the catalog
  * and index also hold the live items, which the one live-item writer adds and removes while
- * requests read ({@link ai.mercury.live.LiveItems}); {@link #cacheEpoch()} counts those changes.
+ * requests read ({@link ai.mercury.live.LiveItems}); {@link #cacheEpoch()} moves with those changes.
  *
  * <p>Reference counted: the registry holds one reference while the snapshot is current, each
  * in-flight request holds one more. {@link #retire()} drops the registry's reference; the native
@@ -35,7 +35,13 @@ public final class Snapshot {
     private final Instant loadedAt = Instant.now();
     private final AtomicInteger refs = new AtomicInteger(1);
     private final AtomicBoolean retired = new AtomicBoolean();
-    private final AtomicLong liveEpoch = new AtomicLong();
+    /**
+     * Epochs are drawn from one process-wide counter, so no two snapshots ever share one: a
+     * snapshot of the same version (an index rebuild, a rollback to a version served before) must
+     * not meet the cache entries of its predecessor under a repeated (version, epoch) key.
+     */
+    private static final AtomicLong EPOCHS = new AtomicLong();
+    private volatile long cacheEpoch = EPOCHS.incrementAndGet();
     private volatile long journalSequence;
     private final HistorySource history = new HistorySource() {
         @Override
@@ -108,7 +114,7 @@ public final class Snapshot {
     /** Called by the live-item writer after it applied the write with sequence {@code seq}. */
     public void liveWriteApplied(long seq) {
         journalSequence = Math.max(journalSequence, seq);
-        liveEpoch.incrementAndGet();
+        cacheEpoch = EPOCHS.incrementAndGet();
     }
 
     public Instant loadedAt() {
@@ -117,12 +123,12 @@ public final class Snapshot {
 
     /**
      * Changes whenever what this snapshot answers changes without a new {@link #version()} (live
-     * item writes bump it). Response caches key on {@code (version(), cacheEpoch())}
+     * item writes move it on), and differs between any two snapshots. Response caches key on {@code (version(), cacheEpoch())}
      * and read it <em>before</em> computing an answer, so an answer computed across a change is
      * stored under the old epoch, which no later lookup uses.
      */
     public long cacheEpoch() {
-        return liveEpoch.get();
+        return cacheEpoch;
     }
 
     /** Takes a reference; false when the snapshot is already closing (re-read the registry). */
