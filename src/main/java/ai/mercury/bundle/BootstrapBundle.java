@@ -1,6 +1,7 @@
 package ai.mercury.bundle;
 
 import ai.mercury.bundle.Manifest.TextEncoderInfo;
+import ai.mercury.feature.FeatureEncoder;
 import ai.mercury.feature.FeatureSpec;
 import ai.mercury.feature.FeatureSpec.ContextField;
 import ai.mercury.feature.TextEncoder;
@@ -9,7 +10,6 @@ import ai.mercury.index.Vectors;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,30 +43,10 @@ public final class BootstrapBundle {
                 Manifest.ITEM_OUTPUT, p.seed());
         TowerSpec userTower = TowerSpec.randomInit(spec.userInputs(p.embeddingDim(), textDim), p.userHidden(), p.embeddingDim(), true,
                 Manifest.USER_OUTPUT, p.seed() + 1);
-        float[][] vectors = itemTower.forward(itemFeatures(spec, items, textEncoder));
+        float[][] vectors = itemTower.forward(FeatureEncoder.itemInputs(spec, textEncoder, items));
         ObjectNode training = Json.MAPPER.createObjectNode().put("kind", "untrained-bootstrap").put("seed", p.seed());
         if (provenance != null) training.setAll(provenance);
         return new BundleWriter.Content(p.version(), spec, new TextEncoderInfo(textEncoder.name(), textDim), userTower, itemTower,
                 items, Vectors.ofRows(vectors), training, null);
-    }
-
-    /** The item tower's inputs for {@code items}, as the feature spec defines them. */
-    public static Map<String, float[][]> itemFeatures(FeatureSpec spec, List<CatalogItem> items, TextEncoder textEncoder) {
-        int n = items.size();
-        float[][] text = new float[n][];
-        float[][] price = new float[n][1];
-        List<String> vocab = spec.item().category() == null ? null : spec.item().category().vocabulary();
-        float[][] category = vocab == null ? null : new float[n][vocab.size() + 1];
-        for (int i = 0; i < n; i++) {
-            CatalogItem item = items.get(i);
-            text[i] = textEncoder.embed(item.title());
-            price[i][0] = spec.item().price().apply(item.price());
-            if (category != null) category[i][item.category() == null ? 0 : vocab.indexOf(item.category()) + 1] = 1f;
-        }
-        Map<String, float[][]> inputs = new LinkedHashMap<>();
-        inputs.put(FeatureSpec.INPUT_TEXT, text);
-        inputs.put(FeatureSpec.INPUT_PRICE, price);
-        if (category != null) inputs.put(FeatureSpec.INPUT_CATEGORY, category);
-        return inputs;
     }
 }

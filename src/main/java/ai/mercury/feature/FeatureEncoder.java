@@ -1,5 +1,6 @@
 package ai.mercury.feature;
 
+import ai.mercury.bundle.CatalogItem;
 import ai.mercury.bundle.TowerSpec.TowerInput;
 import ai.mercury.feature.FeatureSpec.ContextField;
 import ai.mercury.index.Vectors;
@@ -10,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.IntToDoubleFunction;
 import java.util.function.ToIntFunction;
 
 /**
@@ -164,6 +167,42 @@ public final class FeatureEncoder {
     /** Whether {@link #encode} reads the query text. */
     public boolean readsQuery() {
         return spec.queryEnabled();
+    }
+
+    /** {@link #itemInputs(FeatureSpec, TextEncoder, int, IntFunction, IntToDoubleFunction, IntFunction)} of catalog items. */
+    public static Map<String, float[][]> itemInputs(FeatureSpec spec, TextEncoder text, List<CatalogItem> items) {
+        return itemInputs(spec, text, items.size(), i -> items.get(i).title(), i -> items.get(i).price(), i -> items.get(i).category());
+    }
+
+    /**
+     * The item tower's inputs for {@code n} items, by input name in spec order: the title through
+     * {@code text}, the price through the spec's transform, the category one-hot over the spec's
+     * vocabulary (exact match; 0 when unknown or absent). The one encoding of items, used by the
+     * trainer for the catalog and by the server for live items.
+     */
+    public static Map<String, float[][]> itemInputs(FeatureSpec spec, TextEncoder text, int n, IntFunction<String> title,
+                                                    IntToDoubleFunction price, IntFunction<String> category) {
+        float[][] titles = new float[n][];
+        float[][] prices = new float[n][1];
+        FeatureSpec.CategorySpec categories = spec.item().category();
+        float[][] oneHot = categories == null ? null : new float[n][categories.vocabulary().size() + 1];
+        Map<String, Integer> categoryIndex = new HashMap<>();
+        if (categories != null) {
+            for (int c = 0; c < categories.vocabulary().size(); c++) categoryIndex.putIfAbsent(categories.vocabulary().get(c), c + 1);
+        }
+        for (int i = 0; i < n; i++) {
+            titles[i] = text.embed(title.apply(i));
+            prices[i][0] = spec.item().price().apply(price.applyAsDouble(i));
+            if (oneHot != null) {
+                String c = category.apply(i);
+                oneHot[i][c == null ? 0 : categoryIndex.getOrDefault(c, 0)] = 1f;
+            }
+        }
+        Map<String, float[][]> inputs = new LinkedHashMap<>();
+        inputs.put(FeatureSpec.INPUT_TEXT, titles);
+        inputs.put(FeatureSpec.INPUT_PRICE, prices);
+        if (oneHot != null) inputs.put(FeatureSpec.INPUT_CATEGORY, oneHot);
+        return inputs;
     }
 
     /** Stacks encoded rows into a batch, input by input. */

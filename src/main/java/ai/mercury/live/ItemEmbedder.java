@@ -1,22 +1,19 @@
 package ai.mercury.live;
 
 import ai.mercury.bundle.CatalogItem;
-import ai.mercury.feature.FeatureSpec;
+import ai.mercury.feature.FeatureEncoder;
 import ai.mercury.feature.TextEncoder;
 import ai.mercury.feature.TextEncoderRegistry;
 import ai.mercury.model.Snapshot;
 
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Item vectors for live items, computed exactly as the trainer computed the bundle's: the title
- * through the bundle's text encoder, the price through the spec's transform, the category as a
- * one-hot over the spec's vocabulary (slot 0 when unknown; matched exactly, as in training),
- * then the snapshot's item-tower ONNX. Thread-safe.
+ * Item vectors for live items, computed exactly as the trainer computed the bundle's: the item
+ * inputs through {@link FeatureEncoder#itemInputs} (the same code the trainer uses) with the
+ * bundle's text encoder, then the snapshot's item-tower ONNX. Thread-safe.
  */
 final class ItemEmbedder {
     private final TextEncoderRegistry encoders;
@@ -37,27 +34,10 @@ final class ItemEmbedder {
     /** The item-tower vectors of {@code items} on {@code s}, in order. */
     float[][] embed(Snapshot s, List<CatalogItem> items) {
         if (items.isEmpty()) return new float[0][];
-        FeatureSpec spec = s.encoder().spec();
         TextEncoder text = encoders.forBundle(s.manifest().textEncoder());
-        int n = items.size();
-        float[][] titles = new float[n][];
-        float[][] prices = new float[n][1];
-        FeatureSpec.CategorySpec categories = spec.item().category();
-        float[][] category = categories == null ? null : new float[n][categories.vocabulary().size() + 1];
-        Map<String, Integer> categoryIndex = new HashMap<>();
-        if (categories != null) for (int c = 0; c < categories.vocabulary().size(); c++) categoryIndex.putIfAbsent(categories.vocabulary().get(c), c + 1);
-        for (int i = 0; i < n; i++) {
-            CatalogItem item = items.get(i);
-            titles[i] = text.embed(item.title());
-            prices[i][0] = spec.item().price().apply(item.price());
-            if (category != null) category[i][item.category() == null ? 0 : categoryIndex.getOrDefault(item.category(), 0)] = 1f;
-        }
-        Map<String, float[][]> inputs = new LinkedHashMap<>();
-        inputs.put(FeatureSpec.INPUT_TEXT, titles);
-        inputs.put(FeatureSpec.INPUT_PRICE, prices);
-        if (category != null) inputs.put(FeatureSpec.INPUT_CATEGORY, category);
+        Map<String, float[][]> inputs = FeatureEncoder.itemInputs(s.encoder().spec(), text, items);
         float[][] vectors = s.itemTower().embed(inputs);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < vectors.length; i++) {
             for (float x : vectors[i]) {
                 if (!Float.isFinite(x)) throw new IllegalStateException("the item tower of " + s.version() + " gave a non-finite vector for " + items.get(i).itemId());
             }

@@ -73,18 +73,11 @@ public final class TrainingData {
         this.textDim = textEncoder.dim();
 
         int n = items.size();
-        itemText = new float[n][];
-        itemPrice = new float[n][1];
-        List<String> categories = spec.item().category() == null ? null : spec.item().category().vocabulary();
-        itemCategory = categories == null ? null : new float[n][categories.size() + 1];
-        Map<String, Integer> categoryIndex = new HashMap<>();
-        if (categories != null) for (int c = 0; c < categories.size(); c++) categoryIndex.put(categories.get(c), c + 1);
-        for (int i = 0; i < n; i++) {
-            ItemRecord item = items.get(i);
-            itemText[i] = textEncoder.embed(item.title());
-            itemPrice[i][0] = spec.item().price().apply(item.price());
-            if (itemCategory != null) itemCategory[i][item.category() == null ? 0 : categoryIndex.getOrDefault(item.category(), 0)] = 1f;
-        }
+        Map<String, float[][]> itemInputs = FeatureEncoder.itemInputs(spec, textEncoder, n,
+                i -> items.get(i).title(), i -> items.get(i).price(), i -> items.get(i).category());
+        itemText = itemInputs.get(FeatureSpec.INPUT_TEXT);
+        itemPrice = itemInputs.get(FeatureSpec.INPUT_PRICE);
+        itemCategory = itemInputs.get(FeatureSpec.INPUT_CATEGORY);
 
         // Only the context and time inputs are read from this encoder: history is pooled by the model itself.
         this.historyCap = config.historyCap();

@@ -187,7 +187,7 @@ class BundleRoundTripTest {
         Snapshot s = SnapshotLoader.load(BundleWriter.publish(artifacts, content), SnapshotLoader.Options.defaults(), line -> { });
         try {
             FeatureSpec spec = s.manifest().featureSpec();
-            float[][] onnx = s.itemTower().embed(BootstrapBundle.itemFeatures(spec, s.catalog().items(), new HashingTextEncoder(16)));
+            float[][] onnx = s.itemTower().embed(FeatureEncoder.itemInputs(spec, new HashingTextEncoder(16), s.catalog().items()));
             for (int i = 0; i < onnx.length; i++) {
                 assertArrayEquals(s.bundle().itemVectors().row(i), onnx[i], 1e-5f, "item " + i);
             }
