@@ -223,13 +223,15 @@ public final class LoadGenerator {
         byte[] s = new byte[1 << 16];
         int n;
 
-        void add(long ns, byte slice) {
+        /** Keeps the sample when {@code keep} is 1; with 0 the slot is overwritten by the next one. */
+        void add(long ns, byte slice, int keep) {
             if (n == v.length) {
                 v = Arrays.copyOf(v, n * 2);
                 s = Arrays.copyOf(s, n * 2);
             }
             v[n] = ns;
-            s[n++] = slice;
+            s[n] = slice;
+            n += keep;
         }
     }
 
@@ -263,6 +265,9 @@ public final class LoadGenerator {
 
     void run() throws Exception {
         loadData();
+        // Scrape /metrics a few times before any load: the first scrapes of a server run cold
+        // (hundreds of ms of server CPU), and the one at the window's start must not be one of them.
+        for (int w = 0; w < 5; w++) serverStages();
         boolean open = rate > 0;
         Selector sel = Selector.open();
         Conn[] conns = new Conn[connections];
@@ -272,8 +277,10 @@ public final class LoadGenerator {
             conns[i].open(sel);
             idle.add(conns[i]);
         }
-        Map<String, Double> stagesBefore = null;
-        long cpuBefore = 0, genCpuBefore = 0, waitBefore = -1;
+        // The counters at the start of the window are read on their own thread: reading them takes
+        // a /metrics scrape (tens of ms on a cold server), and on the sending thread that stall
+        // was charged to every request due meanwhile (it was the whole p99 of earlier runs).
+        java.util.concurrent.FutureTask<Counters> before = new java.util.concurrent.FutureTask<>(this::counters);
 
         long start = System.nanoTime() + 50_000_000L;
         long warmEnd = start + (long) (warmupS * 1e9);
@@ -289,19 +296,18 @@ public final class LoadGenerator {
         long i = 0;
         long lastCompletion = warmEnd;
         long sentInWindow = 0;
-        boolean measuring = false;
         long lastTimeoutCheck = 0;
+        // Waits for the window's start on its own thread, so that the send loop has no branch
+        // that is first taken there (see inWindow).
+        Thread counterThread = new Thread(() -> {
+            for (long wait; (wait = warmEnd - System.nanoTime()) > 0; ) java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            before.run();
+        }, "counters-at-window-start");
+        counterThread.setDaemon(true);
+        counterThread.start();
 
         while (true) {
             long now = System.nanoTime();
-            if (!measuring && now >= warmEnd) {
-                measuring = true;
-                stagesBefore = serverStages();
-                cpuBefore = serverCpuNanos();
-                waitBefore = serverRunqueueWaitNanos();
-                genCpuBefore = generatorCpuNanos();
-                now = System.nanoTime();
-            }
             if (open) {
                 while (i < total) {
                     long due = start + (long) (i * periodNs);
@@ -313,10 +319,9 @@ public final class LoadGenerator {
                     Conn c = idle.poll();
                     long due = pending.poll();
                     long t = System.nanoTime();
-                    if (due >= warmEnd) {
-                        lag.add(t - due, (byte) 0);
-                        sentInWindow++;
-                    }
+                    int inWindow = inWindow(due, warmEnd);
+                    lag.add(t - due, (byte) 0, inWindow);
+                    sentInWindow += inWindow;
                     try {
                         c.send(due, t);
                     } catch (IOException e) {
@@ -327,7 +332,7 @@ public final class LoadGenerator {
                 while (!idle.isEmpty()) {
                     Conn c = idle.poll();
                     long t = System.nanoTime();
-                    if (t >= warmEnd) sentInWindow++;
+                    sentInWindow += inWindow(t, warmEnd);
                     try {
                         c.send(t, t);
                     } catch (IOException e) {
@@ -361,14 +366,12 @@ public final class LoadGenerator {
                         }
                         if (k.isReadable() && c.read()) {
                             long t = System.nanoTime();
-                            boolean counted = c.due >= warmEnd;
-                            if (counted) {
-                                if (c.status == 200) {
-                                    lat.add(t - c.due, c.slice);
-                                    lastCompletion = Math.max(lastCompletion, t);
-                                } else {
-                                    errors.merge("status " + c.status, 1, Integer::sum);
-                                }
+                            int inWindow = inWindow(c.due, warmEnd);
+                            if (c.status == 200) {
+                                lat.add(t - c.due, c.slice, inWindow);
+                                lastCompletion = Math.max(lastCompletion, t * inWindow);
+                            } else if (inWindow == 1) {
+                                errors.merge("status " + c.status, 1, Integer::sum);
                             }
                             c.busy = false;
                             idle.add(c);
@@ -399,11 +402,18 @@ public final class LoadGenerator {
             }
         }
         long finished = System.nanoTime();
-        long serverCpu = serverCpuNanos() - cpuBefore;
-        long waitAfter = serverRunqueueWaitNanos();
-        long serverWait = waitBefore < 0 || waitAfter < 0 ? -1 : waitAfter - waitBefore;
-        long genCpu = generatorCpuNanos() - genCpuBefore;
-        Map<String, Double> stagesAfter = serverStages();
+        Counters after = counters();
+        Counters first;
+        try {
+            first = before.get();
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IOException("reading the server's counters failed", e);
+        }
+        long serverCpu = after.serverCpu() - first.serverCpu();
+        long serverWait = first.serverWait() < 0 || after.serverWait() < 0 ? -1 : after.serverWait() - first.serverWait();
+        long genCpu = after.genCpu() - first.genCpu();
+        Map<String, Double> stagesBefore = first.stages();
+        Map<String, Double> stagesAfter = after.stages();
         for (Conn c : conns) c.close();
         sel.close();
 
@@ -563,6 +573,24 @@ public final class LoadGenerator {
     }
 
     /** Sums and counts of the server's stage timers from GET /metrics (a blocking side request). */
+    /**
+     * 1 when a request due at {@code due} belongs to the measured window, 0 in the warm-up;
+     * arithmetic rather than a branch on purpose. With {@code if (due >= warmEnd)} around the
+     * recording, the JIT compiled the send loop during the warm-up with that branch never taken
+     * (an uncommon trap), so the window's first request deoptimised it and the generator ran
+     * interpreted for about a second: a burst of 10-70 ms latencies at every window's start.
+     */
+    static int inWindow(long due, long warmEnd) {
+        return (int) (1 - ((due - warmEnd) >>> 63));
+    }
+
+    /** The server's and the generator's counters at one moment; stages null when /metrics failed. */
+    private record Counters(Map<String, Double> stages, long serverCpu, long serverWait, long genCpu) {}
+
+    private Counters counters() {
+        return new Counters(serverStages(), serverCpuNanos(), serverRunqueueWaitNanos(), generatorCpuNanos());
+    }
+
     private Map<String, Double> serverStages() {
         Map<String, Double> m = new LinkedHashMap<>();
         try (Socket s = new Socket()) {
