@@ -49,11 +49,20 @@ final class VectorDotKernel implements DotKernel {
         int bound = SPECIES.loopBound(dim);
         FloatVector acc = FloatVector.zero(SPECIES);
         int j = 0;
+        // Two independent accumulators: one FMA chain waits on its previous result (4-5 cycles),
+        // two chains keep the FMA unit busy; measured in docs/bench/index-search.md (HNSW search).
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        for (int bound2 = bound - lanes; j < bound2; j += 2 * lanes) {
+            acc = FloatVector.fromArray(SPECIES, data, offset + j)
+                    .fma(FloatVector.fromArray(SPECIES, query, j), acc);
+            acc2 = FloatVector.fromArray(SPECIES, data, offset + j + lanes)
+                    .fma(FloatVector.fromArray(SPECIES, query, j + lanes), acc2);
+        }
         for (; j < bound; j += lanes) {
             acc = FloatVector.fromArray(SPECIES, data, offset + j)
                     .fma(FloatVector.fromArray(SPECIES, query, j), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = acc.add(acc2).reduceLanes(VectorOperators.ADD);
         for (; j < dim; j++) {
             sum = Math.fma(data[offset + j], query[j], sum);
         }

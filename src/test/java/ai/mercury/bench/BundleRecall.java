@@ -4,6 +4,7 @@ import ai.mercury.feature.UserContext;
 import ai.mercury.index.ClusteredVectors;
 import ai.mercury.index.ItemIndex;
 import ai.mercury.index.ItemIndexes;
+import ai.mercury.index.SearchResult;
 import ai.mercury.index.IndexParams;
 import ai.mercury.model.Recommender;
 import ai.mercury.model.Snapshot;
@@ -30,7 +31,9 @@ public final class BundleRecall {
         long t0 = System.nanoTime();
         // -Dmercury.recall.ef_construction=N for a prebuilt graph built with another efConstruction (e.g. the 1M bundle's 100)
         IndexParams d = IndexParams.DEFAULTS;
-        IndexParams params = new IndexParams(d.kind(), d.m(), Integer.getInteger("mercury.recall.ef_construction", d.efConstruction()), d.ef(), d.exactBelow());
+        // -Dmercury.recall.m=N and -Dmercury.recall.ef=N likewise for the graph's M and the serving ef
+        IndexParams params = new IndexParams(d.kind(), Integer.getInteger("mercury.recall.m", d.m()),
+                Integer.getInteger("mercury.recall.ef_construction", d.efConstruction()), Integer.getInteger("mercury.recall.ef", d.ef()), d.exactBelow());
         SnapshotLoader.Options defaults = SnapshotLoader.Options.defaults();
         Snapshot s = SnapshotLoader.load(dir, new SnapshotLoader.Options(params, defaults.intraOpThreads(), defaults.warmupQueries(), null),
                 line -> System.out.println("  " + line));
@@ -47,7 +50,7 @@ public final class BundleRecall {
         }
         ItemIndex exact = ItemIndexes.exact(s.bundle().itemVectors());
         System.out.printf("recall@100 of the serving index (%s, ef %d) against exact: %.4f over %d user vectors%n",
-                s.index().kind(), IndexParams.DEFAULTS.ef(), ClusteredVectors.recall(s.index(), exact, queries, 100), n);
+                s.index().kind(), params.ef(), ClusteredVectors.recall(s.index(), exact, queries, 100), n);
         String[] efs = (args.length > 2 ? args[2] : "").split(",");
         for (String e : efs) {
             if (e.isBlank()) continue;
@@ -63,6 +66,18 @@ public final class BundleRecall {
             System.out.printf("ef %d: recall@100 %.4f (search + exact truth %.0f us per query)%n", ef, hits / (100.0 * n),
                     (System.nanoTime() - t) / 1e3 / n);
         }
+        // Ties: a catalog may hold rows with equal scores (copies); exact search keeps the lowest
+        // ordinals among them, an ANN search whichever it reached. Score recall counts a result as a
+        // hit when it scores at least the exact k-th score, as ann-benchmarks does with distances.
+        long scoreHits = 0, tiedAtCutoff = 0;
+        for (float[] q : queries) {
+            SearchResult truth = exact.search(q, 100), got = s.index().search(q, 100);
+            float cutoff = truth.score(truth.size() - 1);
+            for (int i = 0; i < got.size(); i++) if (got.score(i) >= cutoff) scoreHits++;
+            for (int i = 0; i < truth.size(); i++) if (truth.score(i) == cutoff) tiedAtCutoff++;
+        }
+        System.out.printf("score recall@100 (hits scoring >= the exact 100th): %.4f; exact top-100 rows tied with the 100th: %.2f per query%n",
+                scoreHits / (100.0 * n), tiedAtCutoff / (double) n);
         for (ItemIndex idx : new ItemIndex[] {s.index(), exact}) {
             long t = System.nanoTime();
             for (int rep = 0; rep < 5; rep++) for (float[] q : queries) idx.search(q, 100);

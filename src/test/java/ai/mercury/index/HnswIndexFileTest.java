@@ -80,7 +80,7 @@ class HnswIndexFileTest {
     void load_searchesWithTheConfiguredEf_notTheSavedOne() throws Exception {
         IndexParams lowEf = PARAMS.withEf(17);
         try (ItemIndex loaded = ItemIndexes.loadHnsw(file, items, lowEf)) {
-            assertEquals(17, ((HnswItemIndex) loaded).graph().getEf());
+            assertEquals(17, ((HnswItemIndex) loaded).params().ef(), "searches use the configured ef");
         }
         assertEquals(PARAMS.ef(), HnswIndexFile.readHeader(file).ef(), "the header records the build-time ef");
     }
@@ -100,7 +100,10 @@ class HnswIndexFileTest {
     @Test
     void header_recordsShapeAndParams() throws Exception {
         HnswIndexFile.Header h = HnswIndexFile.readHeader(file);
-        assertEquals(new HnswIndexFile.Header(N, DIM, 12, 100, PARAMS.ef(), "inner_product", "ai.mercury.index.HnswItem"), h);
+        float norm = HnswItemIndex.augmentNormOf(items);
+        assertTrue(norm > 0, "the graph is built over augmented rows");
+        assertEquals(new HnswIndexFile.Header(N, DIM, 12, 100, PARAMS.ef(), norm, "inner_product", "ai.mercury.index.HnswItem"), h);
+        assertEquals(DIM + 1, h.graphDim());
     }
 
     @Test
@@ -210,6 +213,7 @@ class HnswIndexFileTest {
         try (DataOutputStream d = new DataOutputStream(out)) {
             d.write(HnswIndexFile.MAGIC);
             for (int i = 0; i < 6; i++) d.writeInt(0);
+            d.writeFloat(0f); // augmentation norm (format version 2)
             d.writeUTF(HnswIndexFile.DISTANCE);
             d.writeUTF(HnswIndexFile.ITEM_TYPE);
         } catch (IOException e) {

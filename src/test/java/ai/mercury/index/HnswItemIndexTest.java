@@ -44,6 +44,38 @@ class HnswItemIndexTest {
     }
 
     @Test
+    void search_answersAsHnswlibsOwnSearchOnTheSameGraph() {
+        HnswItemIndex h = (HnswItemIndex) hnsw;
+        int hits = 0, total = 0;
+        for (float[] q : gen.queries(50, SEED + 7)) {
+            float[] augmentedQuery = java.util.Arrays.copyOf(q, DIM + 1); // 0 in the augmented component
+            java.util.Set<Integer> theirs = new java.util.HashSet<>();
+            h.graph().findNearest(augmentedQuery, 100).forEach(r -> theirs.add(r.item().id()));
+            SearchResult ours = hnsw.search(q, 100);
+            for (int i = 0; i < ours.size(); i++) if (theirs.contains(ours.ordinal(i))) hits++;
+            total += theirs.size();
+        }
+        // Same algorithm over the same links; only the visiting order of equal scores may differ.
+        assertTrue(hits >= 0.99 * total, "agreement with hnswlib's findNearest: " + hits + " of " + total);
+    }
+
+    @Test
+    void recallAt100_vectorsOfVeryDifferentNorms_atLeast095() {
+        // Inner product over rows whose norms vary 8x: the case the augmented graph is for.
+        float[] data = items.data().clone();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(SEED + 8);
+        for (int i = 0; i < items.count(); i++) {
+            float scale = (float) (0.25 + 1.75 * rnd.nextDouble());
+            for (int j = 0; j < DIM; j++) data[i * DIM + j] *= scale;
+        }
+        Vectors scaled = new Vectors(items.count(), DIM, data);
+        try (ItemIndex index = ItemIndexes.hnsw(scaled, IndexParams.DEFAULTS)) {
+            double recall = ClusteredVectors.recall(index, ItemIndexes.exact(scaled), gen.queries(200, SEED + 9), 100);
+            assertTrue(recall >= 0.95, "recall@100 = " + recall);
+        }
+    }
+
+    @Test
     void search_reportsDotProductScoresBestFirst() {
         for (float[] q : gen.queries(20, SEED + 3)) {
             SearchResult r = hnsw.search(q, 100);

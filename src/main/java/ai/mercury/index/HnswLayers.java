@@ -1,0 +1,426 @@
+package ai.mercury.index;
+
+import com.github.jelmerk.knn.hnsw.HnswIndex;
+import org.eclipse.collections.api.list.primitive.MutableIntList;
+
+import java.lang.reflect.Field;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The links of an hnswlib graph copied into flat int arrays, and the HNSW search over them.
+ *
+ * <p>Why: hnswlib-core 1.1.2 searches with boxed {@code Float} distances, a {@code PriorityQueue}
+ * of objects, a lock per visited node and a pooled visited set that blocks when more searches
+ * run than there are processors: 0.8-1.4 ms per top-100 search at 128 dimensions over 100k items
+ * (docs/bench/load-100k.md). hnswlib still builds the graph (and takes live inserts, with its own
+ * locking); this class mirrors its links and searches them with primitive heaps, a per-thread
+ * visited stamp array and the SIMD dot kernel over the {@link RowStore}'s rows. Same algorithm
+ * (greedy descent on the upper layers, best-first search with {@code max(ef, k)} candidates on
+ * layer 0, removed nodes kept as waypoints but never returned), so it answers as hnswlib does.
+ *
+ * <p>Layout: layer 0 is one {@code int[]} with a fixed stride of {@code maxM0 + 1} per node (the
+ * count, then the links); the few nodes with upper layers (about 1 in M) have an {@code int[]} of
+ * their own with stride {@code maxM + 1} per layer. Node ids are the index's ordinals.
+ *
+ * <p>Concurrency: one writer ({@link #copyNode}, {@link #grow} and {@link #publish}, called by the
+ * index's single writer after hnswlib's insert returned), any number of readers without locks.
+ * A reader takes one {@link State}; a link it reads may be mid-update (a list being rewritten in
+ * place), which can only make it see an older or newer valid neighbour, and every link is bounds-
+ * checked against the reader's row count, so a search never reads outside the rows it knows.
+ * Growth copies into larger arrays and publishes them through the volatile state.
+ */
+final class HnswLayers {
+
+    /** The published view of the links: node ids in {@code [0, capacity)}. */
+    record State(int[] level0, int[][] upper, int capacity, int entryPoint, int topLevel) {}
+
+    private final int maxM;
+    private final int maxM0;
+    private volatile State state;
+
+    private HnswLayers(int maxM, int maxM0, State state) {
+        this.maxM = maxM;
+        this.maxM0 = maxM0;
+        this.state = state;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Copies every node of {@code graph} (the caller guarantees that no insert runs meanwhile). */
+    static HnswLayers copyOf(HnswIndex<Integer, float[], HnswItem, Float> graph) {
+        Internals in = Internals.of(graph);
+        int capacity = graph.getMaxItemCount();
+        HnswLayers layers = new HnswLayers(in.maxM, in.maxM0,
+                new State(new int[Math.multiplyExact(capacity, in.maxM0 + 1)], new int[capacity][], capacity, -1, -1));
+        int count = in.nodeCount();
+        for (int id = 0; id < count; id++) layers.copyNode(graph, id);
+        layers.publish(graph);
+        return layers;
+    }
+
+    /**
+     * Copies node {@code id}'s links on every layer from {@code graph}, under the node's monitor
+     * as hnswlib itself reads them. Grows the arrays first when {@code id} is beyond them.
+     */
+    void copyNode(HnswIndex<Integer, float[], HnswItem, Float> graph, int id) {
+        Internals in = Internals.of(graph);
+        Object node = in.node(id);
+        if (node == null) return;
+        if (id >= state.capacity()) grow(Math.max(graph.getMaxItemCount(), id + 1));
+        State s = state;
+        int[] l0 = s.level0;
+        int base = id * (maxM0 + 1);
+        synchronized (node) {
+            MutableIntList[] levels = in.connections(node);
+            MutableIntList links = levels[0];
+            int n = Math.min(links.size(), maxM0);
+            // links first, then the count: a reader never sees a count covering unwritten slots of this update
+            for (int k = 0; k < n; k++) l0[base + 1 + k] = links.get(k);
+            l0[base] = n;
+            if (levels.length > 1) {
+                int[] up = s.upper[id];
+                if (up == null || up.length < (levels.length - 1) * (maxM + 1)) up = new int[(levels.length - 1) * (maxM + 1)];
+                for (int l = 1; l < levels.length; l++) {
+                    MutableIntList ll = levels[l];
+                    int m = Math.min(ll.size(), maxM);
+                    int b = (l - 1) * (maxM + 1);
+                    for (int k = 0; k < m; k++) up[b + 1 + k] = ll.get(k);
+                    up[b] = m;
+                }
+                s.upper[id] = up;
+            }
+        }
+    }
+
+    /** Copies {@code id} and every node it links to (the lists hnswlib's insert of {@code id} changed). */
+    void copyInserted(HnswIndex<Integer, float[], HnswItem, Float> graph, int id) {
+        copyNode(graph, id);
+        State s = state;
+        int[] l0 = s.level0;
+        int base = id * (maxM0 + 1);
+        for (int k = 0; k < l0[base]; k++) copyNode(graph, l0[base + 1 + k]);
+        int[] up = s.upper[id];
+        if (up != null) {
+            for (int b = 0; b < up.length; b += maxM + 1) {
+                for (int k = 0; k < up[b]; k++) copyNode(graph, up[b + 1 + k]);
+            }
+        }
+        publish(graph);
+    }
+
+    /** Publishes hnswlib's current entry point (the last step of every write). */
+    void publish(HnswIndex<Integer, float[], HnswItem, Float> graph) {
+        Internals in = Internals.of(graph);
+        Object entry = in.entryPoint();
+        State s = state;
+        int ep = entry == null ? -1 : in.id(entry);
+        int top = entry == null ? -1 : in.connections(entry).length - 1;
+        state = new State(s.level0, s.upper, s.capacity, ep, top);
+    }
+
+    /** Reallocates for {@code capacity} nodes (hnswlib's graph was resized). */
+    void grow(int capacity) {
+        State s = state;
+        if (capacity <= s.capacity) return;
+        state = new State(Arrays.copyOf(s.level0, Math.multiplyExact(capacity, maxM0 + 1)),
+                Arrays.copyOf(s.upper, capacity), capacity, s.entryPoint, s.topLevel);
+    }
+
+    /**
+     * The {@code k} best live rows for {@code query} by dot product: HNSW search with
+     * {@code max(ef, k)} candidates on layer 0 over {@code rows}; ties by lower ordinal.
+     */
+    SearchResult search(RowStore rowStore, DotKernel kernel, float[] query, int k, int ef) {
+        State s = state;
+        RowStore.State rows = rowStore.state(); // after the links: every node they name has its row
+        int ep = s.entryPoint;
+        int limit = Math.min(rows.count(), s.capacity);
+        if (ep < 0 || ep >= limit) return SearchResult.EMPTY;
+        int dim = query.length;
+        float[] data = rows.data();
+        Scratch w = Scratch.get(limit, Math.max(ef, k));
+        int stamp = w.nextStamp();
+        int[] visited = w.visited;
+
+        // Greedy descent through the upper layers.
+        float epScore = kernel.dot(data, ep * dim, query, dim);
+        for (int level = s.topLevel; level >= 1; level--) {
+            boolean moved = true;
+            while (moved) {
+                moved = false;
+                int[] up = s.upper[ep];
+                int b = (level - 1) * (maxM + 1);
+                if (up == null || b >= up.length) break;
+                int n = Math.min(up[b], maxM);
+                for (int j = 0; j < n; j++) {
+                    int nb = up[b + 1 + j];
+                    if (nb < 0 || nb >= limit) continue;
+                    float sc = kernel.dot(data, nb * dim, query, dim);
+                    if (sc > epScore) {
+                        epScore = sc;
+                        ep = nb;
+                        moved = true;
+                    }
+                }
+            }
+        }
+
+        // Best-first search of layer 0: candidates (max-heap by score), results (min-heap, size ef).
+        int width = Math.max(ef, k);
+        Heap cand = w.candidates;
+        Heap res = w.results;
+        cand.clear();
+        res.clear();
+        visited[ep] = stamp;
+        cand.pushMax(epScore, ep);
+        if (!rows.isRemoved(ep)) res.pushMin(epScore, ep);
+        int[] l0 = s.level0;
+        int stride = maxM0 + 1;
+        int[] batch = w.batch(maxM0);
+        float[] batchScores = w.batchScores;
+        while (cand.size > 0) {
+            float best = cand.topScore();
+            if (res.size >= width && best < res.topScore()) break;
+            int c = cand.topId();
+            cand.popMax();
+            int base = c * stride;
+            int n = Math.min(l0[base], maxM0);
+            // Gather the unvisited neighbours, score them in one tight loop (their rows' cache
+            // misses overlap), then update the heaps.
+            int m = 0;
+            for (int j = 0; j < n; j++) {
+                int nb = l0[base + 1 + j];
+                if (nb < 0 || nb >= limit || visited[nb] == stamp) continue;
+                visited[nb] = stamp;
+                batch[m++] = nb;
+            }
+            for (int j = 0; j < m; j++) batchScores[j] = kernel.dot(data, batch[j] * dim, query, dim);
+            for (int j = 0; j < m; j++) {
+                int nb = batch[j];
+                float sc = batchScores[j];
+                if (res.size < width || sc > res.topScore()) {
+                    cand.pushMax(sc, nb);
+                    if (!rows.isRemoved(nb)) {
+                        res.pushMin(sc, nb);
+                        if (res.size > width) res.popMin();
+                    }
+                }
+            }
+        }
+        if (res.size == 0) return SearchResult.EMPTY;
+        TopK top = new TopK(Math.min(k, res.size));
+        for (int i = 0; i < res.size; i++) top.offer(res.scores[i], res.ids[i]);
+        return top.drain();
+    }
+
+    /** Per-thread search state: visited stamps (no clearing between searches) and the two heaps. */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> LOCAL = new ThreadLocal<>();
+        int[] visited = new int[0];
+        int stamp;
+        final Heap candidates = new Heap();
+        final Heap results = new Heap();
+        int[] batch = new int[0];
+        float[] batchScores = new float[0];
+
+        int[] batch(int size) {
+            if (batch.length < size) {
+                batch = new int[size];
+                batchScores = new float[size];
+            }
+            return batch;
+        }
+
+        static Scratch get(int nodes, int width) {
+            Scratch w = LOCAL.get();
+            if (w == null) {
+                w = new Scratch();
+                LOCAL.set(w);
+            }
+            if (w.visited.length < nodes) {
+                w.visited = new int[Math.max(nodes, w.visited.length + w.visited.length / 4)];
+                w.stamp = 0;
+            }
+            w.candidates.ensure(width * 8 + 64);
+            w.results.ensure(width + 2);
+            return w;
+        }
+
+        int nextStamp() {
+            if (++stamp == Integer.MAX_VALUE) {
+                Arrays.fill(visited, 0);
+                stamp = 1;
+            }
+            return stamp;
+        }
+    }
+
+    /** A binary heap of (score, id) over primitive arrays, used either as a max- or a min-heap. */
+    static final class Heap {
+        float[] scores = new float[0];
+        int[] ids = new int[0];
+        int size;
+
+        void ensure(int capacity) {
+            if (scores.length < capacity) {
+                scores = Arrays.copyOf(scores, capacity);
+                ids = Arrays.copyOf(ids, capacity);
+            }
+        }
+
+        void clear() {
+            size = 0;
+        }
+
+        float topScore() {
+            return scores[0];
+        }
+
+        int topId() {
+            return ids[0];
+        }
+
+        void pushMax(float score, int id) {
+            if (size == scores.length) ensure(size * 2 + 16);
+            int i = size++;
+            while (i > 0) {
+                int p = (i - 1) >>> 1;
+                if (scores[p] >= score) break;
+                scores[i] = scores[p];
+                ids[i] = ids[p];
+                i = p;
+            }
+            scores[i] = score;
+            ids[i] = id;
+        }
+
+        void popMax() {
+            float s = scores[--size];
+            int id = ids[size];
+            int i = 0;
+            int half = size >>> 1;
+            while (i < half) {
+                int c = 2 * i + 1;
+                if (c + 1 < size && scores[c + 1] > scores[c]) c++;
+                if (s >= scores[c]) break;
+                scores[i] = scores[c];
+                ids[i] = ids[c];
+                i = c;
+            }
+            scores[i] = s;
+            ids[i] = id;
+        }
+
+        void pushMin(float score, int id) {
+            if (size == scores.length) ensure(size * 2 + 16);
+            int i = size++;
+            while (i > 0) {
+                int p = (i - 1) >>> 1;
+                if (scores[p] <= score) break;
+                scores[i] = scores[p];
+                ids[i] = ids[p];
+                i = p;
+            }
+            scores[i] = score;
+            ids[i] = id;
+        }
+
+        void popMin() {
+            float s = scores[--size];
+            int id = ids[size];
+            int i = 0;
+            int half = size >>> 1;
+            while (i < half) {
+                int c = 2 * i + 1;
+                if (c + 1 < size && scores[c + 1] < scores[c]) c++;
+                if (s <= scores[c]) break;
+                scores[i] = scores[c];
+                ids[i] = ids[c];
+                i = c;
+            }
+            scores[i] = s;
+            ids[i] = id;
+        }
+    }
+
+    /**
+     * hnswlib 1.1.2's private fields, read reflectively (the version is pinned in the pom;
+     * {@link HnswGraphCheck} reads the same fields and fails a changed layout first).
+     */
+    private record Internals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
+        private static final Field NODE_COUNT, MAX_M, MAX_M0, NODES, ENTRY, NODE_ID, CONNECTIONS;
+
+        static {
+            try {
+                NODE_COUNT = field(HnswIndex.class, "nodeCount");
+                MAX_M = field(HnswIndex.class, "maxM");
+                MAX_M0 = field(HnswIndex.class, "maxM0");
+                NODES = field(HnswIndex.class, "nodes");
+                ENTRY = field(HnswIndex.class, "entryPoint");
+                Class<?> node = Class.forName(HnswIndex.class.getName() + "$Node");
+                NODE_ID = field(node, "id");
+                CONNECTIONS = field(node, "connections");
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        static Internals of(HnswIndex<?, ?, ?, ?> graph) {
+            try {
+                return new Internals(graph, MAX_M.getInt(graph), MAX_M0.getInt(graph));
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        int nodeCount() {
+            try {
+                return NODE_COUNT.getInt(graph);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        Object node(int id) {
+            try {
+                AtomicReferenceArray<?> nodes = (AtomicReferenceArray<?>) NODES.get(graph);
+                return id < nodes.length() ? nodes.get(id) : null;
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        Object entryPoint() {
+            try {
+                return ENTRY.get(graph);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        int id(Object node) {
+            try {
+                return NODE_ID.getInt(node);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        MutableIntList[] connections(Object node) {
+            try {
+                return (MutableIntList[]) CONNECTIONS.get(node);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static Field field(Class<?> c, String name) throws NoSuchFieldException {
+            Field f = c.getDeclaredField(name);
+            f.setAccessible(true);
+            return f;
+        }
+    }
+}
