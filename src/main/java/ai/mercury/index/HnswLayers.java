@@ -139,9 +139,18 @@ final class HnswLayers {
         int ep = s.entryPoint;
         int limit = Math.min(rows.count(), s.capacity);
         if (ep < 0 || ep >= limit) return SearchResult.EMPTY;
+        Scratch w = Scratch.take(limit, Math.max(ef, k));
+        try {
+            return search(s, rows, kernel, query, k, ef, ep, limit, w);
+        } finally {
+            Scratch.release(w);
+        }
+    }
+
+    private SearchResult search(State s, RowStore.State rows, DotKernel kernel, float[] query, int k, int ef,
+                                int ep, int limit, Scratch w) {
         int dim = query.length;
         float[] data = rows.data();
-        Scratch w = Scratch.get(limit, Math.max(ef, k));
         int stamp = w.nextStamp();
         int[] visited = w.visited;
 
@@ -216,9 +225,14 @@ final class HnswLayers {
         return top.drain();
     }
 
-    /** Per-thread search state: visited stamps (no clearing between searches) and the two heaps. */
+    /**
+     * Search state, one per concurrent search: visited stamps (no clearing between searches) and
+     * the heaps. Pooled rather than per thread: the stamps take 4 bytes per node (4 MB at 1M
+     * items), and requests may run on any of the worker pool's ~20 threads, but only as many at
+     * once as there are inference workers.
+     */
     private static final class Scratch {
-        private static final ThreadLocal<Scratch> LOCAL = new ThreadLocal<>();
+        private static final java.util.concurrent.ConcurrentLinkedDeque<Scratch> POOL = new java.util.concurrent.ConcurrentLinkedDeque<>();
         int[] visited = new int[0];
         int stamp;
         final Heap candidates = new Heap();
@@ -234,12 +248,13 @@ final class HnswLayers {
             return batch;
         }
 
-        static Scratch get(int nodes, int width) {
-            Scratch w = LOCAL.get();
-            if (w == null) {
-                w = new Scratch();
-                LOCAL.set(w);
-            }
+        static void release(Scratch w) {
+            POOL.offerFirst(w);
+        }
+
+        static Scratch take(int nodes, int width) {
+            Scratch w = POOL.pollFirst();
+            if (w == null) w = new Scratch();
             if (w.visited.length < nodes) {
                 w.visited = new int[Math.max(nodes, w.visited.length + w.visited.length / 4)];
                 w.stamp = 0;
