@@ -32,8 +32,7 @@ import java.util.SplittableRandom;
  * <p>Layout (big-endian, {@link DataOutputStream}): the 8 ASCII bytes {@code MRCYHNSW}, int32
  * format version ({@value #FORMAT_VERSION}), int32 item count, int32 dimension, int32 M, int32
  * efConstruction, int32 ef at build time (informational: the server searches with its configured
- * ef), float32 augmentation norm (version 2 only; 0 = the graph holds the plain rows, else every
- * row plus one component, see {@link HnswItemIndex}), UTF string distance ({@code inner_product}), UTF string item type
+ * ef), UTF string distance ({@code inner_product}), UTF string item type
  * ({@code ai.mercury.index.HnswItem}); then the graph as jelmerk hnswlib-core 1.1.2's
  * {@code HnswIndex.save} writes it (Java serialization; item ids are row ordinals of
  * {@code item_vectors.npy}, each item holds its own copy of the row).
@@ -56,7 +55,7 @@ import java.util.SplittableRandom;
 final class HnswIndexFile {
 
     static final byte[] MAGIC = "MRCYHNSW".getBytes(StandardCharsets.US_ASCII);
-    static final int FORMAT_VERSION = 2;
+    static final int FORMAT_VERSION = 1;
     static final String DISTANCE = "inner_product";
     static final String ITEM_TYPE = "ai.mercury.index.HnswItem";
 
@@ -78,12 +77,7 @@ final class HnswIndexFile {
     private static final int MAX_DEPTH = 16;
 
     /** What the header of an {@code index.hnsw} says. */
-    record Header(int count, int dim, int m, int efConstruction, int ef, float augmentNorm, String distance, String itemType) {
-        /** The dimension of the graph's own vectors: one more than the rows' when they were augmented. */
-        int graphDim() {
-            return augmentNorm > 0 ? dim + 1 : dim;
-        }
-    }
+    record Header(int count, int dim, int m, int efConstruction, int ef, String distance, String itemType) {}
 
     private HnswIndexFile() {}
 
@@ -102,7 +96,6 @@ final class HnswIndexFile {
                 out.writeInt(p.m());
                 out.writeInt(p.efConstruction());
                 out.writeInt(p.ef());
-                out.writeFloat(index.augmentNorm());
                 out.writeUTF(DISTANCE);
                 out.writeUTF(ITEM_TYPE);
                 out.flush();
@@ -133,20 +126,18 @@ final class HnswIndexFile {
      */
     static HnswItemIndex read(Path file, Vectors vectors, IndexParams params) throws IndexFileException {
         HnswIndex<Integer, float[], HnswItem, Float> graph;
-        float augmentNorm;
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             Header h = readHeader(in);
             checkHeader(h, vectors, params);
-            graph = readGraph(in, vectors, h.graphDim());
-            augmentNorm = h.augmentNorm();
+            graph = readGraph(in, vectors);
         } catch (IOException e) {
             throw new IndexFileException("unreadable", "cannot read " + file + ": " + e);
         }
         // The graph is in memory now; what follows checks it against the bundle and the configuration.
         try {
             HnswGraphCheck.check(graph, vectors.count());
-            checkGraph(graph, vectors, params, augmentNorm);
-            HnswItemIndex index = HnswItemIndex.ofVerified(graph, vectors, params, augmentNorm);
+            checkGraph(graph, vectors, params);
+            HnswItemIndex index = HnswItemIndex.ofVerified(graph, vectors, params);
             probeRecall(index, vectors);
             return index;
         } catch (RuntimeException | StackOverflowError e) {
@@ -167,15 +158,10 @@ final class HnswIndexFile {
                     + ": not a Mercury HNSW index file");
         }
         int version = in.readInt();
-        if (version != 1 && version != FORMAT_VERSION) {
-            throw new IndexFileException("format", "format version " + version + ", this server reads 1 and " + FORMAT_VERSION);
+        if (version != FORMAT_VERSION) {
+            throw new IndexFileException("format", "format version " + version + ", this server reads " + FORMAT_VERSION);
         }
-        int count = in.readInt(), dim = in.readInt(), m = in.readInt(), efConstruction = in.readInt(), ef = in.readInt();
-        float augmentNorm = version >= 2 ? in.readFloat() : 0f; // version 1: plain rows
-        if (!(augmentNorm >= 0) || Float.isInfinite(augmentNorm)) {
-            throw new IndexFileException("format", "augmentation norm " + augmentNorm + " is not a finite number >= 0");
-        }
-        return new Header(count, dim, m, efConstruction, ef, augmentNorm, in.readUTF(), in.readUTF());
+        return new Header(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readUTF(), in.readUTF());
     }
 
     private static void checkHeader(Header h, Vectors vectors, IndexParams params) throws IndexFileException {
@@ -194,15 +180,14 @@ final class HnswIndexFile {
     }
 
     @SuppressWarnings("unchecked")
-    private static HnswIndex<Integer, float[], HnswItem, Float> readGraph(InputStream in, Vectors vectors, int graphDim)
-            throws IndexFileException {
+    private static HnswIndex<Integer, float[], HnswItem, Float> readGraph(InputStream in, Vectors vectors) throws IndexFileException {
         long maxRefs = 16L * vectors.count() + 1024;
         ObjectInputFilter filter = info -> {
             if (info.depth() > MAX_DEPTH || info.references() > maxRefs) return ObjectInputFilter.Status.REJECTED;
             Class<?> c = info.serialClass();
             if (c == null) return ObjectInputFilter.Status.UNDECIDED;
             if (c == float[].class) {
-                return info.arrayLength() < 0 || info.arrayLength() == graphDim
+                return info.arrayLength() < 0 || info.arrayLength() == vectors.dim()
                         ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
             }
             return ALLOWED_CLASSES.contains(c.getName()) ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
@@ -231,13 +216,12 @@ final class HnswIndexFile {
         }
     }
 
-    private static void checkGraph(HnswIndex<Integer, float[], HnswItem, Float> g, Vectors vectors, IndexParams params,
-                                   float augmentNorm) throws IndexFileException {
-        int graphDim = augmentNorm > 0 ? vectors.dim() + 1 : vectors.dim();
-        if (g.getDimensions() != graphDim || g.getM() != params.m() || g.getEfConstruction() != params.efConstruction()) {
+    private static void checkGraph(HnswIndex<Integer, float[], HnswItem, Float> g, Vectors vectors, IndexParams params)
+            throws IndexFileException {
+        if (g.getDimensions() != vectors.dim() || g.getM() != params.m() || g.getEfConstruction() != params.efConstruction()) {
             throw new IndexFileException("mismatch", "the graph has dimensions=" + g.getDimensions() + ", m=" + g.getM()
                     + ", efConstruction=" + g.getEfConstruction() + ", its header and the configuration say dimensions="
-                    + graphDim + ", m=" + params.m() + ", efConstruction=" + params.efConstruction());
+                    + vectors.dim() + ", m=" + params.m() + ", efConstruction=" + params.efConstruction());
         }
         // FloatInnerProduct is package-private in hnswlib: compare classes with the public constant's.
         if (g.getDistanceFunction() == null || g.getDistanceFunction().getClass() != DistanceFunctions.FLOAT_INNER_PRODUCT.getClass()
@@ -257,9 +241,7 @@ final class HnswIndexFile {
                 throw new IndexFileException("mismatch", "the graph's item " + i + " is labelled " + item.get().id());
             }
             float[] v = item.get().vector();
-            float[] expected = augmentNorm > 0 ? HnswItemIndex.augmented(data, i * dim, dim, augmentNorm)
-                    : Arrays.copyOfRange(data, i * dim, (i + 1) * dim);
-            if (v == null || !Arrays.equals(v, expected)) {
+            if (v == null || v.length != dim || !Arrays.equals(v, 0, dim, data, i * dim, (i + 1) * dim)) {
                 throw new IndexFileException("mismatch", "the graph's vector of item " + i + " differs from row " + i
                         + " of item_vectors.npy");
             }

