@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * count, then the links); the few nodes with upper layers (about 1 in M) have an {@code int[]} of
  * their own with stride {@code maxM + 1} per layer. Node ids are the index's ordinals.
  *
- * <p>Concurrency: one writer ({@link #copyNode}, {@link #grow} and {@link #publish}, called by the
- * index's single writer after hnswlib's insert returned), any number of readers without locks.
+ * <p>Concurrency: one writer ({@link #copyInserted} and {@link #grow}, called by the index's single
+ * writer after hnswlib's insert returned), any number of readers without locks.
  * A reader takes one {@link State}; a link it reads may be mid-update (a list being rewritten in
  * place), which can only make it see an older or newer valid neighbour, and every link is bounds-
  * checked against the reader's row count, so a search never reads outside the rows it knows.
@@ -38,6 +38,7 @@ final class HnswLayers {
     private final int maxM;
     private final int maxM0;
     private volatile State state;
+    private int[] nodeToOrdinal; // hnswlib node id -> item ordinal; the writer's alone
 
     private HnswLayers(int maxM, int maxM0, State state) {
         this.maxM = maxM;
@@ -56,67 +57,78 @@ final class HnswLayers {
         HnswLayers layers = new HnswLayers(in.maxM, in.maxM0,
                 new State(new int[Math.multiplyExact(capacity, in.maxM0 + 1)], new int[capacity][], capacity, -1, -1));
         int count = in.nodeCount();
-        for (int id = 0; id < count; id++) layers.copyNode(graph, id);
-        layers.publish(graph);
+        layers.nodeToOrdinal = new int[capacity];
+        for (int node = 0; node < count; node++) layers.nodeToOrdinal[node] = in.ordinal(in.node(node));
+        for (int node = 0; node < count; node++) layers.copyNode(in, node);
+        layers.publish(in);
         return layers;
     }
 
     /**
-     * Copies node {@code id}'s links on every layer from {@code graph}, under the node's monitor
-     * as hnswlib itself reads them. Grows the arrays first when {@code id} is beyond them.
+     * Copies node {@code nodeId}'s links on every layer, under the node's monitor as hnswlib itself
+     * reads them, translated to ordinals: hnswlib numbers nodes in insertion order, which a
+     * multi-threaded build does not keep, so node ids and item ordinals differ.
      */
-    void copyNode(HnswIndex<Integer, float[], HnswItem, Float> graph, int id) {
-        Internals in = Internals.of(graph);
-        Object node = in.node(id);
+    private void copyNode(Internals in, int nodeId) {
+        Object node = in.node(nodeId);
         if (node == null) return;
-        if (id >= state.capacity()) grow(Math.max(graph.getMaxItemCount(), id + 1));
+        int ordinal = nodeToOrdinal[nodeId];
+        if (ordinal >= state.capacity()) grow(Math.max(in.graph().getMaxItemCount(), ordinal + 1));
         State s = state;
         int[] l0 = s.level0;
-        int base = id * (maxM0 + 1);
+        int base = ordinal * (maxM0 + 1);
         synchronized (node) {
             MutableIntList[] levels = in.connections(node);
             MutableIntList links = levels[0];
             int n = Math.min(links.size(), maxM0);
             // links first, then the count: a reader never sees a count covering unwritten slots of this update
-            for (int k = 0; k < n; k++) l0[base + 1 + k] = links.get(k);
+            for (int k = 0; k < n; k++) l0[base + 1 + k] = nodeToOrdinal[links.get(k)];
             l0[base] = n;
             if (levels.length > 1) {
-                int[] up = s.upper[id];
+                int[] up = s.upper[ordinal];
                 if (up == null || up.length < (levels.length - 1) * (maxM + 1)) up = new int[(levels.length - 1) * (maxM + 1)];
                 for (int l = 1; l < levels.length; l++) {
                     MutableIntList ll = levels[l];
                     int m = Math.min(ll.size(), maxM);
                     int b = (l - 1) * (maxM + 1);
-                    for (int k = 0; k < m; k++) up[b + 1 + k] = ll.get(k);
+                    for (int k = 0; k < m; k++) up[b + 1 + k] = nodeToOrdinal[ll.get(k)];
                     up[b] = m;
                 }
-                s.upper[id] = up;
+                s.upper[ordinal] = up;
             }
         }
     }
 
-    /** Copies {@code id} and every node it links to (the lists hnswlib's insert of {@code id} changed). */
-    void copyInserted(HnswIndex<Integer, float[], HnswItem, Float> graph, int id) {
-        copyNode(graph, id);
-        State s = state;
-        int[] l0 = s.level0;
-        int base = id * (maxM0 + 1);
-        for (int k = 0; k < l0[base]; k++) copyNode(graph, l0[base + 1 + k]);
-        int[] up = s.upper[id];
-        if (up != null) {
-            for (int b = 0; b < up.length; b += maxM + 1) {
-                for (int k = 0; k < up[b]; k++) copyNode(graph, up[b + 1 + k]);
-            }
+    /**
+     * After hnswlib inserted the item with {@code ordinal} (the newest node): copies it and every
+     * node it links to (the lists the insert changed), then publishes the entry point.
+     */
+    void copyInserted(HnswIndex<Integer, float[], HnswItem, Float> graph, int ordinal) {
+        Internals in = Internals.of(graph);
+        int nodeId = in.nodeCount() - 1;
+        Object node = in.node(nodeId);
+        if (node == null || in.ordinal(node) != ordinal) {
+            throw new IllegalStateException("hnswlib's newest node holds " + (node == null ? "nothing" : "ordinal " + in.ordinal(node))
+                    + ", not the inserted ordinal " + ordinal);
         }
-        publish(graph);
+        if (nodeId >= nodeToOrdinal.length) nodeToOrdinal = Arrays.copyOf(nodeToOrdinal, Math.max(nodeId + 1, graph.getMaxItemCount()));
+        nodeToOrdinal[nodeId] = ordinal;
+        copyNode(in, nodeId);
+        int[][] neighbours;
+        synchronized (node) {
+            MutableIntList[] levels = in.connections(node);
+            neighbours = new int[levels.length][];
+            for (int l = 0; l < levels.length; l++) neighbours[l] = levels[l].toArray();
+        }
+        for (int[] ids : neighbours) for (int id : ids) copyNode(in, id);
+        publish(in);
     }
 
     /** Publishes hnswlib's current entry point (the last step of every write). */
-    void publish(HnswIndex<Integer, float[], HnswItem, Float> graph) {
-        Internals in = Internals.of(graph);
+    private void publish(Internals in) {
         Object entry = in.entryPoint();
         State s = state;
-        int ep = entry == null ? -1 : in.id(entry);
+        int ep = entry == null ? -1 : nodeToOrdinal[in.id(entry)];
         int top = entry == null ? -1 : in.connections(entry).length - 1;
         state = new State(s.level0, s.upper, s.capacity, ep, top);
     }
@@ -366,7 +378,7 @@ final class HnswLayers {
      * {@link HnswGraphCheck} reads the same fields and fails a changed layout first).
      */
     private record Internals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
-        private static final Field NODE_COUNT, MAX_M, MAX_M0, NODES, ENTRY, NODE_ID, CONNECTIONS;
+        private static final Field NODE_COUNT, MAX_M, MAX_M0, NODES, ENTRY, NODE_ID, CONNECTIONS, ITEM;
 
         static {
             try {
@@ -378,6 +390,7 @@ final class HnswLayers {
                 Class<?> node = Class.forName(HnswIndex.class.getName() + "$Node");
                 NODE_ID = field(node, "id");
                 CONNECTIONS = field(node, "connections");
+                ITEM = field(node, "item");
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -419,6 +432,15 @@ final class HnswLayers {
         int id(Object node) {
             try {
                 return NODE_ID.getInt(node);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The ordinal of the item a node holds (its id in hnswlib's item map). */
+        int ordinal(Object node) {
+            try {
+                return ((HnswItem) ITEM.get(node)).id();
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
             }
