@@ -189,24 +189,24 @@ final class HnswLayers {
             }
         }
 
-        // Best-first search of layer 0: candidates (max-heap by score), results (min-heap, size ef).
+        // Best-first search of layer 0: candidates (best first: negated scores), results (worst first, size ef).
         int width = Math.max(ef, k);
         Heap cand = w.candidates;
         Heap res = w.results;
         cand.clear();
         res.clear();
         visited[ep] = stamp;
-        cand.pushMax(epScore, ep);
-        if (!rows.isRemoved(ep)) res.pushMin(epScore, ep);
+        cand.push(-epScore, ep);
+        if (!rows.isRemoved(ep)) res.push(epScore, ep);
         int[] l0 = s.level0;
         int stride = maxM0 + 1;
         int[] batch = w.batch(maxM0);
         float[] batchScores = w.batchScores;
         while (cand.size > 0) {
-            float best = cand.topScore();
+            float best = -cand.topScore();
             if (res.size >= width && best < res.topScore()) break;
             int c = cand.topId();
-            cand.popMax();
+            cand.pop();
             int base = c * stride;
             int n = Math.min(l0[base], maxM0);
             // Gather the unvisited neighbours, score them in one tight loop (their rows' cache
@@ -223,10 +223,10 @@ final class HnswLayers {
                 int nb = batch[j];
                 float sc = batchScores[j];
                 if (res.size < width || sc > res.topScore()) {
-                    cand.pushMax(sc, nb);
+                    cand.push(-sc, nb);
                     if (!rows.isRemoved(nb)) {
-                        res.pushMin(sc, nb);
-                        if (res.size > width) res.popMin();
+                        res.push(sc, nb);
+                        if (res.size > width) res.pop();
                     }
                 }
             }
@@ -285,7 +285,10 @@ final class HnswLayers {
         }
     }
 
-    /** A binary heap of (score, id) over primitive arrays, used either as a max- or a min-heap. */
+    /**
+     * A binary min-heap of (score, id) over primitive arrays; the candidates use it as a max-heap
+     * by pushing negated scores.
+     */
     static final class Heap {
         float[] scores = new float[0];
         int[] ids = new int[0];
@@ -310,38 +313,7 @@ final class HnswLayers {
             return ids[0];
         }
 
-        void pushMax(float score, int id) {
-            if (size == scores.length) ensure(size * 2 + 16);
-            int i = size++;
-            while (i > 0) {
-                int p = (i - 1) >>> 1;
-                if (scores[p] >= score) break;
-                scores[i] = scores[p];
-                ids[i] = ids[p];
-                i = p;
-            }
-            scores[i] = score;
-            ids[i] = id;
-        }
-
-        void popMax() {
-            float s = scores[--size];
-            int id = ids[size];
-            int i = 0;
-            int half = size >>> 1;
-            while (i < half) {
-                int c = 2 * i + 1;
-                if (c + 1 < size && scores[c + 1] > scores[c]) c++;
-                if (s >= scores[c]) break;
-                scores[i] = scores[c];
-                ids[i] = ids[c];
-                i = c;
-            }
-            scores[i] = s;
-            ids[i] = id;
-        }
-
-        void pushMin(float score, int id) {
+        void push(float score, int id) {
             if (size == scores.length) ensure(size * 2 + 16);
             int i = size++;
             while (i > 0) {
@@ -355,7 +327,7 @@ final class HnswLayers {
             ids[i] = id;
         }
 
-        void popMin() {
+        void pop() {
             float s = scores[--size];
             int id = ids[size];
             int i = 0;
