@@ -75,12 +75,8 @@ public final class BundleWriter {
      */
     public static Path publish(Path artifactsDir, Content c, IndexParams hnswIndex) throws IOException {
         validate(c);
-        Files.createDirectories(artifactsDir);
-        Path target = artifactsDir.resolve(c.version());
-        if (Files.exists(target)) throw new FileAlreadyExistsException(target + " already exists: versions are immutable");
-        Path tmp = artifactsDir.resolve(".tmp-" + c.version());
-        deleteRecursively(tmp);
-        Files.createDirectories(tmp);
+        Staging staging = stage(artifactsDir, c.version());
+        Path tmp = staging.tmp();
         try {
             writeBytes(tmp.resolve(Manifest.USER_TOWER), OnnxTowerExporter.export(c.userTower(), "mercury_user_tower"));
             writeBytes(tmp.resolve(Manifest.ITEM_TOWER), OnnxTowerExporter.export(c.itemTower(), "mercury_item_tower"));
@@ -108,7 +104,7 @@ public final class BundleWriter {
                             new TowerFile(Manifest.ITEM_TOWER, c.featureSpec().itemInputs(textDim), Manifest.ITEM_OUTPUT)),
                     files, c.training(), c.evaluation());
             writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
-            return rename(tmp, target, artifactsDir);
+            return rename(staging, artifactsDir);
         } catch (IOException | RuntimeException e) {
             deleteRecursively(tmp);
             throw e;
@@ -126,17 +122,11 @@ public final class BundleWriter {
      */
     public static Path publishWithIndex(Path source, Path artifactsDir, String newVersion, IndexParams hnswIndex)
             throws IOException, BundleException {
-        if (newVersion == null || !newVersion.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new IllegalArgumentException("version must match [A-Za-z0-9][A-Za-z0-9._-]*, got " + newVersion);
-        }
+        checkVersion(newVersion);
         java.util.Objects.requireNonNull(hnswIndex, "hnswIndex");
         Bundle bundle = BundleReader.read(source);
-        Files.createDirectories(artifactsDir);
-        Path target = artifactsDir.resolve(newVersion);
-        if (Files.exists(target)) throw new FileAlreadyExistsException(target + " already exists: versions are immutable");
-        Path tmp = artifactsDir.resolve(".tmp-" + newVersion);
-        deleteRecursively(tmp);
-        Files.createDirectories(tmp);
+        Staging staging = stage(artifactsDir, newVersion);
+        Path tmp = staging.tmp();
         try {
             for (String name : bundle.manifest().files().keySet()) {
                 if (name.equals(Manifest.HNSW_INDEX)) continue;
@@ -153,7 +143,7 @@ public final class BundleWriter {
                     .put("change", "added " + Manifest.HNSW_INDEX + " (m=" + hnswIndex.m() + ", ef_construction="
                             + hnswIndex.efConstruction() + ")");
             writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
-            return rename(tmp, target, artifactsDir);
+            return rename(staging, artifactsDir);
         } catch (IOException | RuntimeException e) {
             deleteRecursively(tmp);
             throw e;
@@ -179,18 +169,12 @@ public final class BundleWriter {
      */
     public static Path publishDerived(Path source, Path artifactsDir, String newVersion, int count, RowSource rows,
                                       IndexParams hnswIndex, String change, ObjectNode derivedFrom) throws IOException, BundleException {
-        if (newVersion == null || !newVersion.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new IllegalArgumentException("version must match [A-Za-z0-9][A-Za-z0-9._-]*, got " + newVersion);
-        }
+        checkVersion(newVersion);
         if (count < 1) throw new IllegalArgumentException("count must be at least 1, got " + count);
         Manifest sourceManifest = BundleReader.readManifest(source);
         int dim = sourceManifest.embeddingDim();
-        Files.createDirectories(artifactsDir);
-        Path target = artifactsDir.resolve(newVersion);
-        if (Files.exists(target)) throw new FileAlreadyExistsException(target + " already exists: versions are immutable");
-        Path tmp = artifactsDir.resolve(".tmp-" + newVersion);
-        deleteRecursively(tmp);
-        Files.createDirectories(tmp);
+        Staging staging = stage(artifactsDir, newVersion);
+        Path tmp = staging.tmp();
         try {
             for (String name : List.of(Manifest.USER_TOWER, Manifest.ITEM_TOWER)) {
                 Files.copy(source.resolve(name), tmp.resolve(name));
@@ -234,7 +218,7 @@ public final class BundleWriter {
             ObjectNode derived = manifest.putObject("derived_from").put("version", sourceManifest.version()).put("change", change);
             if (derivedFrom != null) derived.setAll(derivedFrom);
             writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
-            return rename(tmp, target, artifactsDir);
+            return rename(staging, artifactsDir);
         } catch (IOException | RuntimeException e) {
             deleteRecursively(tmp);
             throw e;
@@ -245,7 +229,32 @@ public final class BundleWriter {
         return new FileEntry(Files.size(f), Sha256.of(f));
     }
 
-    private static Path rename(Path tmp, Path target, Path artifactsDir) throws IOException {
+    /** Where a new version is written ({@code tmp}) and the name it is renamed to when complete ({@code target}). */
+    private record Staging(Path tmp, Path target) {}
+
+    private static void checkVersion(String version) {
+        if (version == null || !version.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("version must match [A-Za-z0-9][A-Za-z0-9._-]*, got " + version);
+        }
+    }
+
+    /**
+     * Refuses a version that already exists under {@code artifactsDir} (versions are immutable)
+     * and returns a fresh, empty {@code .tmp-<version>} directory to write it in (a leftover of a
+     * crashed writer is deleted first).
+     */
+    private static Staging stage(Path artifactsDir, String version) throws IOException {
+        Files.createDirectories(artifactsDir);
+        Path target = artifactsDir.resolve(version);
+        if (Files.exists(target)) throw new FileAlreadyExistsException(target + " already exists: versions are immutable");
+        Path tmp = artifactsDir.resolve(".tmp-" + version);
+        deleteRecursively(tmp);
+        Files.createDirectories(tmp);
+        return new Staging(tmp, target);
+    }
+
+    private static Path rename(Staging staging, Path artifactsDir) throws IOException {
+        Path tmp = staging.tmp(), target = staging.target();
         fsync(tmp);
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -257,9 +266,7 @@ public final class BundleWriter {
     }
 
     private static void validate(Content c) {
-        if (c.version() == null || !c.version().matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new IllegalArgumentException("version must match [A-Za-z0-9][A-Za-z0-9._-]*, got " + c.version());
-        }
+        checkVersion(c.version());
         if (c.items().size() != c.itemVectors().count()) {
             throw new IllegalArgumentException(c.items().size() + " items but " + c.itemVectors().count() + " vectors");
         }
