@@ -142,17 +142,7 @@ final class BundleCommand implements Runnable {
             java.util.function.Consumer<String> log = line -> System.out.println("  ok  " + line);
             try (ai.mercury.feature.TextEncoderRegistry encoders = new ai.mercury.feature.TextEncoderRegistry(1000)) {
                 ai.mercury.bundle.Bundle bundle = ai.mercury.bundle.BundleReader.read(dir, log);
-                SnapshotLoader.Options options = SnapshotLoader.Options.defaults();
-                if (bundle.manifest().featureSpec().queryEnabled()) {
-                    // The text encoder the server would use for queries (the manifest's text_encoder).
-                    try {
-                        options = new SnapshotLoader.Options(options.index(), options.intraOpThreads(), options.warmupQueries(),
-                                encoders.forBundle(bundle.manifest().textEncoder()));
-                    } catch (IllegalArgumentException e) {
-                        throw new BundleException("load_failed", dir, "the feature spec reads query text: " + e.getMessage(), e);
-                    }
-                }
-                Snapshot s = SnapshotLoader.load(bundle, options, log);
+                Snapshot s = SnapshotLoader.load(bundle, SnapshotLoader.Options.defaults().withQueryEncoderFor(bundle, encoders), log);
                 s.retire();
                 System.out.println("PASS " + s.version() + ": " + s.catalog().size() + " items");
                 return 0;

@@ -49,6 +49,23 @@ public final class SnapshotLoader {
         public static Options defaults() {
             return new Options(IndexParams.DEFAULTS, 1, 20, null);
         }
+
+        /**
+         * These options with {@code bundle}'s own text encoder (its manifest's {@code text_encoder},
+         * from {@code encoders}) when its feature spec reads query text and no encoder is set;
+         * otherwise these options unchanged. The server and {@code mercury bundle verify} both load
+         * through this, so verify checks what the server would serve.
+         *
+         * @throws BundleException {@code load_failed} when the encoder cannot be had
+         */
+        public Options withQueryEncoderFor(Bundle bundle, ai.mercury.feature.TextEncoderRegistry encoders) throws BundleException {
+            if (!bundle.manifest().featureSpec().queryEnabled() || textEncoder != null || encoders == null) return this;
+            try {
+                return new Options(index, intraOpThreads, warmupQueries, encoders.forBundle(bundle.manifest().textEncoder()));
+            } catch (RuntimeException e) {
+                throw new BundleException("load_failed", bundle.dir(), "the feature spec reads query text: " + e.getMessage(), e);
+            }
+        }
     }
 
     private SnapshotLoader() {}

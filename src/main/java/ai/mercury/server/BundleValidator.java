@@ -33,17 +33,6 @@ final class BundleValidator {
         this.textEncoders = textEncoders;
     }
 
-    /** The options with the bundle's own text encoder when its feature spec reads query text. */
-    private SnapshotLoader.Options withQueryEncoder(Bundle bundle, Path dir) throws BundleException {
-        if (!bundle.manifest().featureSpec().queryEnabled() || options.textEncoder() != null || textEncoders == null) return options;
-        try {
-            return new SnapshotLoader.Options(options.index(), options.intraOpThreads(), options.warmupQueries(),
-                    textEncoders.forBundle(bundle.manifest().textEncoder()));
-        } catch (RuntimeException e) {
-            throw new BundleException("load_failed", dir, "the feature spec reads query text: " + e.getMessage(), e);
-        }
-    }
-
     /** A validated, warmed snapshot that the caller owns (publish it, or {@link Snapshot#retire()} it). */
     Snapshot load(Path dir) throws BundleException {
         Consumer<String> log = line -> LOG.log(System.Logger.Level.DEBUG, dir.getFileName() + ": " + line);
@@ -55,7 +44,7 @@ final class BundleValidator {
                 throw new BundleException("load_failed", dir, e.toString(), e);
             }
             gate.check(bundle.manifest(), dir);
-            return SnapshotLoader.load(bundle, withQueryEncoder(bundle, dir), log);
+            return SnapshotLoader.load(bundle, options.withQueryEncoderFor(bundle, textEncoders), log);
         } catch (OutOfMemoryError e) {
             // A rejection, not a crash of the scan: otherwise every rescan would load it again and run out again.
             throw new BundleException("out_of_memory", dir, "the bundle does not fit in the heap (max "
