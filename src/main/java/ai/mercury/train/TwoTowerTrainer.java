@@ -403,6 +403,42 @@ public final class TwoTowerTrainer {
             if (data.holdoutQueries().isEmpty() || model.learnedDim() == model.dim()) {
                 return new TunedPair(evaluate(), 1f, 1f);
             }
+            HoldoutScores h = holdoutScores(true);
+            int learned = model.learnedDim();
+            // r: the norm of the history's mean text block (the hold-out queries carry no query text).
+            float[][] history = h.inputs().history();
+            float[] r = new float[history.length];
+            for (int q = 0; q < history.length; q++) {
+                double sq = 0;
+                for (int d = learned; d < history[q].length; d++) sq += history[q][d] * history[q][d];
+                r[q] = (float) Math.sqrt(sq);
+            }
+            int n = data.itemCount();
+            float[] scores = new float[h.learned().length];
+            List<List<HoldoutEvaluator.Metrics>> all = new ArrayList<>();
+            for (float one : TEXT_WEIGHT_FACTORS) {
+                List<HoldoutEvaluator.Metrics> row = new ArrayList<>();
+                for (float diffuse : TEXT_WEIGHT_FACTORS) {
+                    for (int q = 0; q < r.length; q++) {
+                        float w = one * r[q] + diffuse * (1 - r[q]);
+                        for (int i = q * n; i < (q + 1) * n; i++) scores[i] = h.learned()[i] + w * h.text()[i];
+                    }
+                    row.add(evaluator.evaluate(scores));
+                }
+                all.add(row);
+            }
+            return balancedPair(all);
+        }
+
+        /** Every hold-out query scored against every item: whole, or split at the learned width. */
+        private record HoldoutScores(HoldoutEvaluator.Inputs inputs, float[] whole, float[] learned, float[] text) {}
+
+        /**
+         * Runs both towers over the hold-out (parameters attached to a sub-manager for the call) and
+         * scores every query against every item: the whole dot product when {@code split} is false,
+         * else its learned part and its text part apart (score = learned + λ·text).
+         */
+        private HoldoutScores holdoutScores(boolean split) {
             try (NDManager sub = manager.newSubManager()) {
                 model.parameters().values().forEach(p -> p.tempAttach(sub));
                 itemX.tempAttach(sub);
@@ -411,60 +447,28 @@ public final class TwoTowerTrainer {
                 HoldoutEvaluator.Inputs in = evaluator.inputs(TwoTowerModel.matrix(vectors));
                 NDArray users = model.users(sub.create(in.head()), sub.create(in.history()), sub.create(in.hasHistory()),
                         in.query() == null ? null : sub.create(in.query()), in.hasQuery() == null ? null : sub.create(in.hasQuery()));
+                if (!split) return new HoldoutScores(in, users.matMul(vectors.transpose()).toFloatArray(), null, null);
                 int learned = model.learnedDim();
-                float[] learnedScores = users.get(":, 0:" + learned).matMul(vectors.get(":, 0:" + learned).transpose()).toFloatArray();
-                float[] textScores = users.get(":, " + learned + ":").matMul(vectors.get(":, " + learned + ":").transpose()).toFloatArray();
-                // r: the norm of the history's mean text block (the hold-out queries carry no query text).
-                float[][] history = in.history();
-                float[] r = new float[history.length];
-                for (int q = 0; q < history.length; q++) {
-                    double sq = 0;
-                    for (int d = learned; d < history[q].length; d++) sq += history[q][d] * history[q][d];
-                    r[q] = (float) Math.sqrt(sq);
-                }
-                int n = data.itemCount();
-                float[] scores = new float[learnedScores.length];
-                List<List<HoldoutEvaluator.Metrics>> all = new ArrayList<>();
-                for (float one : TEXT_WEIGHT_FACTORS) {
-                    List<HoldoutEvaluator.Metrics> row = new ArrayList<>();
-                    for (float diffuse : TEXT_WEIGHT_FACTORS) {
-                        for (int q = 0; q < r.length; q++) {
-                            float w = one * r[q] + diffuse * (1 - r[q]);
-                            for (int i = q * n; i < (q + 1) * n; i++) scores[i] = learnedScores[i] + w * textScores[i];
-                        }
-                        row.add(evaluator.evaluate(scores));
-                    }
-                    all.add(row);
-                }
-                return balancedPair(all);
+                return new HoldoutScores(in, null,
+                        users.get(":, 0:" + learned).matMul(vectors.get(":, 0:" + learned).transpose()).toFloatArray(),
+                        users.get(":, " + learned + ":").matMul(vectors.get(":, " + learned + ":").transpose()).toFloatArray());
             }
         }
 
         private Tuned evaluate(boolean tune) {
             if (data.holdoutQueries().isEmpty()) return new Tuned(new HoldoutEvaluator.Metrics(Map.of(), Map.of()), 1f);
-            try (NDManager sub = manager.newSubManager()) {
-                model.parameters().values().forEach(p -> p.tempAttach(sub));
-                itemX.tempAttach(sub);
-                if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
-                NDArray vectors = model.items(itemX, itemTextBlock);
-                HoldoutEvaluator.Inputs in = evaluator.inputs(TwoTowerModel.matrix(vectors));
-                NDArray users = model.users(sub.create(in.head()), sub.create(in.history()), sub.create(in.hasHistory()),
-                        in.query() == null ? null : sub.create(in.query()), in.hasQuery() == null ? null : sub.create(in.hasQuery()));
-                int learned = model.learnedDim();
-                if (!tune || learned == model.dim()) {
-                    return new Tuned(evaluator.evaluate(users.matMul(vectors.transpose()).toFloatArray()), 1f);
-                }
-                // score = learned part + λ·text part: score both parts once, then try the multipliers of λ.
-                float[] learnedScores = users.get(":, 0:" + learned).matMul(vectors.get(":, 0:" + learned).transpose()).toFloatArray();
-                float[] textScores = users.get(":, " + learned + ":").matMul(vectors.get(":, " + learned + ":").transpose()).toFloatArray();
-                List<HoldoutEvaluator.Metrics> all = new ArrayList<>();
-                float[] scores = new float[learnedScores.length];
-                for (float f : TEXT_WEIGHT_FACTORS) {
-                    for (int i = 0; i < scores.length; i++) scores[i] = learnedScores[i] + f * textScores[i];
-                    all.add(evaluator.evaluate(scores));
-                }
-                return balanced(all);
+            if (!tune || model.learnedDim() == model.dim()) {
+                return new Tuned(evaluator.evaluate(holdoutScores(false).whole()), 1f);
             }
+            // score = learned part + λ·text part: score both parts once, then try the multipliers of λ.
+            HoldoutScores h = holdoutScores(true);
+            List<HoldoutEvaluator.Metrics> all = new ArrayList<>();
+            float[] scores = new float[h.learned().length];
+            for (float f : TEXT_WEIGHT_FACTORS) {
+                for (int i = 0; i < scores.length; i++) scores[i] = h.learned()[i] + f * h.text()[i];
+                all.add(evaluator.evaluate(scores));
+            }
+            return balanced(all);
         }
     }
 
