@@ -108,10 +108,6 @@ final class HnswItemIndex extends RowStoreIndex {
         return vectors;
     }
 
-    HnswLayers.State layersState() {
-        return layers.state();
-    }
-
     /** Whether the graph was read from a prebuilt {@code index.hnsw} rather than built here. */
     boolean prebuilt() {
         return prebuilt;

@@ -3,9 +3,7 @@ package ai.mercury.index;
 import com.github.jelmerk.knn.hnsw.HnswIndex;
 import org.eclipse.collections.api.list.primitive.MutableIntList;
 
-import java.lang.reflect.Field;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The links of an hnswlib graph copied into flat int arrays, and the HNSW search over them.
@@ -46,16 +44,12 @@ final class HnswLayers {
         this.state = state;
     }
 
-    State state() {
-        return state;
-    }
-
     /** Copies every node of {@code graph} (the caller guarantees that no insert runs meanwhile). */
     static HnswLayers copyOf(HnswIndex<Integer, float[], HnswItem, Float> graph) {
-        Internals in = Internals.of(graph);
+        HnswlibInternals in = HnswlibInternals.of(graph);
         int capacity = graph.getMaxItemCount();
-        HnswLayers layers = new HnswLayers(in.maxM, in.maxM0,
-                new State(new int[Math.multiplyExact(capacity, in.maxM0 + 1)], new int[capacity][], capacity, -1, -1));
+        HnswLayers layers = new HnswLayers(in.maxM(), in.maxM0(),
+                new State(new int[Math.multiplyExact(capacity, in.maxM0() + 1)], new int[capacity][], capacity, -1, -1));
         int count = in.nodeCount();
         layers.nodeToOrdinal = new int[capacity];
         for (int node = 0; node < count; node++) layers.nodeToOrdinal[node] = in.ordinal(in.node(node));
@@ -69,7 +63,7 @@ final class HnswLayers {
      * reads them, translated to ordinals: hnswlib numbers nodes in insertion order, which a
      * multi-threaded build does not keep, so node ids and item ordinals differ.
      */
-    private void copyNode(Internals in, int nodeId) {
+    private void copyNode(HnswlibInternals in, int nodeId) {
         Object node = in.node(nodeId);
         if (node == null) return;
         int ordinal = nodeToOrdinal[nodeId];
@@ -104,7 +98,7 @@ final class HnswLayers {
      * node it links to (the lists the insert changed), then publishes the entry point.
      */
     void copyInserted(HnswIndex<Integer, float[], HnswItem, Float> graph, int ordinal) {
-        Internals in = Internals.of(graph);
+        HnswlibInternals in = HnswlibInternals.of(graph);
         int nodeId = in.nodeCount() - 1;
         Object node = in.node(nodeId);
         if (node == null || in.ordinal(node) != ordinal) {
@@ -125,7 +119,7 @@ final class HnswLayers {
     }
 
     /** Publishes hnswlib's current entry point (the last step of every write). */
-    private void publish(Internals in) {
+    private void publish(HnswlibInternals in) {
         Object entry = in.entryPoint();
         State s = state;
         int ep = entry == null ? -1 : nodeToOrdinal[in.id(entry)];
@@ -342,94 +336,6 @@ final class HnswLayers {
             }
             scores[i] = s;
             ids[i] = id;
-        }
-    }
-
-    /**
-     * hnswlib 1.1.2's private fields, read reflectively (the version is pinned in the pom;
-     * {@link HnswGraphCheck} reads the same fields and fails a changed layout first).
-     */
-    private record Internals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
-        private static final Field NODE_COUNT, MAX_M, MAX_M0, NODES, ENTRY, NODE_ID, CONNECTIONS, ITEM;
-
-        static {
-            try {
-                NODE_COUNT = field(HnswIndex.class, "nodeCount");
-                MAX_M = field(HnswIndex.class, "maxM");
-                MAX_M0 = field(HnswIndex.class, "maxM0");
-                NODES = field(HnswIndex.class, "nodes");
-                ENTRY = field(HnswIndex.class, "entryPoint");
-                Class<?> node = Class.forName(HnswIndex.class.getName() + "$Node");
-                NODE_ID = field(node, "id");
-                CONNECTIONS = field(node, "connections");
-                ITEM = field(node, "item");
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        static Internals of(HnswIndex<?, ?, ?, ?> graph) {
-            try {
-                return new Internals(graph, MAX_M.getInt(graph), MAX_M0.getInt(graph));
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        int nodeCount() {
-            try {
-                return NODE_COUNT.getInt(graph);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        Object node(int id) {
-            try {
-                AtomicReferenceArray<?> nodes = (AtomicReferenceArray<?>) NODES.get(graph);
-                return id < nodes.length() ? nodes.get(id) : null;
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        Object entryPoint() {
-            try {
-                return ENTRY.get(graph);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        int id(Object node) {
-            try {
-                return NODE_ID.getInt(node);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** The ordinal of the item a node holds (its id in hnswlib's item map). */
-        int ordinal(Object node) {
-            try {
-                return ((HnswItem) ITEM.get(node)).id();
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        MutableIntList[] connections(Object node) {
-            try {
-                return (MutableIntList[]) CONNECTIONS.get(node);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        private static Field field(Class<?> c, String name) throws NoSuchFieldException {
-            Field f = c.getDeclaredField(name);
-            f.setAccessible(true);
-            return f;
         }
     }
 }

@@ -1,0 +1,129 @@
+package ai.mercury.index;
+
+import com.github.jelmerk.knn.hnsw.HnswIndex;
+import org.eclipse.collections.api.list.primitive.MutableIntList;
+
+import java.lang.reflect.Field;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * One hnswlib 1.1.2 graph's private fields, read reflectively: hnswlib exposes neither its links
+ * nor its node numbering, which {@link HnswLayers} copies and {@link HnswGraphCheck} verifies.
+ * The version is pinned in the pom; if a field is renamed, {@link #of} throws an
+ * {@link IllegalStateException} that says so (a prebuilt file then fails its check and the index
+ * is rebuilt, and that build fails loudly too).
+ */
+record HnswlibInternals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
+    private static final Field NODE_COUNT, MAX_M, MAX_M0, NODES, ENTRY, NODE_ID, CONNECTIONS, ITEM, DELETED;
+    private static final ReflectiveOperationException MISSING;
+
+    static {
+        Field[] f = new Field[9];
+        ReflectiveOperationException missing = null;
+        try {
+            f[0] = field(HnswIndex.class, "nodeCount");
+            f[1] = field(HnswIndex.class, "maxM");
+            f[2] = field(HnswIndex.class, "maxM0");
+            f[3] = field(HnswIndex.class, "nodes");
+            f[4] = field(HnswIndex.class, "entryPoint");
+            Class<?> node = Class.forName(HnswIndex.class.getName() + "$Node");
+            f[5] = field(node, "id");
+            f[6] = field(node, "connections");
+            f[7] = field(node, "item");
+            f[8] = field(node, "deleted");
+        } catch (ReflectiveOperationException e) {
+            missing = e;
+        }
+        NODE_COUNT = f[0];
+        MAX_M = f[1];
+        MAX_M0 = f[2];
+        NODES = f[3];
+        ENTRY = f[4];
+        NODE_ID = f[5];
+        CONNECTIONS = f[6];
+        ITEM = f[7];
+        DELETED = f[8];
+        MISSING = missing;
+    }
+
+    static HnswlibInternals of(HnswIndex<?, ?, ?, ?> graph) {
+        if (MISSING != null) throw new IllegalStateException("hnswlib's internals are not those of 1.1.2: " + MISSING, MISSING);
+        try {
+            return new HnswlibInternals(graph, MAX_M.getInt(graph), MAX_M0.getInt(graph));
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    int nodeCount() {
+        try {
+            return NODE_COUNT.getInt(graph);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** hnswlib's node array (its length is the graph's capacity); null entries are free slots. */
+    AtomicReferenceArray<?> nodes() {
+        try {
+            return (AtomicReferenceArray<?>) NODES.get(graph);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Node {@code id}, or null when there is none. */
+    Object node(int id) {
+        AtomicReferenceArray<?> nodes = nodes();
+        return nodes != null && id < nodes.length() ? nodes.get(id) : null;
+    }
+
+    Object entryPoint() {
+        try {
+            return ENTRY.get(graph);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A node's id: its index in {@link #nodes()}, in insertion order. */
+    int id(Object node) {
+        try {
+            return NODE_ID.getInt(node);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The ordinal of the item a node holds (its id in hnswlib's item map). */
+    int ordinal(Object node) {
+        try {
+            return ((HnswItem) ITEM.get(node)).id();
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    boolean deleted(Object node) {
+        try {
+            return DELETED.getBoolean(node);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A node's link lists, one per layer (index 0 = the bottom layer); hnswlib guards them with the node's monitor. */
+    MutableIntList[] connections(Object node) {
+        try {
+            return (MutableIntList[]) CONNECTIONS.get(node);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Field field(Class<?> c, String name) throws NoSuchFieldException {
+        Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
+    }
+}
