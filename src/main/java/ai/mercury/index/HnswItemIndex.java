@@ -113,6 +113,79 @@ final class HnswItemIndex extends RowStoreIndex {
         return prebuilt;
     }
 
+    /**
+     * Learns {@link QueryGuidedLinks} from {@code samples} (user vectors): each one's top
+     * {@value QueryGuidedLinks#LIST_SIZE} by this index's own search at ef {@value #GUIDE_LIST_EF},
+     * on every available processor, in {@value #GUIDE_PASSES} passes, then installs them for the following searches. Replaces
+     * links of an earlier call. Call before the index serves, or from its single writer.
+     */
+    QueryGuidedLinks guide(float[][] samples) {
+        int nodes = rows.state().count();
+        QueryGuidedLinks links = null;
+        for (int pass = 0; pass < GUIDE_PASSES; pass++) {
+            links = QueryGuidedLinks.fromLists(nodes, resultLists(samples, nodes));
+            layers.guide(links);
+        }
+        return links;
+    }
+
+    /**
+     * Each sample's top {@value QueryGuidedLinks#LIST_SIZE} by the current search at ef
+     * {@value #GUIDE_LIST_EF}, on every available processor, keeping ordinals below {@code nodes}.
+     */
+    private int[][] resultLists(float[][] samples, int nodes) {
+        int[][] lists = new int[samples.length][];
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), samples.length / 256 + 1));
+        Thread[] pool = new Thread[threads];
+        RuntimeException[] failure = new RuntimeException[1];
+        for (int t = 0; t < threads; t++) {
+            int first = t;
+            pool[t] = new Thread(() -> {
+                try {
+                    for (int i = first; i < samples.length; i += threads) {
+                        Searches.check(samples[i], QueryGuidedLinks.LIST_SIZE, vectors.dim());
+                        int[] l = layers.search(rows, kernel, samples[i], QueryGuidedLinks.LIST_SIZE, GUIDE_LIST_EF).ordinals();
+                        int n = 0;
+                        for (int o : l) if (o < nodes) l[n++] = o;
+                        lists[i] = n == l.length ? l : java.util.Arrays.copyOf(l, n);
+                    }
+                } catch (RuntimeException e) {
+                    failure[0] = e;
+                }
+            }, "mercury-guide-" + t);
+            pool[t].start();
+        }
+        for (Thread t : pool) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while guiding the HNSW index", e);
+            }
+        }
+        if (failure[0] != null) throw failure[0];
+        return lists;
+    }
+
+    /**
+     * Two passes: the first pass's lists come from the unguided graph, whose recall can be poor
+     * (0.64 at ef 400 over the 1M catalog), and links made from poor lists join the places where
+     * such searches get stuck; the second pass remakes the lists with the first pass's links.
+     */
+    static final int GUIDE_PASSES = 2;
+
+    /**
+     * The ef of the searches that make the guide's lists: close to exact lists (recall@100 0.96
+     * over the 100k catalog) at a tenth of an exact search's cost; exact lists gave recall 0.003
+     * higher after guiding.
+     */
+    static final int GUIDE_LIST_EF = 400;
+
+    /** The installed guided links ({@link QueryGuidedLinks#NONE} before {@link #guide}). */
+    QueryGuidedLinks guided() {
+        return layers.guided();
+    }
+
     @Override
     public SearchResult search(float[] query, int k) {
         Searches.check(query, k, vectors.dim());

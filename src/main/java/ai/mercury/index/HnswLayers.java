@@ -19,7 +19,8 @@ import java.util.Arrays;
  *
  * <p>Layout: layer 0 is one {@code int[]} with a fixed stride of {@code maxM0 + 1} per node (the
  * count, then the links); the few nodes with upper layers (about 1 in M) have an {@code int[]} of
- * their own with stride {@code maxM + 1} per layer. Node ids are the index's ordinals.
+ * their own with stride {@code maxM + 1} per layer. Node ids are the index's ordinals. Optional
+ * {@link QueryGuidedLinks} add links on layer 0 that the search follows like hnswlib's.
  *
  * <p>Concurrency: one writer ({@link #copyInserted} and {@link #grow}, called by the index's single
  * writer after hnswlib's insert returned), any number of readers without locks.
@@ -36,6 +37,7 @@ final class HnswLayers {
     private final int maxM;
     private final int maxM0;
     private volatile State state;
+    private volatile QueryGuidedLinks guided = QueryGuidedLinks.NONE;
     private int[] nodeToOrdinal; // hnswlib node id -> item ordinal; the writer's alone
 
     private HnswLayers(int maxM, int maxM0, State state) {
@@ -127,6 +129,18 @@ final class HnswLayers {
         state = new State(s.level0, s.upper, s.capacity, ep, top);
     }
 
+    /**
+     * Installs extra layer-0 links learned from sample queries (see {@link QueryGuidedLinks});
+     * searches that start afterwards expand them with each node's own links.
+     */
+    void guide(QueryGuidedLinks links) {
+        guided = links;
+    }
+
+    QueryGuidedLinks guided() {
+        return guided;
+    }
+
     /** Reallocates for {@code capacity} nodes (hnswlib's graph was resized). */
     void grow(int capacity) {
         State s = state;
@@ -194,7 +208,11 @@ final class HnswLayers {
         if (!rows.isRemoved(ep)) res.push(epScore, ep);
         int[] l0 = s.level0;
         int stride = maxM0 + 1;
-        int[] batch = w.batch(maxM0);
+        QueryGuidedLinks g = guided;
+        int[] gl = g.links();
+        int[] gOff = g.offsets();
+        int gNodes = g.nodes();
+        int[] batch = w.batch(maxM0 + QueryGuidedLinks.DEGREE);
         float[] batchScores = w.batchScores;
         while (cand.size > 0) {
             float best = -cand.topScore();
@@ -211,6 +229,14 @@ final class HnswLayers {
                 if (nb < 0 || nb >= limit || visited[nb] == stamp) continue;
                 visited[nb] = stamp;
                 batch[m++] = nb;
+            }
+            if (c < gNodes) { // the query-guided links, when installed, widen the same expansion
+                for (int j = gOff[c], end = gOff[c + 1]; j < end; j++) {
+                    int nb = gl[j];
+                    if (nb >= limit || visited[nb] == stamp) continue;
+                    visited[nb] = stamp;
+                    batch[m++] = nb;
+                }
             }
             for (int j = 0; j < m; j++) batchScores[j] = kernel.dot(data, batch[j] * dim, query, dim);
             for (int j = 0; j < m; j++) {

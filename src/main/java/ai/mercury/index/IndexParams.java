@@ -12,8 +12,10 @@ import java.util.Objects;
  *                       uses {@code max(ef, k)}, so ef is never below k
  * @param exactBelow     AUTO: catalogs with fewer items than this use the exact index, which
  *                       below this size is as fast as HNSW and has perfect recall
+ * @param guideSamples   HNSW: sample user vectors whose result lists become extra layer-0 links
+ *                       when a snapshot loads ({@link QueryGuidedLinks}); 0 turns them off
  */
-public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int exactBelow) {
+public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int exactBelow, int guideSamples) {
 
     public static final IndexKind DEFAULT_KIND = IndexKind.AUTO;
     public static final int DEFAULT_M = 16;
@@ -29,11 +31,18 @@ public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int
      */
     public static final int DEFAULT_EXACT_BELOW = 50_000;
 
+    /**
+     * Enough sample user vectors for recall@100 0.98 at ef 300 over the synthetic 100k catalog (0.98
+     * needs ef 600 without them); costs seconds at load (docs/bench/index-search.md).
+     */
+    public static final int DEFAULT_GUIDE_SAMPLES = 10_000;
+
     public static final int MAX_M = 256;
+    public static final int MAX_GUIDE_SAMPLES = 1_000_000;
     public static final int MAX_EF = 100_000;
 
     public static final IndexParams DEFAULTS = new IndexParams(
-            DEFAULT_KIND, DEFAULT_M, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF, DEFAULT_EXACT_BELOW);
+            DEFAULT_KIND, DEFAULT_M, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF, DEFAULT_EXACT_BELOW, DEFAULT_GUIDE_SAMPLES);
 
     public IndexParams {
         Objects.requireNonNull(kind, "index kind must not be null; valid values: auto, hnsw, exact");
@@ -53,26 +62,38 @@ public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int
             throw new IllegalArgumentException(
                     "index exactBelow must be 0 or more (0 = never exact under auto), got " + exactBelow);
         }
+        if (guideSamples < 0 || guideSamples > MAX_GUIDE_SAMPLES) {
+            throw new IllegalArgumentException("index guideSamples must be between 0 (off) and " + MAX_GUIDE_SAMPLES + ", got " + guideSamples);
+        }
+    }
+
+    /** Parameters with the default number of guide samples. */
+    public IndexParams(IndexKind kind, int m, int efConstruction, int ef, int exactBelow) {
+        this(kind, m, efConstruction, ef, exactBelow, DEFAULT_GUIDE_SAMPLES);
     }
 
     public IndexParams withKind(IndexKind kind) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
     }
 
     public IndexParams withM(int m) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
     }
 
     public IndexParams withEfConstruction(int efConstruction) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
     }
 
     public IndexParams withEf(int ef) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
     }
 
     public IndexParams withExactBelow(int exactBelow) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
+    }
+
+    public IndexParams withGuideSamples(int guideSamples) {
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
     }
 
     /** The kind AUTO resolves to for a catalog of {@code count} items; other kinds resolve to themselves. */

@@ -83,6 +83,24 @@ public final class ItemIndexes {
         return HnswIndexFile.read(file, vectors, params);
     }
 
+    /** What {@link #guide} did: how many sample queries, links and items with links, and how long it took. */
+    public record GuideSummary(int samples, int links, int itemsLinked, long millis) {}
+
+    /**
+     * Adds query-guided links to an HNSW index ({@code QueryGuidedLinks}): the result lists of
+     * {@code samples} (user vectors from the bundle's user tower) become extra links between the
+     * items each list holds, which lifts recall for user queries at a given ef. Returns null and
+     * does nothing for an exact index. Call before the index serves.
+     */
+    public static GuideSummary guide(ItemIndex index, float[][] samples) {
+        if (!(index instanceof HnswItemIndex h) || samples.length == 0) return null;
+        long t0 = System.nanoTime();
+        QueryGuidedLinks links = h.guide(samples);
+        int linked = 0;
+        for (int i = 0; i < links.nodes(); i++) if (links.offsets()[i + 1] > links.offsets()[i]) linked++;
+        return new GuideSummary(samples.length, links.links().length, linked, (System.nanoTime() - t0) / 1_000_000);
+    }
+
     /** Whether {@code index} was read from a prebuilt file by {@link #loadHnsw} (rather than built). */
     public static boolean isPrebuilt(ItemIndex index) {
         return index instanceof HnswItemIndex h && h.prebuilt();

@@ -117,6 +117,7 @@ public final class SnapshotLoader {
             index = indexBuilder.get();
             Snapshot snapshot = new Snapshot(bundle, features, user, item, items, index);
             if (journalSequence > 0) snapshot.liveWriteApplied(journalSequence);
+            guide(snapshot, options.index().guideSamples(), log);
             smokeTest(snapshot, options.warmupQueries());
             log.accept("smoke queries: towers give finite " + m.embeddingDim() + "-dim vectors, search returns full pages");
             return snapshot;
@@ -167,6 +168,23 @@ public final class SnapshotLoader {
         log.accept(line);
         if (built.kind().equals(IndexKind.HNSW.label())) LOG.log(System.Logger.Level.INFO, version + ": " + line);
         return built;
+    }
+
+    /**
+     * Query-guided links for an HNSW index (see {@code ItemIndexes.guide}): seconds at load, in
+     * exchange for recall@100 0.98 at half the ef. Nothing for an exact index or 0 samples.
+     */
+    private static void guide(Snapshot s, int samples, Consumer<String> log) {
+        if (samples == 0 || !s.index().kind().equals(IndexKind.HNSW.label())) return;
+        long t0 = System.nanoTime();
+        float[][] users = GuideSamples.userVectors(s, samples);
+        long towerMs = (System.nanoTime() - t0) / 1_000_000;
+        ItemIndexes.GuideSummary g = ItemIndexes.guide(s.index(), users);
+        if (g == null) return;
+        String line = String.format(java.util.Locale.ROOT, "index: query-guided links from %d sample user vectors: %d links on %d items (%d ms tower, %d ms lists)",
+                g.samples(), g.links(), g.itemsLinked(), towerMs, g.millis());
+        log.accept(line);
+        LOG.log(System.Logger.Level.INFO, s.version() + ": " + line);
     }
 
     private static OnnxTower loadTower(Path dir, String file, String output, int threads, List<TowerInput> expected) throws BundleException {

@@ -32,16 +32,23 @@ public final class BundleRecall {
         // -Dmercury.recall.ef_construction=N for a prebuilt graph built with another efConstruction (e.g. the 1M bundle's 100)
         IndexParams d = IndexParams.DEFAULTS;
         // -Dmercury.recall.m=N and -Dmercury.recall.ef=N likewise for the graph's M and the serving ef
+        // -Dmercury.recall.guide=N sample user vectors for the query-guided links (0 = none)
         IndexParams params = new IndexParams(d.kind(), Integer.getInteger("mercury.recall.m", d.m()),
-                Integer.getInteger("mercury.recall.ef_construction", d.efConstruction()), Integer.getInteger("mercury.recall.ef", d.ef()), d.exactBelow());
+                Integer.getInteger("mercury.recall.ef_construction", d.efConstruction()), Integer.getInteger("mercury.recall.ef", d.ef()), d.exactBelow(),
+                Integer.getInteger("mercury.recall.guide", d.guideSamples()));
         SnapshotLoader.Options defaults = SnapshotLoader.Options.defaults();
         Snapshot s = SnapshotLoader.load(dir, new SnapshotLoader.Options(params, defaults.intraOpThreads(), defaults.warmupQueries(), null),
                 line -> System.out.println("  " + line));
         System.out.printf("loaded %s: %d items, index %s, %d ms%n", s.version(), s.catalog().size(), s.index().kind(), (System.nanoTime() - t0) / 1_000_000);
         List<String> countries = s.encoder().spec().context().get(0).vocabulary();
         SplittableRandom rnd = new SplittableRandom(11);
-        float[][] queries = new float[n][];
-        for (int i = 0; i < n; i++) {
+        String requests = System.getProperty("mercury.recall.requests"); // e.g. k6/data/requests.json: the load tests' bodies
+        float[][] queries = requests != null ? fromRequests(s, Path.of(requests), n) : new float[n][];
+        if (requests != null) {
+            n = queries.length;
+            System.out.printf("queries: the first %d bodies of %s (context, timestamp, history; ids the catalog lacks are skipped as the server does)%n", n, requests);
+        }
+        for (int i = 0; i < n && requests == null; i++) {
             List<String> history = new ArrayList<>();
             if (i % 2 == 1) for (int h = 1 + rnd.nextInt(10); h > 0; h--) history.add(s.catalog().item(rnd.nextInt(s.catalog().size())).itemId());
             UserContext u = new UserContext(Map.of("country", countries.get(rnd.nextInt(countries.size()))),
@@ -84,5 +91,25 @@ public final class BundleRecall {
             System.out.printf("mean top-100 search, %s: %.0f us%n", idx.kind(), (System.nanoTime() - t) / 1e3 / (5.0 * n));
         }
         s.retire();
+    }
+
+    /** User vectors of the first {@code n} request bodies in a k6 data file ({@code k6/data/requests.json}). */
+    private static float[][] fromRequests(Snapshot s, Path file, int n) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode all = ai.mercury.bundle.Json.MAPPER.readTree(file.toFile()).get("requests");
+        List<float[]> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode r : all) {
+            if (out.size() == n) break;
+            com.fasterxml.jackson.databind.JsonNode body = r.get("body");
+            com.fasterxml.jackson.databind.JsonNode ctx = body.get("context");
+            Map<String, String> context = new java.util.HashMap<>();
+            ctx.fields().forEachRemaining(e -> {
+                if (!e.getKey().equals("timestamp")) context.put(e.getKey(), e.getValue().asText());
+            });
+            List<String> history = new ArrayList<>();
+            if (body.has("history")) body.get("history").forEach(h -> history.add(h.asText()));
+            UserContext u = new UserContext(context, Instant.parse(ctx.get("timestamp").asText()), history, null);
+            out.add(Recommender.userVector(s, s.encoder().encode(u, s.history())));
+        }
+        return out.toArray(new float[0][]);
     }
 }

@@ -81,6 +81,20 @@ class PrebuiltIndexTest {
             assertTrue(ItemIndexes.isPrebuilt(s.index()));
             assertEquals("hnsw", s.index().kind());
             assertTrue(log.stream().anyMatch(l -> l.startsWith("smoke queries")), log.toString());
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("index: query-guided links from "
+                    + IndexParams.DEFAULT_GUIDE_SAMPLES + " sample user vectors")), log.toString());
+        } finally {
+            s.retire();
+        }
+    }
+
+    @Test
+    void guideSamplesZero_loadsWithoutGuidedLinks() throws Exception {
+        List<String> log = new ArrayList<>();
+        Snapshot s = SnapshotLoader.load(withIndex, new SnapshotLoader.Options(HNSW.withGuideSamples(0), 1, 2, null), log::add);
+        try {
+            assertEquals("hnsw", s.index().kind());
+            assertTrue(log.stream().noneMatch(l -> l.contains("query-guided")), log.toString());
         } finally {
             s.retire();
         }
