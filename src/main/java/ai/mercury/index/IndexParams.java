@@ -39,7 +39,8 @@ public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int
     public static final int DEFAULT_GUIDE_SAMPLES = 10_000;
 
     public static final int MAX_M = 256;
-    public static final int MAX_GUIDE_SAMPLES = 1_000_000;
+    /** Bounds the build's memory: 16 bytes per sample and list position (160 MB at 100,000). */
+    public static final int MAX_GUIDE_SAMPLES = 100_000;
     public static final int MAX_EF = 100_000;
 
     public static final IndexParams DEFAULTS = new IndexParams(

@@ -1,6 +1,7 @@
 package ai.mercury.server;
 
 import ai.mercury.index.IndexKind;
+import ai.mercury.index.IndexParams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +54,14 @@ class MercuryConfigTest {
         assertMessage(Map.of("limits.default_k", 5000), "limits.default_k must be between 1 and 1000");
         assertMessage(Map.of("inference.worker_instances", 0), "inference.worker_instances");
         assertMessage(Map.of("no.such.key", 1), "unknown configuration key no.such.key");
+    }
+
+    @Test
+    void guideSamples_defaultSetAndBounded() {
+        assertEquals(IndexParams.DEFAULT_GUIDE_SAMPLES, MercuryConfig.defaults().index().guideSamples());
+        assertEquals(0, MercuryConfig.load(null, Map.of(), Map.of("index.guide_samples", "0")).index().guideSamples());
+        assertMessage(Map.of("index.guide_samples", -1), "index.guide_samples must be between 0 and " + IndexParams.MAX_GUIDE_SAMPLES);
+        assertMessage(Map.of("index.guide_samples", IndexParams.MAX_GUIDE_SAMPLES + 1), "index.guide_samples");
     }
 
     @Test
