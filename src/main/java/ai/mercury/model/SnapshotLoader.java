@@ -177,9 +177,19 @@ public final class SnapshotLoader {
     private static void guide(Snapshot s, int samples, Consumer<String> log) {
         if (samples == 0 || !s.index().kind().equals(IndexKind.HNSW.label())) return;
         long t0 = System.nanoTime();
-        float[][] users = GuideSamples.userVectors(s, samples);
-        long towerMs = (System.nanoTime() - t0) / 1_000_000;
-        ItemIndexes.GuideSummary g = ItemIndexes.guide(s.index(), users);
+        ItemIndexes.GuideSummary g;
+        long towerMs;
+        try {
+            float[][] users = GuideSamples.userVectors(s, samples);
+            towerMs = (System.nanoTime() - t0) / 1_000_000;
+            g = ItemIndexes.guide(s.index(), users);
+        } catch (RuntimeException e) {
+            // an optimisation only: the graph serves without the links (lower recall at the same ef)
+            String line = "index: query-guided links not added (" + e + "); serving the graph without them";
+            log.accept(line);
+            LOG.log(System.Logger.Level.WARNING, s.version() + ": " + line, e);
+            return;
+        }
         if (g == null) return;
         String line = String.format(java.util.Locale.ROOT, "index: query-guided links from %d sample user vectors: %d links on %d items (%d ms tower, %d ms lists)",
                 g.samples(), g.links(), g.itemsLinked(), towerMs, g.millis());
