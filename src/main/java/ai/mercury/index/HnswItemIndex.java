@@ -181,6 +181,11 @@ final class HnswItemIndex extends RowStoreIndex {
      */
     static final int GUIDE_LIST_EF = 400;
 
+    /** The searched copy of the links, for probes; never mutate. */
+    HnswLayers layers() {
+        return layers;
+    }
+
     /** The installed guided links ({@link QueryGuidedLinks#NONE} before {@link #guide}). */
     QueryGuidedLinks guided() {
         return layers.guided();

@@ -141,6 +141,24 @@ final class HnswLayers {
         return guided;
     }
 
+    /** The published links, for probes that rearrange them ({@code ReorderProbe}); never mutate. */
+    State state() {
+        return state;
+    }
+
+    int maxM() {
+        return maxM;
+    }
+
+    int maxM0() {
+        return maxM0;
+    }
+
+    /** Layers over links laid out elsewhere (a probe's renumbered copy), without an hnswlib graph behind them. */
+    static HnswLayers of(int maxM, int maxM0, State state) {
+        return new HnswLayers(maxM, maxM0, state);
+    }
+
     /** Reallocates for {@code capacity} nodes (hnswlib's graph was resized). */
     void grow(int capacity) {
         State s = state;
