@@ -48,28 +48,16 @@ record HnswlibInternals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
 
     static HnswlibInternals of(HnswIndex<?, ?, ?, ?> graph) {
         if (MISSING != null) throw new IllegalStateException("hnswlib's internals are not those of 1.1.2: " + MISSING, MISSING);
-        try {
-            return new HnswlibInternals(graph, MAX_M.getInt(graph), MAX_M0.getInt(graph));
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return new HnswlibInternals(graph, getInt(MAX_M, graph), getInt(MAX_M0, graph));
     }
 
     int nodeCount() {
-        try {
-            return NODE_COUNT.getInt(graph);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return getInt(NODE_COUNT, graph);
     }
 
     /** hnswlib's node array (its length is the graph's capacity); null entries are free slots. */
     AtomicReferenceArray<?> nodes() {
-        try {
-            return (AtomicReferenceArray<?>) NODES.get(graph);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return (AtomicReferenceArray<?>) get(NODES, graph);
     }
 
     /** Node {@code id}, or null when there is none. */
@@ -79,43 +67,40 @@ record HnswlibInternals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
     }
 
     Object entryPoint() {
-        try {
-            return ENTRY.get(graph);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return get(ENTRY, graph);
     }
 
     /** A node's id: its index in {@link #nodes()}, in insertion order. */
     int id(Object node) {
-        try {
-            return NODE_ID.getInt(node);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return getInt(NODE_ID, node);
     }
 
     /** The ordinal of the item a node holds (its id in hnswlib's item map). */
     int ordinal(Object node) {
-        try {
-            return ((HnswItem) ITEM.get(node)).id();
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return ((HnswItem) get(ITEM, node)).id();
     }
 
     boolean deleted(Object node) {
-        try {
-            return DELETED.getBoolean(node);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return (Boolean) get(DELETED, node);
     }
 
     /** A node's link lists, one per layer (index 0 = the bottom layer); hnswlib guards them with the node's monitor. */
     MutableIntList[] connections(Object node) {
+        return (MutableIntList[]) get(CONNECTIONS, node);
+    }
+
+    /** The fields are made accessible in the static initialiser, so an access failure is a bug, not an input. */
+    private static Object get(Field f, Object target) {
         try {
-            return (MutableIntList[]) CONNECTIONS.get(node);
+            return f.get(target);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int getInt(Field f, Object target) {
+        try {
+            return f.getInt(target);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
