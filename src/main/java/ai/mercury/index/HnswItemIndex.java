@@ -135,35 +135,13 @@ final class HnswItemIndex extends RowStoreIndex {
      */
     private int[][] resultLists(float[][] samples, int nodes) {
         int[][] lists = new int[samples.length][];
-        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), samples.length / 256 + 1));
-        Thread[] pool = new Thread[threads];
-        RuntimeException[] failure = new RuntimeException[1];
-        for (int t = 0; t < threads; t++) {
-            int first = t;
-            pool[t] = new Thread(() -> {
-                try {
-                    for (int i = first; i < samples.length; i += threads) {
-                        Searches.check(samples[i], QueryGuidedLinks.LIST_SIZE, vectors.dim());
-                        int[] l = layers.search(rows, kernel, samples[i], QueryGuidedLinks.LIST_SIZE, GUIDE_LIST_EF).ordinals();
-                        int n = 0;
-                        for (int o : l) if (o < nodes) l[n++] = o;
-                        lists[i] = n == l.length ? l : java.util.Arrays.copyOf(l, n);
-                    }
-                } catch (RuntimeException e) {
-                    failure[0] = e;
-                }
-            }, "mercury-guide-" + t);
-            pool[t].start();
-        }
-        for (Thread t : pool) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while guiding the HNSW index", e);
-            }
-        }
-        if (failure[0] != null) throw failure[0];
+        java.util.stream.IntStream.range(0, samples.length).parallel().forEach(i -> {
+            Searches.check(samples[i], QueryGuidedLinks.LIST_SIZE, vectors.dim());
+            int[] l = layers.search(rows, kernel, samples[i], QueryGuidedLinks.LIST_SIZE, GUIDE_LIST_EF).ordinals();
+            int n = 0;
+            for (int o : l) if (o < nodes) l[n++] = o;
+            lists[i] = n == l.length ? l : java.util.Arrays.copyOf(l, n);
+        });
         return lists;
     }
 
