@@ -1,18 +1,12 @@
 package ai.mercury.index;
 
-import ai.mercury.feature.UserContext;
-import ai.mercury.model.Recommender;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
-import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -20,8 +14,8 @@ import java.util.Set;
  * search faster? Loads a bundle as the server does (prebuilt graph, query-guided links), copies its
  * layer-0 links, upper layers, guided links and rows into breadth-first order from the entry point
  * (so a node's neighbours mostly sit near it in memory), checks that both answer alike, and times
- * the same top-100 searches (ef 200) on both, alternating, over the load tests' context-only user
- * vectors. {@code ReorderProbe <bundleDir>}; {@code -Defc=N} for a graph built with another
+ * the same top-100 searches (ef 200) on both, alternating, over the user vectors of the load tests'
+ * bodies ({@code BundleRecall.fromRequests}). {@code ReorderProbe <bundleDir>}; {@code -Defc=N} for a graph built with another
  * efConstruction. Results in docs/bench/index-search.md.
  */
 public final class ReorderProbe {
@@ -101,13 +95,7 @@ public final class ReorderProbe {
         reordered.guide(new QueryGuidedLinks(offsets, guided, g.samples()));
         RowStore reorderedRows = new RowStore(new Vectors(n, dim, data));
 
-        List<float[]> queries = new ArrayList<>();
-        JsonNode all = ai.mercury.bundle.Json.MAPPER.readTree(Path.of("k6/data/requests.json").toFile()).get("requests");
-        for (JsonNode r : all) {
-            JsonNode ctx = r.get("body").get("context");
-            UserContext u = new UserContext(Map.of("country", ctx.get("country").asText()), Instant.parse(ctx.get("timestamp").asText()), List.of(), null);
-            queries.add(Recommender.userVector(s, s.encoder().encode(u, s.history())));
-        }
+        List<float[]> queries = Arrays.asList(ai.mercury.bench.BundleRecall.fromRequests(s, Path.of("k6/data/requests.json"), Integer.MAX_VALUE));
         long same = 0, total = 0;
         for (float[] q : queries) {
             Set<Integer> a = new HashSet<>();
