@@ -8,17 +8,18 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One hnswlib 1.1.2 graph's private fields, read reflectively: hnswlib exposes neither its links
- * nor its node numbering, which {@link HnswLayers} copies and {@link HnswGraphCheck} verifies.
+ * nor its node numbering, which {@link HnswLayers} copies and {@link HnswGraphCheck} verifies
+ * ({@link #renumber} is the one write: it relabels the items of a fresh graph).
  * The version is pinned in the pom; if a field is renamed, {@link #of} throws an
  * {@link IllegalStateException} that says so (a prebuilt file then fails its check and the index
  * is rebuilt, and that build fails loudly too).
  */
 record HnswlibInternals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
-    private static final Field NODE_COUNT, MAX_M, MAX_M0, NODES, ENTRY, NODE_ID, CONNECTIONS, ITEM, DELETED;
+    private static final Field NODE_COUNT, MAX_M, MAX_M0, NODES, ENTRY, NODE_ID, CONNECTIONS, ITEM, DELETED, LOOKUP, DELETED_VERSIONS;
     private static final ReflectiveOperationException MISSING;
 
     static {
-        Field[] f = new Field[9];
+        Field[] f = new Field[11];
         ReflectiveOperationException missing = null;
         try {
             f[0] = field(HnswIndex.class, "nodeCount");
@@ -31,6 +32,8 @@ record HnswlibInternals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
             f[6] = field(node, "connections");
             f[7] = field(node, "item");
             f[8] = field(node, "deleted");
+            f[9] = field(HnswIndex.class, "lookup");
+            f[10] = field(HnswIndex.class, "deletedItemVersions");
         } catch (ReflectiveOperationException e) {
             missing = e;
         }
@@ -43,6 +46,8 @@ record HnswlibInternals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
         CONNECTIONS = f[6];
         ITEM = f[7];
         DELETED = f[8];
+        LOOKUP = f[9];
+        DELETED_VERSIONS = f[10];
         MISSING = missing;
     }
 
@@ -87,6 +92,34 @@ record HnswlibInternals(HnswIndex<?, ?, ?, ?> graph, int maxM, int maxM0) {
     /** A node's link lists, one per layer (index 0 = the bottom layer); hnswlib guards them with the node's monitor. */
     MutableIntList[] connections(Object node) {
         return (MutableIntList[]) get(CONNECTIONS, node);
+    }
+
+    /**
+     * Gives every item a new ordinal, {@code newOrdinal[old]}, keeping its vector and the links
+     * (which hnswlib keeps by node id, not by ordinal): swaps each node's {@link HnswItem} and
+     * rebuilds hnswlib's ordinal-to-node map. Only for a graph nothing else uses meanwhile, with no
+     * removed item (whose remembered versions would keep the old ordinals).
+     */
+    @SuppressWarnings("unchecked")
+    void renumber(int[] newOrdinal) {
+        if (!((org.eclipse.collections.api.map.primitive.MutableObjectLongMap<?>) get(DELETED_VERSIONS, graph)).isEmpty()) {
+            throw new IllegalStateException("the graph has removed items; only a fresh graph can be renumbered");
+        }
+        var lookup = (org.eclipse.collections.api.map.primitive.MutableObjectIntMap<Integer>) get(LOOKUP, graph);
+        lookup.clear();
+        AtomicReferenceArray<?> nodes = nodes();
+        for (int id = 0, count = nodeCount(); id < count; id++) {
+            Object node = nodes.get(id);
+            if (node == null) continue;
+            HnswItem item = (HnswItem) get(ITEM, node);
+            HnswItem renamed = new HnswItem(newOrdinal[item.id()], item.vector(), item.version());
+            try {
+                ITEM.set(node, renamed);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+            lookup.put(renamed.id(), id);
+        }
     }
 
     /** The fields are made accessible in the static initialiser, so an access failure is a bug, not an input. */

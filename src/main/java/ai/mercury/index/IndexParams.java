@@ -14,8 +14,11 @@ import java.util.Objects;
  *                       below this size is as fast as HNSW and has perfect recall
  * @param guideSamples   HNSW: sample user vectors whose result lists become extra layer-0 links
  *                       when a snapshot loads ({@link QueryGuidedLinks}); 0 turns them off
+ * @param graphOrder     HNSW: renumber a freshly loaded or built index's rows in breadth-first
+ *                       order of its links ({@link ItemIndexes#inGraphOrder}), so that a search's
+ *                       neighbours sit near each other in memory
  */
-public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int exactBelow, int guideSamples) {
+public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int exactBelow, int guideSamples, boolean graphOrder) {
 
     public static final IndexKind DEFAULT_KIND = IndexKind.AUTO;
     public static final int DEFAULT_M = 16;
@@ -38,13 +41,16 @@ public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int
      */
     public static final int DEFAULT_GUIDE_SAMPLES = 10_000;
 
+    /** Same answers, 1.2-1.6x faster searches over 100k-1M items (docs/bench/index-search.md#graph-order). */
+    public static final boolean DEFAULT_GRAPH_ORDER = true;
+
     public static final int MAX_M = 256;
     /** Bounds the build's memory: 16 bytes per sample and list position (160 MB at 100,000). */
     public static final int MAX_GUIDE_SAMPLES = 100_000;
     public static final int MAX_EF = 100_000;
 
     public static final IndexParams DEFAULTS = new IndexParams(
-            DEFAULT_KIND, DEFAULT_M, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF, DEFAULT_EXACT_BELOW, DEFAULT_GUIDE_SAMPLES);
+            DEFAULT_KIND, DEFAULT_M, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF, DEFAULT_EXACT_BELOW, DEFAULT_GUIDE_SAMPLES, DEFAULT_GRAPH_ORDER);
 
     public IndexParams {
         Objects.requireNonNull(kind, "index kind must not be null; valid values: auto, hnsw, exact");
@@ -69,33 +75,37 @@ public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int
         }
     }
 
-    /** Parameters with the default number of guide samples. */
+    /** Parameters with the default number of guide samples and the default row order. */
     public IndexParams(IndexKind kind, int m, int efConstruction, int ef, int exactBelow) {
-        this(kind, m, efConstruction, ef, exactBelow, DEFAULT_GUIDE_SAMPLES);
+        this(kind, m, efConstruction, ef, exactBelow, DEFAULT_GUIDE_SAMPLES, DEFAULT_GRAPH_ORDER);
     }
 
     public IndexParams withKind(IndexKind kind) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples, graphOrder);
     }
 
     public IndexParams withM(int m) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples, graphOrder);
     }
 
     public IndexParams withEfConstruction(int efConstruction) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples, graphOrder);
     }
 
     public IndexParams withEf(int ef) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples, graphOrder);
     }
 
     public IndexParams withExactBelow(int exactBelow) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples, graphOrder);
     }
 
     public IndexParams withGuideSamples(int guideSamples) {
-        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples);
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples, graphOrder);
+    }
+
+    public IndexParams withGraphOrder(boolean graphOrder) {
+        return new IndexParams(kind, m, efConstruction, ef, exactBelow, guideSamples, graphOrder);
     }
 
     /** The kind AUTO resolves to for a catalog of {@code count} items; other kinds resolve to themselves. */

@@ -86,4 +86,24 @@ record QueryGuidedLinks(int[] offsets, int[] links, int samples) {
         while (node <= nodes) offsets[node++] = linkCount;
         return new QueryGuidedLinks(offsets, Arrays.copyOf(links, linkCount), lists.length);
     }
+
+    /**
+     * The same links after the nodes were renumbered: node {@code order[i]} became {@code i},
+     * {@code newId[old]} is the inverse. Each node keeps its links in their order.
+     */
+    QueryGuidedLinks renumbered(int[] order, int[] newId) {
+        int n = order.length;
+        int[] offsets = new int[n + 1];
+        int[] renamed = new int[links.length];
+        int p = 0;
+        for (int i = 0; i < n; i++) {
+            offsets[i] = p;
+            int old = order[i];
+            if (old < nodes()) {
+                for (int j = this.offsets[old]; j < this.offsets[old + 1]; j++) renamed[p++] = newId[links[j]];
+            }
+        }
+        offsets[n] = p;
+        return new QueryGuidedLinks(offsets, p == renamed.length ? renamed : Arrays.copyOf(renamed, p), samples);
+    }
 }

@@ -3,6 +3,7 @@ package ai.mercury.model;
 import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.BundleException;
 import ai.mercury.bundle.BundleReader;
+import ai.mercury.bundle.CatalogItem;
 import ai.mercury.bundle.Manifest;
 import ai.mercury.bundle.TowerSpec.TowerInput;
 import ai.mercury.feature.FeatureEncoder;
@@ -76,9 +77,12 @@ public final class SnapshotLoader {
 
     public static Snapshot load(Bundle bundle, Options options, Consumer<String> log) throws BundleException {
         FeatureSpec spec = bundle.manifest().featureSpec();
-        return assemble(bundle, options, log,
-                () -> new FeatureEncoder(spec, bundle.itemVectors(), spec.queryEnabled() ? options.textEncoder() : null),
+        return assemble(bundle, options, log, () -> encoder(spec, bundle.itemVectors(), options),
                 () -> new Catalog(bundle.items()), () -> index(bundle, options.index(), log), 0);
+    }
+
+    private static FeatureEncoder encoder(FeatureSpec spec, Vectors rows, Options options) {
+        return new FeatureEncoder(spec, rows, spec.queryEnabled() ? options.textEncoder() : null);
     }
 
     /**
@@ -116,8 +120,12 @@ public final class SnapshotLoader {
             Catalog items = catalog.get();
             index = indexBuilder.get();
             Snapshot snapshot = new Snapshot(bundle, features, user, item, items, index);
-            if (journalSequence > 0) snapshot.liveWriteApplied(journalSequence);
             guide(snapshot, options.index().guideSamples(), log);
+            if (options.index().graphOrder()) {
+                snapshot = inGraphOrder(snapshot, journalSequence == 0, options, log);
+                index = snapshot.index();
+            }
+            if (journalSequence > 0) snapshot.liveWriteApplied(journalSequence);
             smokeTest(snapshot, options.warmupQueries());
             log.accept("smoke queries: towers give finite " + m.embeddingDim() + "-dim vectors, search returns full pages");
             return snapshot;
@@ -195,6 +203,33 @@ public final class SnapshotLoader {
                 g.samples(), g.links(), g.itemsLinked(), towerMs, g.millis());
         log.accept(line);
         LOG.log(System.Logger.Level.INFO, s.version() + ": " + line);
+    }
+
+    /**
+     * The snapshot with its catalog and index renumbered in the graph's order
+     * ({@link ItemIndexes#inGraphOrder}); {@code s} itself is left for the garbage collector (its
+     * towers live on in the result). Ordinals are internal to a snapshot, so nothing outside
+     * notices. A loaded bundle ({@code ownBundle}) gets a renumbered {@link Bundle} and encoder
+     * too, so that all of the snapshot agrees on ordinals; a rebuilt index keeps its source's.
+     */
+    private static Snapshot inGraphOrder(Snapshot s, boolean ownBundle, Options options, Consumer<String> log) {
+        long t0 = System.nanoTime();
+        ItemIndexes.Renumbered r = ItemIndexes.inGraphOrder(s.index());
+        if (r == null) return s;
+        List<CatalogItem> items = new java.util.ArrayList<>(r.order().length);
+        for (int old : r.order()) items.add(java.util.Objects.requireNonNull(s.catalog().item(old), "a fresh catalog has no gaps"));
+        Bundle bundle = s.bundle();
+        FeatureEncoder encoder = s.encoder();
+        if (ownBundle) {
+            bundle = new Bundle(bundle.dir(), bundle.manifest(), items, r.rows());
+            encoder = encoder(encoder.spec(), r.rows(), options);
+        }
+        Snapshot renumbered = new Snapshot(bundle, encoder, s.userTower(), s.itemTower(), new Catalog(items), r.index());
+        String line = "index: rows renumbered in graph order (" + items.size() + " items, "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms)";
+        log.accept(line);
+        LOG.log(System.Logger.Level.INFO, s.version() + ": " + line);
+        return renumbered;
     }
 
     private static OnnxTower loadTower(Path dir, String file, String output, int threads, List<TowerInput> expected) throws BundleException {

@@ -77,6 +77,7 @@ public record MercuryConfig(
         d.put("index.ef", IndexParams.DEFAULTS.ef());
         d.put("index.exact_below", IndexParams.DEFAULTS.exactBelow());
         d.put("index.guide_samples", IndexParams.DEFAULTS.guideSamples());
+        d.put("index.graph_order", IndexParams.DEFAULTS.graphOrder());
         d.put("inference.worker_instances", DEFAULT_WORKER_INSTANCES);
         d.put("inference.onnx_intra_op_threads", DEFAULT_ONNX_INTRA_OP_THREADS);
         d.put("inference.warmup_queries", DEFAULT_WARMUP_QUERIES);
@@ -160,7 +161,8 @@ public record MercuryConfig(
         IndexParams index;
         try {
             index = new IndexParams(kind, intIn(v, "index.m", 2, 256), intIn(v, "index.ef_construction", 1, 100_000),
-                    intIn(v, "index.ef", 1, 100_000), exactBelow, intIn(v, "index.guide_samples", 0, IndexParams.MAX_GUIDE_SAMPLES));
+                    intIn(v, "index.ef", 1, 100_000), exactBelow, intIn(v, "index.guide_samples", 0, IndexParams.MAX_GUIDE_SAMPLES),
+                    bool(v, "index.graph_order"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("index: " + e.getMessage());
         }

@@ -32,10 +32,11 @@ public final class BundleRecall {
         // -Dmercury.recall.ef_construction=N for a prebuilt graph built with another efConstruction (e.g. the 1M bundle's 100)
         IndexParams d = IndexParams.DEFAULTS;
         // -Dmercury.recall.m=N and -Dmercury.recall.ef=N likewise for the graph's M and the serving ef
-        // -Dmercury.recall.guide=N sample user vectors for the query-guided links (0 = none)
+        // -Dmercury.recall.guide=N sample user vectors for the query-guided links (0 = none); -Dmercury.recall.graph_order=false keeps file order
         IndexParams params = new IndexParams(d.kind(), Integer.getInteger("mercury.recall.m", d.m()),
                 Integer.getInteger("mercury.recall.ef_construction", d.efConstruction()), Integer.getInteger("mercury.recall.ef", d.ef()), d.exactBelow(),
-                Integer.getInteger("mercury.recall.guide", d.guideSamples()));
+                Integer.getInteger("mercury.recall.guide", d.guideSamples()),
+                Boolean.parseBoolean(System.getProperty("mercury.recall.graph_order", String.valueOf(d.graphOrder()))));
         SnapshotLoader.Options defaults = SnapshotLoader.Options.defaults();
         Snapshot s = SnapshotLoader.load(dir, new SnapshotLoader.Options(params, defaults.intraOpThreads(), defaults.warmupQueries(), null),
                 line -> System.out.println("  " + line));

@@ -31,7 +31,8 @@ public final class ReorderProbe {
         int n = v.count(), dim = v.dim(), stride = maxM0 + 1;
         int[] l0Old = st.level0();
 
-        // Breadth-first order over layer 0 and the guided links, from the entry point.
+        // Breadth-first order over layer 0 and (unless -Dreorder.guided=false) the guided links, from the entry point.
+        boolean followGuided = !"false".equals(System.getProperty("reorder.guided"));
         int[] perm = new int[n]; // new id -> old id
         int[] inv = new int[n];  // old id -> new id
         Arrays.fill(inv, -1);
@@ -50,7 +51,7 @@ public final class ReorderProbe {
                         perm[tail++] = nb;
                     }
                 }
-                if (c < g.nodes()) {
+                if (followGuided && c < g.nodes()) {
                     for (int j = g.offsets()[c]; j < g.offsets()[c + 1]; j++) {
                         int nb = g.links()[j];
                         if (inv[nb] < 0) {

@@ -1,5 +1,6 @@
 package ai.mercury.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,6 +86,44 @@ class PrebuiltIndexTest {
                     + IndexParams.DEFAULT_GUIDE_SAMPLES + " sample user vectors")), log.toString());
         } finally {
             s.retire();
+        }
+    }
+
+    @Test
+    void graphOrder_renumbersEveryPartOfTheSnapshotAlike_andAnswersAsFileOrder() throws Exception {
+        List<String> log = new ArrayList<>();
+        Bundle file = BundleReader.read(withIndex);
+        Map<String, float[]> rowOf = new LinkedHashMap<>();
+        for (int i = 0; i < file.items().size(); i++) rowOf.put(file.items().get(i).itemId(), file.itemVectors().row(i));
+        Snapshot graph = SnapshotLoader.load(withIndex, new SnapshotLoader.Options(HNSW, 1, 2, null), log::add);
+        Snapshot plainOrder = SnapshotLoader.load(withIndex, new SnapshotLoader.Options(HNSW.withGraphOrder(false), 1, 2, null), l -> { });
+        try {
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("index: rows renumbered in graph order (" + N + " items")), log.toString());
+            int moved = 0;
+            for (int o = 0; o < N; o++) {
+                String id = graph.catalog().item(o).itemId();
+                if (!id.equals(file.items().get(o).itemId())) moved++;
+                assertEquals(o, graph.catalog().ordinalOf(id));
+                assertArrayEquals(rowOf.get(id), graph.index().vector(o), id);
+                assertEquals(id, graph.bundle().items().get(o).itemId());
+                assertArrayEquals(rowOf.get(id), graph.bundle().itemVectors().row(o), id);
+            }
+            assertTrue(moved > N / 2, moved + " of " + N + " items changed place");
+            for (int u = 0; u < 20; u++) {
+                ai.mercury.feature.UserContext user = new ai.mercury.feature.UserContext(Map.of(),
+                        java.time.Instant.ofEpochSecond(1_700_000_000L + u * 7_919L), u % 2 == 0 ? List.of() : List.of(file.items().get(u).itemId()), null);
+                float[] v = Recommender.userVector(graph, graph.encoder().encode(user, graph.history()));
+                assertArrayEquals(v, Recommender.userVector(plainOrder, plainOrder.encoder().encode(user, plainOrder.history())));
+                SearchResult a = graph.index().search(v, 50);
+                SearchResult b = plainOrder.index().search(v, 50);
+                for (int j = 0; j < 50; j++) {
+                    assertEquals(plainOrder.catalog().item(b.ordinal(j)).itemId(), graph.catalog().item(a.ordinal(j)).itemId(), "user " + u + " rank " + j);
+                    assertEquals(b.score(j), a.score(j));
+                }
+            }
+        } finally {
+            graph.retire();
+            plainOrder.retire();
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +63,13 @@ class MercuryConfigTest {
         assertEquals(0, MercuryConfig.load(null, Map.of(), Map.of("index.guide_samples", "0")).index().guideSamples());
         assertMessage(Map.of("index.guide_samples", -1), "index.guide_samples must be between 0 and " + IndexParams.MAX_GUIDE_SAMPLES);
         assertMessage(Map.of("index.guide_samples", IndexParams.MAX_GUIDE_SAMPLES + 1), "index.guide_samples");
+    }
+
+    @Test
+    void graphOrder_onByDefaultAndParsed() {
+        assertTrue(MercuryConfig.defaults().index().graphOrder());
+        assertFalse(MercuryConfig.load(null, Map.of(), Map.of("index.graph_order", "false")).index().graphOrder());
+        assertMessage(Map.of("index.graph_order", "sometimes"), "index.graph_order must be true or false");
     }
 
     @Test
