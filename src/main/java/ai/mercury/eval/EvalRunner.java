@@ -164,7 +164,9 @@ public final class EvalRunner {
         Snapshot exact = null;
         try {
             served = SnapshotLoader.load(bundle, new SnapshotLoader.Options(o.index(), 1, 20, queryEncoder), line -> { });
-            exact = SnapshotLoader.load(bundle, new SnapshotLoader.Options(o.index().withKind(IndexKind.EXACT), 1, 20, queryEncoder), line -> { });
+            // a second read: the served load may renumber its bundle's rows in place (index.graph_order)
+            exact = SnapshotLoader.load(BundleReader.read(dir), new SnapshotLoader.Options(o.index().withKind(IndexKind.EXACT), 1, 20, queryEncoder),
+                    line -> { });
             timing.put("model_load:" + v, seconds(t));
             log.accept("bundle " + v + ": served index " + served.index().kind() + ", " + served.catalog().size() + " items");
             long t0 = System.nanoTime();

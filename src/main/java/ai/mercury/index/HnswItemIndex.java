@@ -160,31 +160,25 @@ final class HnswItemIndex extends RowStoreIndex {
     static final int GUIDE_LIST_EF = 400;
 
     /**
-     * This index with its rows renumbered in {@link HnswLayers#breadthFirstOrder} (after the guided
-     * links, which shape the order): the same graph, links and answers, but a search's neighbours
-     * sit next to each other in memory. {@code order[i]} is the ordinal that becomes {@code i}.
-     * Takes over the hnswlib graph, so this index must not be used afterwards. Null when the
-     * index has removed rows: only a freshly loaded or built index is renumbered.
+     * Renumbers this index's rows in place in {@link HnswLayers#breadthFirstOrder} (after the
+     * guided links, which shape the order): the same graph, links and answers, but a search's
+     * neighbours sit next to each other in memory. Returns {@code order}: the ordinal that became
+     * {@code i} is {@code order[i]}. The rows move inside the array this index was built over
+     * ({@link #vectors()}, shared with whoever passed it in), the links, the guided links and
+     * hnswlib's labels with them. Call before the index serves. Null, and nothing changed, when
+     * the index has removed or added rows: only a freshly loaded or built index is renumbered.
      */
-    Renumbered inGraphOrder() {
+    int[] inGraphOrder() {
         RowStore.State s = rows.state();
         int n = s.count();
-        if (s.removedCount() > 0 || n != graph.size()) return null;
+        if (s.removedCount() > 0 || n != graph.size() || n != vectors.count() || s.data() != vectors.data()) return null;
         int[] order = layers.breadthFirstOrder(n);
-        int[] newId = new int[n];
-        for (int i = 0; i < n; i++) newId[order[i]] = i;
-        int dim = vectors.dim();
-        float[] data = new float[Math.multiplyExact(n, dim)];
-        for (int i = 0; i < n; i++) System.arraycopy(s.data(), order[i] * dim, data, i * dim, dim);
+        int[] newId = Permutations.inverse(order);
         HnswlibInternals.of(graph).renumber(newId);
-        HnswItemIndex renumbered = new HnswItemIndex(graph, new Vectors(n, dim, data), kernel, params, prebuilt);
-        QueryGuidedLinks g = layers.guided();
-        if (g != QueryGuidedLinks.NONE) renumbered.layers.guide(g.renumbered(order, newId));
-        return new Renumbered(renumbered, order);
+        layers.renumber(order, newId);
+        Permutations.permuteBlocks(vectors.data(), vectors.dim(), order);
+        return order;
     }
-
-    /** An index renumbered by {@link #inGraphOrder}, and the old ordinal of each new one. */
-    record Renumbered(HnswItemIndex index, int[] order) {}
 
     /** The searched copy of the links, for probes; never mutate. */
     HnswLayers layers() {

@@ -184,6 +184,34 @@ final class HnswLayers {
         return order;
     }
 
+    /**
+     * Renames node {@code order[i]} to {@code i} ({@code newId} is the inverse) in place: the link
+     * values, the layer-0 blocks, the upper layers, the entry point, the guided links and the
+     * hnswlib-node map (whose graph the caller renumbers alike). Only before the layers serve.
+     */
+    void renumber(int[] order, int[] newId) {
+        State s = state;
+        int n = order.length, stride = maxM0 + 1;
+        int[] l0 = s.level0;
+        for (int node = 0; node < n; node++) {
+            for (int j = 0, base = node * stride, count = l0[base]; j < count; j++) l0[base + 1 + j] = newId[l0[base + 1 + j]];
+        }
+        Permutations.permuteBlocks(l0, stride, order);
+        int[][] upper = new int[s.capacity][];
+        for (int i = 0; i < n; i++) {
+            int[] up = s.upper[order[i]];
+            if (up != null) {
+                for (int b = 0; b < up.length; b += maxM + 1) {
+                    for (int j = 0; j < up[b]; j++) up[b + 1 + j] = newId[up[b + 1 + j]];
+                }
+            }
+            upper[i] = up;
+        }
+        for (int node = 0; node < n; node++) nodeToOrdinal[node] = newId[nodeToOrdinal[node]];
+        if (guided != QueryGuidedLinks.NONE) guided = guided.renumbered(order, newId);
+        state = new State(l0, upper, s.capacity, s.entryPoint < 0 ? -1 : newId[s.entryPoint], s.topLevel);
+    }
+
     /** The published links, for probes that rearrange them ({@code ReorderProbe}); never mutate. */
     State state() {
         return state;

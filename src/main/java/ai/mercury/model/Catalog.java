@@ -97,4 +97,22 @@ public final class Catalog {
         t.items()[ordinal] = null;
         table = new Table(t.items(), t.count(), t.live() - 1);
     }
+
+    /**
+     * Moves the item at {@code order[i]} to ordinal {@code i}, for a catalog without removed or
+     * appended items (the index was renumbered alike, {@code ItemIndexes.inGraphOrder}). Before
+     * the catalog is published.
+     */
+    void renumber(int[] order) {
+        Table t = table;
+        if (t.live() != t.count() || order.length != t.count()) {
+            throw new IllegalStateException("only a fresh catalog is renumbered: " + t.live() + " live of " + t.count() + ", order of " + order.length);
+        }
+        CatalogItem[] items = new CatalogItem[t.items().length];
+        for (int i = 0; i < order.length; i++) {
+            items[i] = t.items()[order[i]];
+            ordinals.put(items[i].itemId(), i);
+        }
+        table = new Table(items, t.count(), t.live());
+    }
 }

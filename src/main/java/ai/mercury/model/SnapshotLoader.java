@@ -75,14 +75,17 @@ public final class SnapshotLoader {
         return load(BundleReader.read(dir, log), options, log);
     }
 
+    /**
+     * Loads {@code bundle}, which the snapshot takes over: with {@code index.graph_order} on and an
+     * HNSW index, its item vectors are renumbered in place (no second copy of the rows), so use
+     * the snapshot's {@link Snapshot#bundle()} afterwards, never {@code bundle} itself; load a
+     * bundle twice from two reads.
+     */
     public static Snapshot load(Bundle bundle, Options options, Consumer<String> log) throws BundleException {
         FeatureSpec spec = bundle.manifest().featureSpec();
-        return assemble(bundle, options, log, () -> encoder(spec, bundle.itemVectors(), options),
-                () -> new Catalog(bundle.items()), () -> index(bundle, options.index(), log), 0);
-    }
-
-    private static FeatureEncoder encoder(FeatureSpec spec, Vectors rows, Options options) {
-        return new FeatureEncoder(spec, rows, spec.queryEnabled() ? options.textEncoder() : null);
+        return assemble(bundle, options, log,
+                () -> new FeatureEncoder(spec, bundle.itemVectors(), spec.queryEnabled() ? options.textEncoder() : null),
+                () -> new Catalog(bundle.items()), () -> index(bundle, options.index(), log), 0, true);
     }
 
     /**
@@ -95,7 +98,7 @@ public final class SnapshotLoader {
     public static Snapshot rebuild(Snapshot source, List<ai.mercury.bundle.CatalogItem> items, Vectors vectors, long journalSequence,
                                    Options options) throws BundleException {
         return assemble(source.bundle(), options, line -> { }, source::encoder, () -> new Catalog(items),
-                () -> ItemIndexes.build(vectors, options.index()), journalSequence);
+                () -> ItemIndexes.build(vectors, options.index()), journalSequence, false);
     }
 
     /**
@@ -103,7 +106,8 @@ public final class SnapshotLoader {
      * smoke and warm-up queries; whatever was opened is closed when any step fails.
      */
     private static Snapshot assemble(Bundle bundle, Options options, Consumer<String> log, Supplier<FeatureEncoder> encoder,
-                                     Supplier<Catalog> catalog, Supplier<ItemIndex> indexBuilder, long journalSequence) throws BundleException {
+                                     Supplier<Catalog> catalog, Supplier<ItemIndex> indexBuilder, long journalSequence,
+                                     boolean indexOverBundleRows) throws BundleException {
         Path dir = bundle.dir();
         Manifest m = bundle.manifest();
         FeatureSpec spec = m.featureSpec();
@@ -122,8 +126,7 @@ public final class SnapshotLoader {
             Snapshot snapshot = new Snapshot(bundle, features, user, item, items, index);
             guide(snapshot, options.index().guideSamples(), log);
             if (options.index().graphOrder()) {
-                snapshot = inGraphOrder(snapshot, journalSequence == 0, options, log);
-                index = snapshot.index();
+                snapshot = inGraphOrder(snapshot, indexOverBundleRows, log);
             }
             if (journalSequence > 0) snapshot.liveWriteApplied(journalSequence);
             smokeTest(snapshot, options.warmupQueries());
@@ -206,27 +209,26 @@ public final class SnapshotLoader {
     }
 
     /**
-     * The snapshot with its catalog and index renumbered in the graph's order
-     * ({@link ItemIndexes#inGraphOrder}); {@code s} itself is left for the garbage collector (its
-     * towers live on in the result). Ordinals are internal to a snapshot, so nothing outside
-     * notices. A loaded bundle ({@code ownBundle}) gets a renumbered {@link Bundle} and encoder
-     * too, so that all of the snapshot agrees on ordinals; a rebuilt index keeps its source's.
+     * Renumbers the snapshot's index and catalog in the graph's order ({@link ItemIndexes#inGraphOrder}),
+     * in place. Ordinals are internal to a snapshot, so nothing outside notices. The index's rows
+     * move inside the vectors it was made over: for a loaded bundle ({@code indexOverBundleRows}) those are
+     * the bundle's, so the result carries a {@link Bundle} whose items are renumbered alike (and the
+     * caller's bundle object must not be used any more); a rebuilt index's rows are its own copy.
      */
-    private static Snapshot inGraphOrder(Snapshot s, boolean ownBundle, Options options, Consumer<String> log) {
+    private static Snapshot inGraphOrder(Snapshot s, boolean indexOverBundleRows, Consumer<String> log) {
         long t0 = System.nanoTime();
-        ItemIndexes.Renumbered r = ItemIndexes.inGraphOrder(s.index());
-        if (r == null) return s;
-        List<CatalogItem> items = new java.util.ArrayList<>(r.order().length);
-        for (int old : r.order()) items.add(java.util.Objects.requireNonNull(s.catalog().item(old), "a fresh catalog has no gaps"));
-        Bundle bundle = s.bundle();
-        FeatureEncoder encoder = s.encoder();
-        if (ownBundle) {
-            bundle = new Bundle(bundle.dir(), bundle.manifest(), items, r.rows());
-            encoder = encoder(encoder.spec(), r.rows(), options);
+        int[] order = ItemIndexes.inGraphOrder(s.index());
+        if (order == null) return s;
+        s.catalog().renumber(order);
+        Snapshot renumbered = s;
+        if (indexOverBundleRows) {
+            Bundle b = s.bundle();
+            List<CatalogItem> items = new java.util.ArrayList<>(order.length);
+            for (int old : order) items.add(b.items().get(old));
+            renumbered = new Snapshot(new Bundle(b.dir(), b.manifest(), items, b.itemVectors()), s.encoder(), s.userTower(), s.itemTower(),
+                    s.catalog(), s.index());
         }
-        Snapshot renumbered = new Snapshot(bundle, encoder, s.userTower(), s.itemTower(), new Catalog(items), r.index());
-        String line = "index: rows renumbered in graph order (" + items.size() + " items, "
-                + (System.nanoTime() - t0) / 1_000_000 + " ms)";
+        String line = "index: rows renumbered in graph order (" + order.length + " items, " + (System.nanoTime() - t0) / 1_000_000 + " ms)";
         log.accept(line);
         LOG.log(System.Logger.Level.INFO, s.version() + ": " + line);
         return renumbered;
