@@ -145,7 +145,7 @@ final class HnswLayers {
      * Nodes {@code [0, count)} in breadth-first order from the entry point, over layer 0's links and
      * then the guided ones (the links a user query follows); nodes it does not reach follow, each
      * starting a new search in ordinal order. {@code order[i]} is the node that goes to place
-     * {@code i}. Searches that read rows in this order touch neighbouring memory: 1.2-1.6x faster
+     * {@code i}. Searches that read rows in this order touch neighbouring memory: 1.2-1.5x faster
      * over 100k-1M items (docs/bench/index-search.md#graph-order). The writer's alone.
      */
     int[] breadthFirstOrder(int count) {

@@ -41,7 +41,7 @@ public record IndexParams(IndexKind kind, int m, int efConstruction, int ef, int
      */
     public static final int DEFAULT_GUIDE_SAMPLES = 10_000;
 
-    /** Same answers, 1.2-1.6x faster searches over 100k-1M items (docs/bench/index-search.md#graph-order). */
+    /** Same answers, 1.2-1.5x faster searches over 100k-1M items (docs/bench/index-search.md#graph-order). */
     public static final boolean DEFAULT_GRAPH_ORDER = true;
 
     public static final int MAX_M = 256;

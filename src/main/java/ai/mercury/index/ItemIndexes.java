@@ -104,7 +104,7 @@ public final class ItemIndexes {
     /**
      * Renumbers a freshly loaded or built HNSW index in place, in breadth-first order of its links
      * (guided links included, so call after {@link #guide}): the rows a search reads next to each
-     * other then sit next to each other in memory. The same answers under new ordinals, 1.2-1.6x
+     * other then sit next to each other in memory. The same answers under new ordinals, 1.2-1.5x
      * faster searches over 100k-1M items (docs/bench/index-search.md#graph-order). Returns the order
      * ({@code order[i]} is the old ordinal of new ordinal {@code i}): apply it to whatever else is
      * kept by ordinal (the catalog). The rows move <em>inside the {@link Vectors} the index was
