@@ -212,7 +212,7 @@ final class HnswLayers {
         state = new State(l0, upper, s.capacity, s.entryPoint < 0 ? -1 : newId[s.entryPoint], s.topLevel);
     }
 
-    /** The published links, for probes that rearrange them ({@code ReorderProbe}); never mutate. */
+    /** The published links, for tests and probes ({@code SearchVariantsProbe}); never mutate. */
     State state() {
         return state;
     }
@@ -223,11 +223,6 @@ final class HnswLayers {
 
     int maxM0() {
         return maxM0;
-    }
-
-    /** Layers over links laid out elsewhere (a probe's renumbered copy), without an hnswlib graph behind them. */
-    static HnswLayers of(int maxM, int maxM0, State state) {
-        return new HnswLayers(maxM, maxM0, state);
     }
 
     /** Reallocates for {@code capacity} nodes (hnswlib's graph was resized). */

@@ -4,8 +4,10 @@ import java.util.Arrays;
 
 /**
  * A dense row-major float32 matrix of item vectors: row {@code i} is the vector of the item with
- * ordinal {@code i} in the catalog. Immutable by convention: nobody writes to {@link #data()}
- * after construction, so instances are safe to share between threads.
+ * ordinal {@code i} in the catalog. Immutable by convention once shared: nobody writes to
+ * {@link #data()} after construction, so instances are safe to share between threads. The one
+ * writer is {@link ItemIndexes#inGraphOrder}, which permutes the rows of the matrix an HNSW index
+ * was built over while the snapshot that owns both is being loaded, before anyone else reads it.
  */
 public record Vectors(int count, int dim, float[] data) {
 
