@@ -12,6 +12,7 @@ import ai.mercury.data.DatasetLoader;
 import ai.mercury.data.ItemRecord;
 import ai.mercury.feature.TextEncoder;
 import ai.mercury.index.IndexKind;
+import ai.mercury.index.Vectors;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -163,9 +164,11 @@ public final class EvalRunner {
         Snapshot served = null;
         Snapshot exact = null;
         try {
+            // the exact load gets its own rows: the served load may renumber its bundle's rows in place (index.graph_order)
+            Vectors rows = bundle.itemVectors();
+            Bundle exactBundle = new Bundle(bundle.dir(), bundle.manifest(), bundle.items(), new Vectors(rows.count(), rows.dim(), rows.data().clone()));
             served = SnapshotLoader.load(bundle, new SnapshotLoader.Options(o.index(), 1, 20, queryEncoder), line -> { });
-            // a second read: the served load may renumber its bundle's rows in place (index.graph_order)
-            exact = SnapshotLoader.load(BundleReader.read(dir), new SnapshotLoader.Options(o.index().withKind(IndexKind.EXACT), 1, 20, queryEncoder),
+            exact = SnapshotLoader.load(exactBundle, new SnapshotLoader.Options(o.index().withKind(IndexKind.EXACT), 1, 20, queryEncoder),
                     line -> { });
             timing.put("model_load:" + v, seconds(t));
             log.accept("bundle " + v + ": served index " + served.index().kind() + ", " + served.catalog().size() + " items");

@@ -78,8 +78,8 @@ public final class SnapshotLoader {
     /**
      * Loads {@code bundle}, which the snapshot takes over: with {@code index.graph_order} on and an
      * HNSW index, its item vectors are renumbered in place (no second copy of the rows), so use
-     * the snapshot's {@link Snapshot#bundle()} afterwards, never {@code bundle} itself; load a
-     * bundle twice from two reads.
+     * the snapshot's {@link Snapshot#bundle()} afterwards, never {@code bundle} itself; to load one
+     * bundle twice, give each load its own rows (as {@code EvalRunner} does).
      */
     public static Snapshot load(Bundle bundle, Options options, Consumer<String> log) throws BundleException {
         FeatureSpec spec = bundle.manifest().featureSpec();
