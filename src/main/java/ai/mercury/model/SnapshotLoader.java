@@ -159,8 +159,7 @@ public final class SnapshotLoader {
                 String line = "index: hnsw over " + loaded.size() + " items loaded from the prebuilt " + Manifest.HNSW_INDEX
                         + " (checked against every row, m=" + params.m() + ", efConstruction=" + params.efConstruction()
                         + ") in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
-                log.accept(line);
-                LOG.log(System.Logger.Level.INFO, version + ": " + line);
+                logStep(version, log, line);
                 return loaded;
             } catch (IndexFileException e) {
                 why = Manifest.HNSW_INDEX + " not used (" + e.reason() + "): " + e.getMessage();
@@ -204,8 +203,7 @@ public final class SnapshotLoader {
         if (g == null) return;
         String line = String.format(java.util.Locale.ROOT, "index: query-guided links from %d sample user vectors: %d links on %d items (%d ms tower, %d ms lists)",
                 g.samples(), g.links(), g.itemsLinked(), towerMs, g.millis());
-        log.accept(line);
-        LOG.log(System.Logger.Level.INFO, s.version() + ": " + line);
+        logStep(s.version(), log, line);
     }
 
     /**
@@ -228,10 +226,15 @@ public final class SnapshotLoader {
             renumbered = new Snapshot(new Bundle(b.dir(), b.manifest(), items, b.itemVectors()), s.encoder(), s.userTower(), s.itemTower(),
                     s.catalog(), s.index());
         }
-        String line = "index: rows renumbered in graph order (" + order.length + " items, " + (System.nanoTime() - t0) / 1_000_000 + " ms)";
-        log.accept(line);
-        LOG.log(System.Logger.Level.INFO, s.version() + ": " + line);
+        logStep(s.version(), log, "index: rows renumbered in graph order (" + order.length + " items, "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms)");
         return renumbered;
+    }
+
+    /** A load step worth keeping: to the caller's log and, at INFO, to the server's. */
+    private static void logStep(String version, Consumer<String> log, String line) {
+        log.accept(line);
+        LOG.log(System.Logger.Level.INFO, version + ": " + line);
     }
 
     private static OnnxTower loadTower(Path dir, String file, String output, int threads, List<TowerInput> expected) throws BundleException {
