@@ -1,6 +1,9 @@
 package ai.mercury.bundle;
 
-import ai.mercury.bundle.Manifest.TextEncoderInfo;
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
+
+import ai.mercury.core.TextEncoderInfo;
 import ai.mercury.feature.FeatureEncoder;
 import ai.mercury.feature.FeatureSpec;
 import ai.mercury.feature.FeatureSpec.ContextField;

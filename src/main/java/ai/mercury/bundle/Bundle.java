@@ -1,5 +1,7 @@
 package ai.mercury.bundle;
 
+import ai.mercury.core.CatalogItem;
+
 import ai.mercury.index.Vectors;
 
 import java.nio.file.Path;

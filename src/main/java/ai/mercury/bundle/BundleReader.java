@@ -1,8 +1,11 @@
 package ai.mercury.bundle;
 
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
+
 import ai.mercury.bundle.Manifest.FileEntry;
 import ai.mercury.bundle.Manifest.TowerFile;
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.TowerInput;
 import ai.mercury.feature.FeatureSpec;
 import ai.mercury.index.Vectors;
 import com.fasterxml.jackson.core.JsonProcessingException;

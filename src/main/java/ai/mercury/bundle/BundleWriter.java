@@ -1,7 +1,10 @@
 package ai.mercury.bundle;
 
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
+
 import ai.mercury.bundle.Manifest.FileEntry;
-import ai.mercury.bundle.Manifest.TextEncoderInfo;
+import ai.mercury.core.TextEncoderInfo;
 import ai.mercury.bundle.Manifest.TowerFile;
 import ai.mercury.bundle.Manifest.Towers;
 import ai.mercury.feature.FeatureSpec;

@@ -1,6 +1,8 @@
 package ai.mercury.bundle;
 
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.TextEncoderInfo;
+
+import ai.mercury.core.TowerInput;
 import ai.mercury.feature.FeatureSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -34,9 +36,6 @@ public record Manifest(
     public static final List<String> REQUIRED_FILES = List.of(USER_TOWER, ITEM_TOWER, ITEMS, ITEM_VECTORS);
     public static final String USER_OUTPUT = "user_embedding";
     public static final String ITEM_OUTPUT = "item_embedding";
-
-    /** The text encoder whose embeddings the towers read (name and output width). */
-    public record TextEncoderInfo(String name, int dim) {}
 
     /** One served ONNX tower: its file, its output name and (for readers in other languages) its inputs. */
     public record TowerFile(String file, List<TowerInput> inputs, String output) {}

@@ -1,5 +1,7 @@
 package ai.mercury.bundle;
 
+import ai.mercury.core.TowerInput;
+
 import ai.onnx.proto.OnnxMl;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,7 +19,7 @@ import org.tribuo.util.onnx.ONNXRef;
 /**
  * Writes a {@link TowerSpec} as an ONNX model (opset 13, IR version 8) with tribuo-util-onnx.
  *
- * <p>Graph: one float input {@code [batch, width]} per {@link TowerSpec.TowerInput}, named exactly as the
+ * <p>Graph: one float input {@code [batch, width]} per {@link TowerInput}, named exactly as the
  * spec says (symbolic batch dimension {@code "batch"}); {@code Concat(axis=1)} when there is more than one
  * input; per layer {@code Gemm(transB=1)} with the {@code [out][in]} weight and {@code [out]} bias as
  * initializers, followed by {@code Relu} when the layer asks for it; per residual path a
@@ -54,7 +56,7 @@ public final class OnnxTowerExporter {
         ctx.setName(graphName);
 
         List<ONNXPlaceholder> inputs = new ArrayList<>(spec.inputs().size());
-        for (TowerSpec.TowerInput in : spec.inputs()) {
+        for (TowerInput in : spec.inputs()) {
             inputs.add(ctx.floatInput(in.name(), in.width()));
         }
         ONNXRef<?> x = inputs.size() == 1

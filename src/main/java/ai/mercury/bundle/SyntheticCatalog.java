@@ -1,5 +1,8 @@
 package ai.mercury.bundle;
 
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
+
 import ai.mercury.index.IndexParams;
 import ai.mercury.index.Vectors;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package ai.mercury.bundle;
 
+import ai.mercury.core.TowerInput;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -125,19 +127,6 @@ public record TowerSpec(List<TowerInput> inputs, List<DenseLayer> layers, List<R
         @Override
         public String toString() {
             return "Residual[" + input + ": " + inDim() + " -> " + outDim() + "]";
-        }
-    }
-
-    /** One named graph input of shape {@code [batch, width]}. */
-    public record TowerInput(String name, int width) {
-        /** Validates that the name is non-blank and the width positive. */
-        public TowerInput {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("tower input name must be non-blank");
-            }
-            if (width <= 0) {
-                throw new IllegalArgumentException("tower input '" + name + "' has width " + width + ", expected > 0");
-            }
         }
     }
 

@@ -3,7 +3,7 @@ package ai.mercury.cli;
 import ai.mercury.bundle.BootstrapBundle;
 import ai.mercury.bundle.BundleException;
 import ai.mercury.bundle.BundleWriter;
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import ai.mercury.bundle.Sha256;
 import ai.mercury.feature.HashingTextEncoder;
 import ai.mercury.index.IndexParams;

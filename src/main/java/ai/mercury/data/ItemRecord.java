@@ -1,6 +1,6 @@
 package ai.mercury.data;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 
 import java.time.Instant;
 

@@ -1,6 +1,6 @@
 package ai.mercury.eval;
 
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

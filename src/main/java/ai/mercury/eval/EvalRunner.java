@@ -5,7 +5,7 @@ import ai.mercury.bundle.AtomicFiles;
 import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.BundleException;
 import ai.mercury.bundle.BundleReader;
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import ai.mercury.data.Dataset;
 import ai.mercury.data.DatasetConfig;
 import ai.mercury.data.DatasetLoader;
@@ -229,7 +229,7 @@ public final class EvalRunner {
 
     /** Rejects any query text: evaluation requests carry none, so the model's query slot is always empty. */
     private record NoQueryTextEncoder(String name, int dim) implements TextEncoder {
-        static NoQueryTextEncoder of(ai.mercury.bundle.Manifest.TextEncoderInfo info) {
+        static NoQueryTextEncoder of(ai.mercury.core.TextEncoderInfo info) {
             return new NoQueryTextEncoder(info.name(), info.dim());
         }
 

@@ -2,7 +2,7 @@ package ai.mercury.eval;
 
 import ai.mercury.bundle.AtomicFiles;
 
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import ai.mercury.bundle.Manifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

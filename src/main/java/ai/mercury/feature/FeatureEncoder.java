@@ -1,7 +1,7 @@
 package ai.mercury.feature;
 
-import ai.mercury.bundle.CatalogItem;
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.TowerInput;
 import ai.mercury.feature.FeatureSpec.ContextField;
 import ai.mercury.index.Vectors;
 

@@ -1,6 +1,6 @@
 package ai.mercury.feature;
 
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.TowerInput;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,6 +1,6 @@
 package ai.mercury.feature;
 
-import ai.mercury.bundle.Manifest.TextEncoderInfo;
+import ai.mercury.core.TextEncoderInfo;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 

@@ -1,7 +1,7 @@
 package ai.mercury.live;
 
-import ai.mercury.bundle.CatalogItem;
-import ai.mercury.bundle.Json;
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

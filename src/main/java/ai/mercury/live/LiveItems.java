@@ -1,6 +1,6 @@
 package ai.mercury.live;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.feature.TextEncoderRegistry;
 import ai.mercury.index.ItemIndex;
 import ai.mercury.index.Vectors;

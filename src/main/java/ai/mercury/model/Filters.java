@@ -1,6 +1,6 @@
 package ai.mercury.model;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 
 import java.util.Locale;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package ai.mercury.model;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.feature.FeatureEncoder.EncodedUser;
 import ai.mercury.index.ItemIndex;
 import ai.mercury.index.SearchResult;

@@ -3,9 +3,9 @@ package ai.mercury.model;
 import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.BundleException;
 import ai.mercury.bundle.BundleReader;
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.bundle.Manifest;
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.TowerInput;
 import ai.mercury.feature.FeatureEncoder;
 import ai.mercury.feature.FeatureEncoder.EncodedUser;
 import ai.mercury.feature.FeatureSpec;
@@ -95,7 +95,7 @@ public final class SnapshotLoader {
      *
      * @param journalSequence the live-item journal position the rows reflect
      */
-    public static Snapshot rebuild(Snapshot source, List<ai.mercury.bundle.CatalogItem> items, Vectors vectors, long journalSequence,
+    public static Snapshot rebuild(Snapshot source, List<ai.mercury.core.CatalogItem> items, Vectors vectors, long journalSequence,
                                    Options options) throws BundleException {
         return assemble(source.bundle(), options, line -> { }, source::encoder, () -> new Catalog(items),
                 () -> ItemIndexes.build(vectors, options.index()), journalSequence, false);

@@ -1,6 +1,6 @@
 package ai.mercury.server;
 
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import ai.mercury.bundle.Manifest;
 import com.fasterxml.jackson.databind.JsonNode;
 

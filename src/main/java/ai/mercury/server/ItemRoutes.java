@@ -1,7 +1,7 @@
 package ai.mercury.server;
 
-import ai.mercury.bundle.CatalogItem;
-import ai.mercury.bundle.Json;
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
 import ai.mercury.live.LiveItems;
 import ai.mercury.live.LiveWriteException;
 import com.fasterxml.jackson.core.JsonProcessingException;

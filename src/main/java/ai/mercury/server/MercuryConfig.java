@@ -1,6 +1,6 @@
 package ai.mercury.server;
 
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import ai.mercury.index.IndexKind;
 import ai.mercury.index.IndexParams;
 import com.fasterxml.jackson.databind.JsonNode;

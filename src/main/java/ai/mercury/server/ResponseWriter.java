@@ -1,6 +1,6 @@
 package ai.mercury.server;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Recommendation.ScoredItem;
 import com.fasterxml.jackson.core.JsonEncoding;

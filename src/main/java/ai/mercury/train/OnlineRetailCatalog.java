@@ -1,6 +1,6 @@
 package ai.mercury.train;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.data.Basket;
 import ai.mercury.data.Dataset;
 import ai.mercury.data.DatasetConfig;

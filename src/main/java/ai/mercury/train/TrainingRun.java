@@ -1,9 +1,9 @@
 package ai.mercury.train;
 
 import ai.mercury.bundle.BundleWriter;
-import ai.mercury.bundle.CatalogItem;
-import ai.mercury.bundle.Json;
-import ai.mercury.bundle.Manifest.TextEncoderInfo;
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
+import ai.mercury.core.TextEncoderInfo;
 import ai.mercury.data.Dataset;
 import ai.mercury.data.ItemRecord;
 import ai.mercury.feature.TextEncoder;

@@ -1,5 +1,7 @@
 package ai.mercury.train;
 
+import ai.mercury.core.TowerInput;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -58,8 +60,8 @@ final class TwoTowerModel implements AutoCloseable {
     private final int learned;
     private final int textBlock;
     private final int textDim;
-    private final List<TowerSpec.TowerInput> userInputs;
-    private final List<TowerSpec.TowerInput> itemInputs;
+    private final List<TowerInput> userInputs;
+    private final List<TowerInput> itemInputs;
 
     TwoTowerModel(NDManager manager, FeatureSpec spec, int textDim, TrainConfig config, float[][] textSample) {
         this.manager = manager;
@@ -88,8 +90,8 @@ final class TwoTowerModel implements AutoCloseable {
         }
     }
 
-    private static int width(List<TowerSpec.TowerInput> inputs) {
-        return inputs.stream().mapToInt(TowerSpec.TowerInput::width).sum();
+    private static int width(List<TowerInput> inputs) {
+        return inputs.stream().mapToInt(TowerInput::width).sum();
     }
 
     private void buildMlp(String name, int in, int[] hidden, int outDim, List<NDArray[]> layers, SplittableRandom rnd) {

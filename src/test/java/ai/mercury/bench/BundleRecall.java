@@ -96,7 +96,7 @@ public final class BundleRecall {
 
     /** User vectors of the first {@code n} request bodies in a k6 data file ({@code k6/data/requests.json}). */
     public static float[][] fromRequests(Snapshot s, Path file, int n) throws java.io.IOException {
-        com.fasterxml.jackson.databind.JsonNode all = ai.mercury.bundle.Json.MAPPER.readTree(file.toFile()).get("requests");
+        com.fasterxml.jackson.databind.JsonNode all = ai.mercury.core.Json.MAPPER.readTree(file.toFile()).get("requests");
         List<float[]> out = new ArrayList<>();
         for (com.fasterxml.jackson.databind.JsonNode r : all) {
             if (out.size() == n) break;

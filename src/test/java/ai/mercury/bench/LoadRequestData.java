@@ -1,6 +1,6 @@
 package ai.mercury.bench;
 
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import ai.mercury.data.Dataset;
 import ai.mercury.data.DatasetConfig;
 import ai.mercury.data.DatasetLoader;

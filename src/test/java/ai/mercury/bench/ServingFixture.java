@@ -2,7 +2,7 @@ package ai.mercury.bench;
 
 import ai.mercury.bundle.BootstrapBundle;
 import ai.mercury.bundle.BundleWriter;
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.feature.HashingTextEncoder;
 import ai.mercury.feature.UserContext;
 import ai.mercury.model.Filters;

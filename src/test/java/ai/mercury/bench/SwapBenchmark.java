@@ -4,7 +4,7 @@ import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.BundleReader;
 import ai.mercury.bundle.BundleWriter;
 import ai.mercury.index.IndexParams;
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import ai.mercury.bundle.Manifest;
 import ai.mercury.server.MercuryConfig;
 import ai.mercury.server.MercuryServer;

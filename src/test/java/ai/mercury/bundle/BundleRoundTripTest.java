@@ -1,5 +1,9 @@
 package ai.mercury.bundle;
 
+import ai.mercury.core.Json;
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.TextEncoderInfo;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -83,7 +87,7 @@ class BundleRoundTripTest {
         assertFalse(created.isBefore(before.minusSeconds(1)), m.createdAt());
         assertEquals(FixtureBundle.DIM, m.embeddingDim());
         assertEquals("dot", m.metric());
-        assertEquals(new Manifest.TextEncoderInfo(HashingTextEncoder.NAME, 16), m.textEncoder());
+        assertEquals(new TextEncoderInfo(HashingTextEncoder.NAME, 16), m.textEncoder());
         assertEquals(content.featureSpec(), m.featureSpec());
         assertEquals(new Manifest.TowerFile(Manifest.USER_TOWER, content.userTower().inputs(), Manifest.USER_OUTPUT), m.towers().user());
         assertEquals(new Manifest.TowerFile(Manifest.ITEM_TOWER, content.itemTower().inputs(), Manifest.ITEM_OUTPUT), m.towers().item());
@@ -207,7 +211,7 @@ class BundleRoundTripTest {
                 base.items(), base.itemVectors(), base.training(), null);
         Path dir = BundleWriter.publish(artifacts, content);
         assertEquals(List.of("query", "has_query"), BundleReader.read(dir).manifest().towers().user().inputs()
-                .subList(5, 7).stream().map(TowerSpec.TowerInput::name).toList());
+                .subList(5, 7).stream().map(ai.mercury.core.TowerInput::name).toList());
 
         // Without a text encoder the snapshot cannot encode queries: the load fails rather than serving without them.
         BundleException e = assertThrows(BundleException.class,

@@ -1,5 +1,6 @@
 package ai.mercury.bundle;
 
+import ai.mercury.core.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

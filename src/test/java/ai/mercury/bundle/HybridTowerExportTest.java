@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mercury.bundle.TowerSpec.OutputBlock;
 import ai.mercury.bundle.TowerSpec.Residual;
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.TowerInput;
 import ai.mercury.model.OnnxTower;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.TowerInput;
 import ai.onnx.proto.OnnxMl;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.TowerInput;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

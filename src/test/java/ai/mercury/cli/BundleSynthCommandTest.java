@@ -7,8 +7,8 @@ import static ai.mercury.cli.BundleVerifyCommandTest.mercury;
 
 import ai.mercury.bundle.Bundle;
 import ai.mercury.bundle.BundleReader;
-import ai.mercury.bundle.CatalogItem;
-import ai.mercury.bundle.Json;
+import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
 import ai.mercury.bundle.Manifest;
 import ai.mercury.index.Vectors;
 import ai.mercury.model.Snapshot;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.TowerInput;
 import ai.mercury.feature.FeatureEncoder.EncodedUser;
 import ai.mercury.feature.FeatureSpec.ContextField;
 import ai.mercury.index.Vectors;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mercury.bundle.Json;
-import ai.mercury.bundle.TowerSpec.TowerInput;
+import ai.mercury.core.Json;
+import ai.mercury.core.TowerInput;
 import ai.mercury.feature.FeatureSpec.CategorySpec;
 import ai.mercury.feature.FeatureSpec.ContextField;
 import ai.mercury.feature.FeatureSpec.HistorySpec;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.train.OnlineRetailCatalog;
 import java.nio.file.Files;
 import java.nio.file.Path;

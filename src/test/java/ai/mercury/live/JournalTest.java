@@ -1,6 +1,6 @@
 package ai.mercury.live;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

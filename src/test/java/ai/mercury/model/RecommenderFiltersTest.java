@@ -1,6 +1,6 @@
 package ai.mercury.model;
 
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.feature.UserContext;
 import ai.mercury.index.IndexKind;
 import ai.mercury.index.IndexParams;

@@ -1,7 +1,7 @@
 package ai.mercury.server;
 
 import ai.mercury.bundle.BundleWriter;
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.testing.FixtureBundle;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

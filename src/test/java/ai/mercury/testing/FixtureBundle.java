@@ -2,7 +2,7 @@ package ai.mercury.testing;
 
 import ai.mercury.bundle.BootstrapBundle;
 import ai.mercury.bundle.BundleWriter;
-import ai.mercury.bundle.CatalogItem;
+import ai.mercury.core.CatalogItem;
 import ai.mercury.feature.HashingTextEncoder;
 
 import java.io.IOException;

@@ -3,7 +3,7 @@ package ai.mercury.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.mercury.bundle.BundleWriter;
-import ai.mercury.bundle.Json;
+import ai.mercury.core.Json;
 import ai.mercury.bundle.Manifest;
 import ai.mercury.bundle.Sha256;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package ai.mercury.train;
 
+import ai.mercury.core.TowerInput;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -41,7 +43,7 @@ class TextWeightsTest {
             int learned = model.learnedDim();
             SplittableRandom rnd = new SplittableRandom(9);
             Map<String, float[][]> in = new LinkedHashMap<>();
-            for (TowerSpec.TowerInput input : spec.inputs()) {
+            for (TowerInput input : spec.inputs()) {
                 float[][] x = new float[users][input.width()];
                 for (float[] row : x) for (int j = 0; j < row.length; j++) row[j] = (float) rnd.nextDouble(-1, 1);
                 in.put(input.name(), x);
@@ -58,7 +60,7 @@ class TextWeightsTest {
             float[][] exported = spec.forward(in);
 
             List<float[][]> headParts = new ArrayList<>();
-            for (TowerSpec.TowerInput input : spec.inputs()) {
+            for (TowerInput input : spec.inputs()) {
                 if (input.name().equals(FeatureSpec.INPUT_HISTORY)) break;
                 headParts.add(in.get(input.name()));
             }

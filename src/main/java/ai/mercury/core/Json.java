@@ -1,4 +1,4 @@
-package ai.mercury.bundle;
+package ai.mercury.core;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

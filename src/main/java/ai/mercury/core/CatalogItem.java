@@ -1,4 +1,4 @@
-package ai.mercury.bundle;
+package ai.mercury.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
