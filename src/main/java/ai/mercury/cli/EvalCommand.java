@@ -12,7 +12,7 @@ import ai.mercury.feature.MiniLmTextEncoder;
 import ai.mercury.feature.TextEncoder;
 import ai.mercury.index.IndexKind;
 import ai.mercury.index.IndexParams;
-import ai.mercury.server.MercuryConfig;
+import ai.mercury.config.MercuryConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

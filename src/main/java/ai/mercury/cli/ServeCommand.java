@@ -1,6 +1,6 @@
 package ai.mercury.cli;
 
-import ai.mercury.server.MercuryConfig;
+import ai.mercury.config.MercuryConfig;
 import ai.mercury.server.MercuryServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

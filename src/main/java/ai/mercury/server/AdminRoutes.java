@@ -1,5 +1,10 @@
 package ai.mercury.server;
 
+import ai.mercury.config.MercuryConfig;
+import ai.mercury.lifecycle.BundleDirs;
+import ai.mercury.lifecycle.BundleStatus;
+import ai.mercury.lifecycle.LifecycleException;
+import ai.mercury.lifecycle.ServingLifecycle;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -15,14 +20,14 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The admin API on the event loop: bearer-token check, then {@code GET /admin/bundles},
  * {@code POST /admin/bundles/{version}/activate} and {@code DELETE /admin/bundles/pin}. The work
- * (disk, loads) happens on the {@link BundleManager}'s thread; this class only renders its
+ * (disk, loads) happens on the {@link ServingLifecycle}'s bundle thread; this class only renders its
  * immutable status. Without a configured token every admin route answers 401.
  */
 final class AdminRoutes {
     private final MercuryConfig.Secret token;
-    private final BundleManager bundles;
+    private final ServingLifecycle bundles;
 
-    AdminRoutes(MercuryConfig config, BundleManager bundles) {
+    AdminRoutes(MercuryConfig config, ServingLifecycle bundles) {
         this.token = config.adminToken();
         this.bundles = bundles;
     }
@@ -66,9 +71,21 @@ final class AdminRoutes {
             if (ar.succeeded()) {
                 HttpVerticle.sendJson(ctx, 200, render(ar.result()));
             } else {
-                ctx.fail(HttpVerticle.unwrap(ar.cause()));
+                ctx.fail(toApi(HttpVerticle.unwrap(ar.cause())));
             }
         });
+    }
+
+    /** A lifecycle refusal as the API error it stands for; anything else stays as it is (a 500). */
+    static Throwable toApi(Throwable t) {
+        if (!(t instanceof LifecycleException e)) return t;
+        int status = switch (e.kind()) {
+            case UNKNOWN_VERSION -> 404;
+            case REJECTED -> 409;
+            case STATE_NOT_WRITTEN -> 500;
+            case SHUTTING_DOWN -> 503;
+        };
+        return new ApiException(status, e.code(), e.getMessage());
     }
 
     static JsonObject render(BundleStatus s) {

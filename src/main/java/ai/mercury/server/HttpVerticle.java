@@ -1,16 +1,13 @@
 package ai.mercury.server;
 
-import ai.mercury.live.LiveItems;
+import ai.mercury.config.MercuryConfig;
+import ai.mercury.lifecycle.ServingLifecycle;
 import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.WorkerExecutor;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -25,12 +22,10 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The edge, on the event loop: routing, validation, the response cache and JSON. By default it
- * never runs inference, never searches the index and never touches the disk: {@code /recommend}
- * is validated here, looked up in the {@link ResponseCache} when that is enabled, and otherwise
- * handed to the {@link InferenceVerticle} workers over the event bus (local codec, no
- * serialization). {@code inference.dispatch} can instead hand it to a worker executor
- * ({@code worker}) or compute it right here ({@code event-loop}); see docs/bench/hot-path.md.
+ * The edge, on the event loop: routing, validation, the response cache and JSON. It never touches
+ * the disk: {@code /recommend} is validated here, looked up in the {@link ResponseCache} when that
+ * is enabled, and otherwise given to the {@link Dispatcher}, which runs a cheap request inline when
+ * nothing else is in flight and hands it to the {@link InferenceVerticle} workers otherwise.
  * The admin routes ({@link AdminRoutes}) hand their work to the index manager's thread.
  * All failures go through one handler that answers {@code {"error", "message"}}.
  */
@@ -47,28 +42,29 @@ public final class HttpVerticle extends VerticleBase {
     /** Null when {@code cache.enabled} is false. */
     private final ResponseCache cache;
     private HttpServer server;
-    private WorkerExecutor inferenceExecutor;
+    private final Inference inference;
+    private final Dispatcher.Admission admission;
+    private Dispatcher dispatcher;
 
     private final ItemRoutes items; // null when live items are disabled
 
-    HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, BundleManager bundles,
-                 ResponseCache cache, LiveItems live) {
+    HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, ServingLifecycle lifecycle,
+                 ResponseCache cache, Inference inference, Dispatcher.Admission admission) {
+        this.inference = inference;
+        this.admission = admission;
         this.config = config;
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.boundPort = boundPort;
         this.parser = new RequestParser(config);
-        this.admin = new AdminRoutes(config, bundles);
-        this.items = live == null ? null : new ItemRoutes(config, live, admin);
+        this.admin = new AdminRoutes(config, lifecycle);
+        this.items = lifecycle.liveItems() == null ? null : new ItemRoutes(config, lifecycle.liveItems(), admin);
         this.cache = cache;
     }
 
     @Override
     public Future<?> start() {
-        if (config.dispatch() == Dispatch.WORKER) {
-            // shared by name across the HTTP verticle instances: worker_instances threads in all
-            inferenceExecutor = vertx.createSharedWorkerExecutor("mercury-inference", config.workerInstances());
-        }
+        dispatcher = new Dispatcher(vertx, inference, admission, config.requestTimeoutMs());
         Router router = Router.router(vertx);
         router.post("/recommend")
                 .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
@@ -129,27 +125,13 @@ public final class HttpVerticle extends VerticleBase {
             }
         }
         ResponseCache.Key cacheKey = key;
-        switch (config.dispatch()) {
-            case EVENT_LOOP -> answer(ctx, InferenceVerticle.compute(snapshots, metrics, query), cacheKey, start);
-            case WORKER -> inferenceExecutor.executeBlocking(() -> InferenceVerticle.compute(snapshots, metrics, query), false)
-                    .onSuccess(reply -> answer(ctx, reply, cacheKey, start))
-                    .onFailure(ctx::fail);
-            case EVENT_BUS -> vertx.eventBus().<RecommendReply>request(InferenceVerticle.ADDRESS, query,
-                            new DeliveryOptions().setSendTimeout(config.requestTimeoutMs()))
-                    .onSuccess(msg -> answer(ctx, msg.body(), cacheKey, start))
-                    .onFailure(e -> {
-                        if (e instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
-                            sendError(ctx, 503, "timeout", "no answer within " + config.requestTimeoutMs() + " ms; the server is overloaded");
-                        } else {
-                            ctx.fail(e);
-                        }
-                    });
-        }
+        dispatcher.dispatch(query, start).onSuccess(reply -> answer(ctx, reply, cacheKey, start));
     }
 
     /** Sends a computed reply, and caches its answer when it was computed on the snapshot the key names. */
     private void answer(RoutingContext ctx, RecommendReply reply, ResponseCache.Key key, long start) {
         if (reply.error() != null) {
+            if (reply.error().status() == 503) ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
             sendError(ctx, reply.error().status(), reply.error().code(), reply.error().getMessage());
             return;
         }
@@ -221,7 +203,6 @@ public final class HttpVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        if (inferenceExecutor != null) inferenceExecutor.close();
         return server == null ? Future.succeededFuture() : server.close();
     }
 }

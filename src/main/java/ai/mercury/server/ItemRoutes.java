@@ -1,5 +1,9 @@
 package ai.mercury.server;
 
+import ai.mercury.config.ItemsConfig;
+
+import ai.mercury.config.MercuryConfig;
+
 import ai.mercury.core.CatalogItem;
 import ai.mercury.core.Json;
 import ai.mercury.live.LiveItems;

@@ -1,9 +1,8 @@
 package ai.mercury.server;
 
-import ai.mercury.feature.TextEncoderRegistry;
-import ai.mercury.live.ItemWrite;
+import ai.mercury.config.MercuryConfig;
+import ai.mercury.lifecycle.ServingLifecycle;
 import ai.mercury.live.LiveItems;
-import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.SnapshotRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -29,13 +28,11 @@ public final class MercuryServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final IndexManagerVerticle indexManager;
     private final AtomicInteger port;
-    private final LiveItems live;
-    private final TextEncoderRegistry textEncoders;
+    private final ServingLifecycle lifecycle;
 
     private MercuryServer(Vertx vertx, MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics,
-                          IndexManagerVerticle indexManager, AtomicInteger port, LiveItems live, TextEncoderRegistry textEncoders) {
-        this.live = live;
-        this.textEncoders = textEncoders;
+                          IndexManagerVerticle indexManager, AtomicInteger port, ServingLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
         this.vertx = vertx;
         this.config = config;
         this.snapshots = snapshots;
@@ -57,46 +54,32 @@ public final class MercuryServer implements AutoCloseable {
                 .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
                         .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME)));
         Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry())).build();
-        vertx.eventBus().registerDefaultCodec(RecommendQuery.class, new LocalCodec<>(RecommendQuery.class));
+        vertx.eventBus().registerDefaultCodec(InferenceJob.class, new LocalCodec<>(InferenceJob.class));
         vertx.eventBus().registerDefaultCodec(RecommendReply.class, new LocalCodec<>(RecommendReply.class));
 
-        TextEncoderRegistry textEncoders = new TextEncoderRegistry(config.items().textCacheEntries());
-        LiveItems live;
-        java.util.concurrent.atomic.AtomicReference<IndexManagerVerticle> manager = new java.util.concurrent.atomic.AtomicReference<>();
+        ServingLifecycle lifecycle;
         try {
-            live = config.items().enabled() ? new LiveItems(new LiveItems.Options(config.items().journalDir(),
-                    config.items().rebuildRemovedFraction(), config.items().rebuildMinRemoved()), textEncoders, snapshots, new LiveItems.Listener() {
-                @Override
-                public void written(ItemWrite.Op op, String outcome, long nanos) {
-                    metrics.liveWrite(op.name().toLowerCase(java.util.Locale.ROOT), outcome, nanos);
-                }
-
-                @Override
-                public void rebuildNeeded(String version) {
-                    IndexManagerVerticle m = manager.get();
-                    if (m != null) m.bundles().rebuildIndex(version);
-                }
-            }) : null;
-        } catch (RuntimeException e) {
+            lifecycle = new ServingLifecycle(config, snapshots, metrics);
+        } catch (MercuryConfig.ConfigException e) {
             vertx.close().onComplete(ignored -> metrics.close());
-            return Future.failedFuture(new MercuryConfig.ConfigException("items.journal_dir: " + e.getMessage()));
+            return Future.failedFuture(e);
         }
-        if (live != null) metrics.bindLiveGauges(live::journaledItems);
-        IndexManagerVerticle indexManager = new IndexManagerVerticle(config, snapshots, metrics, live, textEncoders);
-        manager.set(indexManager);
+        IndexManagerVerticle indexManager = new IndexManagerVerticle(lifecycle);
         ResponseCache cache = config.cache().enabled() ? new ResponseCache(config.cache()) : null;
         if (cache != null) metrics.bindCache(cache);
+        Inference inference = new Inference(snapshots, metrics);
+        Dispatcher.Admission admission = new Dispatcher.Admission(config.dispatch(), metrics);
         AtomicInteger port = new AtomicInteger();
-        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, live, textEncoders);
+        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, lifecycle);
         return vertx.deployVerticle(indexManager)
-                .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(snapshots, metrics),
+                .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(inference, admission),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, indexManager.bundles(), cache, live),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> server)
                 .recover(e -> {
                     // Close in the background: completing the caller's future from a closing Vert.x would be lost.
-                    vertx.close().onComplete(ignored -> server.closeLiveItems());
+                    vertx.close().onComplete(ignored -> server.closeLifecycle());
                     return Future.failedFuture(e);
                 });
     }
@@ -127,19 +110,22 @@ public final class MercuryServer implements AutoCloseable {
     }
 
     public Future<Void> stop() {
-        return vertx.close().onComplete(ignored -> closeLiveItems());
+        return vertx.close().onComplete(ignored -> closeLifecycle());
     }
 
     /** The live-item writer (null when items.enabled is false). */
     public LiveItems liveItems() {
-        return live;
+        return lifecycle.liveItems();
     }
 
-    /** After Vert.x: the bundle manager no longer publishes, so the writer and journal can go. */
-    private void closeLiveItems() {
+    public ServingLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    /** After Vert.x: nothing publishes or writes any more, so the writer and journal can go. */
+    private void closeLifecycle() {
         try {
-            if (live != null) live.close();
-            textEncoders.close();
+            lifecycle.close();
         } finally {
             metrics.close();
         }

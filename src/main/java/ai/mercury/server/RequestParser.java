@@ -1,5 +1,7 @@
 package ai.mercury.server;
 
+import ai.mercury.config.MercuryConfig;
+
 import ai.mercury.feature.UserContext;
 import ai.mercury.model.Filters;
 import ai.mercury.model.RecommendQuery;

@@ -1,5 +1,7 @@
 package ai.mercury.server;
 
+import ai.mercury.config.CacheConfig;
+
 import ai.mercury.feature.FeatureEncoder;
 import ai.mercury.model.Filters;
 import ai.mercury.model.RecommendQuery;

@@ -1,5 +1,6 @@
 package ai.mercury.server;
 
+import ai.mercury.lifecycle.LifecycleEvents;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
@@ -32,7 +33,7 @@ import java.util.function.IntSupplier;
  * served, index size, bundle swaps (by result, duration, rejections by reason, open snapshots,
  * leaks, pin) and JVM meters. Thread-safe.
  */
-public final class ServerMetrics implements AutoCloseable {
+public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer encode;
     private final Timer inference;
@@ -138,21 +139,37 @@ public final class ServerMetrics implements AutoCloseable {
                 .description("response cache entries evicted by size or age").register(registry);
     }
 
+    /** A {@code /recommend} refused with 503 instead of being computed, by reason: {@code max_in_flight}, {@code queue_wait}, {@code deadline}. */
+    void shed(String reason) {
+        Counter.builder("mercury.requests.shed").tag("reason", reason)
+                .description("/recommend requests refused with 503 instead of computed: max_in_flight, queue_wait (waited past the budget), deadline (caller gone)")
+                .register(registry).increment();
+    }
+
+    /** Gauge: {@code /recommend} requests being computed or waiting for a worker. */
+    void bindInFlight(IntSupplier inFlight) {
+        Gauge.builder("mercury.inference.in_flight", inFlight, IntSupplier::getAsInt).strongReference(true)
+                .description("/recommend requests being computed or waiting for an inference worker").register(registry);
+    }
+
     void recordNoModel() {
         noModel.increment();
     }
 
     /** Called when a snapshot becomes current. */
-    void modelActivated(Snapshot s) {
+    @Override
+    public void modelActivated(Snapshot s) {
         modelInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", s.version(), "index", s.index().kind()), 1)), true);
     }
 
-    void swapActivated(long nanos) {
+    @Override
+    public void swapActivated(long nanos) {
         swapsActivated.increment();
         swapActivatedTime.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    void swapRejected(String reason, long nanos) {
+    @Override
+    public void swapRejected(String reason, long nanos) {
         swapsRejected.increment();
         swapRejectedTime.record(nanos, TimeUnit.NANOSECONDS);
         Counter.builder("mercury.bundle.rejections").tag("reason", reason)
@@ -160,7 +177,8 @@ public final class ServerMetrics implements AutoCloseable {
     }
 
     /** One live item write by operation and outcome (created, updated, deleted, or the refusal reason). */
-    void liveWrite(String op, String outcome, long nanos) {
+    @Override
+    public void liveWrite(String op, String outcome, long nanos) {
         Counter.builder("mercury.live.writes").tag("op", op).tag("outcome", outcome)
                 .description("live item writes (PUT/DELETE /items) by operation and outcome").register(registry).increment();
         Timer.builder("mercury.live.write").tag("op", op)
@@ -169,17 +187,20 @@ public final class ServerMetrics implements AutoCloseable {
     }
 
     /** Gauge: items with a write in the live journal. */
-    void bindLiveGauges(IntSupplier journaledItems) {
+    @Override
+    public void bindLiveGauges(IntSupplier journaledItems) {
         Gauge.builder("mercury.live.items", journaledItems, IntSupplier::getAsInt).strongReference(true)
                 .description("items with a live write (upsert or delete) in the journal").register(registry);
     }
 
-    void snapshotLeaked() {
+    @Override
+    public void snapshotLeaked() {
         leaks.increment();
     }
 
     /** Gauges read from the index manager: open snapshots (active + retired still in use), and whether a pin holds. */
-    void bindBundleGauges(IntSupplier openSnapshots, BooleanSupplier pinned) {
+    @Override
+    public void bindBundleGauges(IntSupplier openSnapshots, BooleanSupplier pinned) {
         Gauge.builder("mercury.snapshots.open", openSnapshots, IntSupplier::getAsInt).strongReference(true)
                 .description("snapshots whose ONNX sessions are open: the active one plus retired ones still in use").register(registry);
         Gauge.builder("mercury.bundle.pinned", pinned, p -> p.getAsBoolean() ? 1 : 0).strongReference(true)

@@ -8,7 +8,7 @@ import ai.mercury.model.Recommendation.ScoredItem;
 import ai.mercury.model.Recommender;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
-import ai.mercury.server.MercuryConfig;
+import ai.mercury.config.MercuryConfig;
 import ai.mercury.server.MercuryServer;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -160,9 +160,9 @@ public class RecommendBenchmark {
         @Param({"jdk", "raw"})
         String client;
 
-        /** {@code inference.dispatch}: event-bus (default), worker or event-loop. */
-        @Param({"event-bus"})
-        String dispatch;
+        /** {@code inference.inline_when_idle}: true (default) or false (always hand off to the workers). */
+        @Param({"true"})
+        String inlineWhenIdle;
 
         ServingFixture.Built built;
         MercuryServer server;
@@ -177,7 +177,7 @@ public class RecommendBenchmark {
         public void setUp(RecommendBenchmark p) throws Exception {
             built = ServingFixture.build(p.catalog, p.n);
             MercuryConfig config = MercuryConfig.load(null, Map.of(), Map.of("http.port", 0, "http.host", "127.0.0.1",
-                    "artifacts.dir", built.artifactsDir().toString(), "inference.dispatch", dispatch,
+                    "artifacts.dir", built.artifactsDir().toString(), "inference.inline_when_idle", inlineWhenIdle,
                     "items.journal_dir", java.nio.file.Files.createTempDirectory("mercury-journal-").toString()));
             server = await(MercuryServer.start(config));
             await(server.indexManager().initialLoad());

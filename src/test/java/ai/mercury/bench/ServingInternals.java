@@ -2,7 +2,7 @@ package ai.mercury.bench;
 
 import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.Recommendation;
-import ai.mercury.server.MercuryConfig;
+import ai.mercury.config.MercuryConfig;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 

@@ -6,7 +6,7 @@ import ai.mercury.bundle.BundleWriter;
 import ai.mercury.index.IndexParams;
 import ai.mercury.core.Json;
 import ai.mercury.bundle.Manifest;
-import ai.mercury.server.MercuryConfig;
+import ai.mercury.config.MercuryConfig;
 import ai.mercury.server.MercuryServer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Vertx;

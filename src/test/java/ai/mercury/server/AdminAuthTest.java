@@ -1,5 +1,9 @@
 package ai.mercury.server;
 
+import ai.mercury.lifecycle.PinFile;
+
+import ai.mercury.config.MercuryConfig;
+
 import ai.mercury.testing.FixtureBundle;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

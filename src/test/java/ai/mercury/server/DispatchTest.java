@@ -1,57 +1,126 @@
 package ai.mercury.server;
 
+import ai.mercury.config.DispatchConfig;
+import ai.mercury.config.MercuryConfig;
+import ai.mercury.feature.UserContext;
+import ai.mercury.model.Filters;
+import ai.mercury.model.RecommendQuery;
+import ai.mercury.model.SnapshotRegistry;
 import ai.mercury.testing.FixtureBundle;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code inference.dispatch}: every mode gives the same answers, and the key is validated. */
+/** The {@link Dispatcher}: inline and handed-off requests answer alike, and admission control refuses with 503 instead of queueing. */
 class DispatchTest {
+    private static final List<JsonObject> BODIES = List.of(
+            new JsonObject().put("context", new JsonObject().put("country", "France").put("timestamp", "2011-11-04T09:30:00Z")).put("k", 5),
+            new JsonObject().put("context", new JsonObject().put("timestamp", "2011-12-01T18:00:00Z"))
+                    .put("history", new JsonArray().add("C001").add("ZZZ")).put("k", 12),
+            new JsonObject().put("context", new JsonObject().put("timestamp", "2011-12-01T18:00:00Z"))
+                    .put("filters", new JsonObject().put("categories", new JsonArray().add("bags"))).put("k", 3),
+            new JsonObject().put("context", new JsonObject().put("timestamp", "2011-12-01T18:00:00Z")).put("k", 500)); // not cheap: handed off
+
     @Test
-    void everyDispatchMode_sameAnswers(@TempDir Path artifacts) {
+    void inlineAndHandedOff_sameAnswers(@TempDir Path artifacts) {
         FixtureBundle.copyTo(artifacts);
-        List<JsonObject> bodies = List.of(
-                new JsonObject().put("context", new JsonObject().put("country", "France").put("timestamp", "2011-11-04T09:30:00Z")).put("k", 5),
-                new JsonObject().put("context", new JsonObject().put("timestamp", "2011-12-01T18:00:00Z"))
-                        .put("history", new JsonArray().add("C001").add("ZZZ")).put("k", 12),
-                new JsonObject().put("context", new JsonObject().put("timestamp", "2011-12-01T18:00:00Z"))
-                        .put("filters", new JsonObject().put("categories", new JsonArray().add("bags"))).put("k", 3));
         List<List<String>> answers = new ArrayList<>();
-        for (Dispatch mode : Dispatch.values()) {
-            try (ServerHarness h = new ServerHarness(artifacts, Map.of("inference.dispatch", mode.label()))) {
+        for (boolean inline : new boolean[] {true, false}) {
+            try (ServerHarness h = new ServerHarness(artifacts, Map.of("inference.inline_when_idle", inline))) {
                 assertTrue(h.awaitInitialLoad());
                 List<String> got = new ArrayList<>();
-                for (JsonObject body : bodies) {
+                for (JsonObject body : BODIES) {
                     var r = h.recommend(body);
-                    assertEquals(200, r.statusCode(), mode + ": " + r.bodyAsString());
+                    assertEquals(200, r.statusCode(), "inline " + inline + ": " + r.bodyAsString());
                     got.add(r.bodyAsString().replaceFirst("\"took_ms\":[0-9.eE-]+,", ""));
                 }
                 var bad = h.recommend(new JsonObject().put("k", 0));
-                assertEquals(400, bad.statusCode(), mode + ": " + bad.bodyAsString());
+                assertEquals(400, bad.statusCode(), bad.bodyAsString());
                 answers.add(got);
-                assertTrue(h.blockedEventLoops.isEmpty(), mode + ": " + h.blockedEventLoops);
+                assertTrue(h.blockedEventLoops.isEmpty(), "inline " + inline + ": " + h.blockedEventLoops);
             }
         }
-        for (int i = 1; i < answers.size(); i++) assertEquals(answers.get(0), answers.get(i), Dispatch.values()[i].label());
+        assertEquals(answers.get(0), answers.get(1));
     }
 
     @Test
-    void dispatch_unknownValue_failsNamingTheKey() {
+    void pastMaxInFlight_503OverloadedWithRetryAfter_noneFail(@TempDir Path artifacts) throws Exception {
+        FixtureBundle.copyTo(artifacts);
+        try (ServerHarness h = new ServerHarness(artifacts, Map.of("inference.max_in_flight", 1, "inference.inline_when_idle", false))) {
+            assertTrue(h.awaitInitialLoad());
+            JsonObject body = new JsonObject().put("k", 1000).put("context", new JsonObject().put("country", "France"));
+            List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+            for (int i = 0; i < 64; i++) sent.add(h.client.post(h.server.port(), "127.0.0.1", "/recommend").sendJsonObject(body));
+            Future.join(sent).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            int ok = 0, shed = 0;
+            for (Future<HttpResponse<Buffer>> f : sent) {
+                HttpResponse<Buffer> r = f.result();
+                if (r.statusCode() == 200) {
+                    ok++;
+                } else {
+                    assertEquals(503, r.statusCode(), r.bodyAsString());
+                    assertEquals("overloaded", r.bodyAsJsonObject().getString("error"));
+                    assertEquals("1", r.getHeader("Retry-After"));
+                    shed++;
+                }
+            }
+            assertTrue(ok >= 1 && shed >= 1, ok + " answered, " + shed + " shed");
+            String metrics = h.get("/metrics").bodyAsString();
+            assertTrue(metrics.contains("mercury_requests_shed_total{reason=\"max_in_flight\"}"), "the refusals are counted");
+        }
+    }
+
+    @Test
+    void worker_refusesJobsPastTheirBudgetOrDeadline() {
+        ServerMetrics metrics = new ServerMetrics(new SnapshotRegistry());
+        try {
+            var admission = new Dispatcher.Admission(new DispatchConfig(true, 10, 50), metrics);
+            RecommendQuery q = new RecommendQuery(new UserContext(Map.of(), Instant.EPOCH, List.of(), null), 5, Filters.NONE);
+            long now = System.nanoTime();
+            assertNull(admission.refuseStale(new InferenceJob(q, now - TimeUnit.MILLISECONDS.toNanos(10), now + 1_000_000_000L), now));
+            RecommendReply waited = admission.refuseStale(new InferenceJob(q, now - TimeUnit.MILLISECONDS.toNanos(60), now + 1_000_000_000L), now);
+            assertNotNull(waited);
+            assertEquals("overloaded", waited.error().code());
+            RecommendReply late = admission.refuseStale(new InferenceJob(q, now - 5, now - 1), now);
+            assertEquals("timeout", late.error().code());
+        } finally {
+            metrics.close();
+        }
+    }
+
+    @Test
+    void cheap_smallRequestsOnly() {
+        UserContext plain = new UserContext(Map.of(), Instant.EPOCH, List.of("a"), null);
+        assertTrue(Dispatcher.cheap(new RecommendQuery(plain, 100, Filters.NONE)));
+        assertFalse(Dispatcher.cheap(new RecommendQuery(plain, 101, Filters.NONE)));
+        assertFalse(Dispatcher.cheap(new RecommendQuery(new UserContext(Map.of(), Instant.EPOCH, List.of(), "red mug"), 10, Filters.NONE)));
+    }
+
+    @Test
+    void dispatchKeys_validated_oldKeyRefused() {
         var e = assertThrows(MercuryConfig.ConfigException.class,
-                () -> MercuryConfig.load(null, Map.of(), Map.of("inference.dispatch", "carrier-pigeon")));
-        assertTrue(e.getMessage().contains("inference.dispatch"), e.getMessage());
-        assertEquals(Dispatch.WORKER, MercuryConfig.load(null, Map.of("MERCURY_INFERENCE_DISPATCH", "worker"), Map.of()).dispatch());
-        var c = assertThrows(MercuryConfig.ConfigException.class, () -> MercuryConfig.load(null, Map.of(), Map.of("cache.max_entries", 0)));
-        assertTrue(c.getMessage().contains("cache.max_entries"), c.getMessage());
+                () -> MercuryConfig.load(null, Map.of(), Map.of("inference.max_in_flight", 0)));
+        assertTrue(e.getMessage().contains("inference.max_in_flight"), e.getMessage());
+        assertFalse(MercuryConfig.load(null, Map.of("MERCURY_INFERENCE_INLINE_WHEN_IDLE", "false"), Map.of()).dispatch().inlineWhenIdle());
+        var old = assertThrows(MercuryConfig.ConfigException.class, () -> MercuryConfig.load(null, Map.of(), Map.of("inference.dispatch", "worker")));
+        assertTrue(old.getMessage().contains("inference.dispatch"), old.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package ai.mercury.server;
 
+import ai.mercury.config.CacheConfig;
 import ai.mercury.model.Filters;
 import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.Recommendation;

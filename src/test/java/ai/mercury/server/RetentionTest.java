@@ -1,5 +1,6 @@
 package ai.mercury.server;
 
+import ai.mercury.lifecycle.PinFile;
 import ai.mercury.testing.FixtureBundle;
 import io.vertx.core.http.HttpMethod;
 import org.junit.jupiter.api.Test;

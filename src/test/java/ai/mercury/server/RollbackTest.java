@@ -1,5 +1,7 @@
 package ai.mercury.server;
 
+import ai.mercury.lifecycle.PinFile;
+
 import ai.mercury.bundle.Manifest;
 import ai.mercury.testing.FixtureBundle;
 import io.vertx.core.buffer.Buffer;

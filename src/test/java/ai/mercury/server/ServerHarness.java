@@ -1,5 +1,7 @@
 package ai.mercury.server;
 
+import ai.mercury.config.MercuryConfig;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;

@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.config;
 
 import ai.mercury.core.Json;
 import ai.mercury.index.IndexKind;
@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * defaults below, the JSON file ({@code conf/mercury.json}, nested objects), environment variables
  * ({@code MERCURY_} + the dotted key upper-cased with dots as underscores, e.g.
  * {@code MERCURY_HTTP_PORT}), then explicit overrides (CLI flags). Every failure names the key.
- * The {@code swap.*} keys form a {@link SwapConfig}, the {@code items.*} keys an {@link ItemsConfig}; {@code admin.token} (also
+ * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}; {@code admin.token} (also
  * {@code MERCURY_ADMIN_TOKEN}) is a {@link Secret}, which {@code toString} does not reveal.
  */
 public record MercuryConfig(
@@ -39,7 +39,7 @@ public record MercuryConfig(
         int maxQueryChars,
         Secret adminToken,
         SwapConfig swap,
-        Dispatch dispatch,
+        DispatchConfig dispatch,
         CacheConfig cache,
         ItemsConfig items) {
 
@@ -52,7 +52,6 @@ public record MercuryConfig(
     public static final int DEFAULT_WORKER_INSTANCES = 2;
     public static final int DEFAULT_ONNX_INTRA_OP_THREADS = 1;
     public static final int DEFAULT_WARMUP_QUERIES = 20;
-    public static final Dispatch DEFAULT_DISPATCH = Dispatch.EVENT_BUS;
     public static final int DEFAULT_MAX_K = 1000;
     public static final int DEFAULT_K = 20;
     public static final int DEFAULT_MAX_HISTORY = 200;
@@ -81,7 +80,7 @@ public record MercuryConfig(
         d.put("inference.worker_instances", DEFAULT_WORKER_INSTANCES);
         d.put("inference.onnx_intra_op_threads", DEFAULT_ONNX_INTRA_OP_THREADS);
         d.put("inference.warmup_queries", DEFAULT_WARMUP_QUERIES);
-        d.put("inference.dispatch", DEFAULT_DISPATCH.label());
+        DispatchConfig.putDefaults(d);
         d.put("limits.max_k", DEFAULT_MAX_K);
         d.put("limits.default_k", DEFAULT_K);
         d.put("limits.max_history", DEFAULT_MAX_HISTORY);
@@ -170,12 +169,6 @@ public record MercuryConfig(
         int defaultK = intIn(v, "limits.default_k", 1, maxK);
         String host = str(v, "http.host");
         if (host.isBlank()) throw new ConfigException("http.host must not be empty");
-        Dispatch dispatch;
-        try {
-            dispatch = Dispatch.parse(str(v, "inference.dispatch"));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("inference.dispatch " + e.getMessage());
-        }
         String artifacts = str(v, "artifacts.dir");
         if (artifacts.isBlank()) throw new ConfigException("artifacts.dir must not be empty");
         return new MercuryConfig(host, intIn(v, "http.port", 0, 65535), intIn(v, "http.instances", 1, 64),
@@ -183,7 +176,7 @@ public record MercuryConfig(
                 Path.of(artifacts), index, intIn(v, "inference.worker_instances", 1, 256),
                 intIn(v, "inference.onnx_intra_op_threads", 1, 64), intIn(v, "inference.warmup_queries", 0, 10_000),
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
-                new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), dispatch, CacheConfig.from(v), ItemsConfig.from(v));
+                new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */

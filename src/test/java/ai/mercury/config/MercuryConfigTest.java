@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.config;
 
 import ai.mercury.index.IndexKind;
 import ai.mercury.index.IndexParams;

@@ -1,8 +1,9 @@
-package ai.mercury.server;
+package ai.mercury.lifecycle;
 
-import ai.mercury.server.BundleDirs.Completeness;
-import ai.mercury.server.BundleDirs.Fingerprint;
-import ai.mercury.server.BundleStatus.Rejection;
+import ai.mercury.config.SwapConfig;
+import ai.mercury.lifecycle.BundleDirs.Completeness;
+import ai.mercury.lifecycle.BundleDirs.Fingerprint;
+import ai.mercury.lifecycle.BundleStatus.Rejection;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

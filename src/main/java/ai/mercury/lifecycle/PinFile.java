@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.lifecycle;
 
 import ai.mercury.bundle.AtomicFiles;
 
@@ -14,8 +14,8 @@ import java.nio.file.Path;
  * one, never half. Read at start-up and at every scan, so an operator may also write or delete the
  * file by hand. Disk access: call off the event loop.
  */
-final class PinFile {
-    static final String NAME = ".mercury-pin";
+public final class PinFile {
+    public static final String NAME = ".mercury-pin";
     private static final System.Logger LOG = System.getLogger(PinFile.class.getName());
 
     private final Path file;

@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.lifecycle;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;

@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.lifecycle;
 
 import ai.mercury.core.Json;
 import ai.mercury.bundle.Manifest;
@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  * {@code manifest.json} and every file it lists present with the listed size). Disk access: call
  * off the event loop. Stateless.
  */
-final class BundleDirs {
-    static final String VERSION_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]*";
+public final class BundleDirs {
+    public static final String VERSION_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
     private BundleDirs() {}
 

@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.lifecycle;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,7 +16,7 @@ import java.util.List;
  * @param watching   whether file-system notifications are in use (else rescans alone)
  * @param scans      scans of the artifacts directory so far
  */
-record BundleStatus(
+public record BundleStatus(
         Path artifactsDir,
         Active active,
         Pin pin,
@@ -27,20 +27,20 @@ record BundleStatus(
         long scans,
         Instant lastScanAt) {
 
-    BundleStatus {
+    public BundleStatus {
         bundles = List.copyOf(bundles);
         history = List.copyOf(history);
         rejections = List.copyOf(rejections);
     }
 
     /** The bundle being served. */
-    record Active(String version, Instant activatedAt, int items, String index, String cause) {}
+    public record Active(String version, Instant activatedAt, int items, String index, String cause) {}
 
     /**
      * @param state {@code active} (the pinned version serves), {@code waiting} (its directory is still being written),
      *              or {@code unavailable} (missing or rejected: the server keeps what it serves)
      */
-    record Pin(String version, String state, String message) {}
+    public record Pin(String version, String state, String message) {}
 
     /**
      * A bundle directory.
@@ -50,11 +50,11 @@ record BundleStatus(
      * @param detail      for pending: what it waits for; for rejected: the reason code
      * @param unchangedMs how long its files had been unchanged at the last scan
      */
-    record Dir(String version, String state, String detail, long unchangedMs, boolean servedBefore) {}
+    public record Dir(String version, String state, String detail, long unchangedMs, boolean servedBefore) {}
 
     /** One activation: {@code retiredAt} is null while it serves. */
-    record Activation(String version, Instant activatedAt, Instant retiredAt, long loadMs, String cause) {}
+    public record Activation(String version, Instant activatedAt, Instant retiredAt, long loadMs, String cause) {}
 
     /** A bundle that was not loaded, and why. */
-    record Rejection(String version, String reason, String message, Instant at) {}
+    public record Rejection(String version, String reason, String message, Instant at) {}
 }

@@ -1,13 +1,15 @@
-package ai.mercury.server;
+package ai.mercury.lifecycle;
 
 import ai.mercury.bundle.BundleException;
+import ai.mercury.config.MercuryConfig;
+import ai.mercury.config.SwapConfig;
 import ai.mercury.feature.TextEncoderRegistry;
 import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
 import ai.mercury.model.SnapshotRegistry;
-import ai.mercury.server.BundleDirs.Fingerprint;
-import ai.mercury.server.BundleStatus.Rejection;
+import ai.mercury.lifecycle.BundleDirs.Fingerprint;
+import ai.mercury.lifecycle.BundleStatus.Rejection;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The bundle lifecycle behind {@link IndexManagerVerticle}: finds bundle directories in the
+ * The bundle side of the {@link ServingLifecycle}: finds bundle directories in the
  * artifacts directory, waits until a new one is complete and stable, validates and warms it,
  * publishes it with one atomic set, retires the old snapshot (and reports it if it leaks), honours
  * the pin, applies retention and keeps the history and the rejections.
@@ -57,7 +59,7 @@ final class BundleManager implements AutoCloseable {
     private final SnapshotLoader.Options loadOptions;
     private final BundleValidator validator;
     private final SnapshotRegistry registry;
-    private final ServerMetrics metrics;
+    private final LifecycleEvents metrics;
     private final PinFile pinFile;
     private final BundleWatcher watcher;
     private final ScheduledExecutorService exec;
@@ -91,7 +93,7 @@ final class BundleManager implements AutoCloseable {
         }
     }
 
-    BundleManager(MercuryConfig config, SnapshotRegistry registry, ServerMetrics metrics, LiveItems live, TextEncoderRegistry textEncoders) {
+    BundleManager(MercuryConfig config, SnapshotRegistry registry, LifecycleEvents metrics, LiveItems live, TextEncoderRegistry textEncoders) {
         this.artifacts = config.artifactsDir();
         this.swap = config.swap();
         this.live = live;
@@ -148,14 +150,14 @@ final class BundleManager implements AutoCloseable {
 
     /**
      * Validates {@code version} if it is not the active one, makes it active and pins it (the pin
-     * file is written before the swap). Fails with {@link ApiException} 404 (no such directory)
-     * or 409 (rejected now or before, unchanged since).
+     * file is written before the swap). Fails with {@link LifecycleException} {@code UNKNOWN_VERSION} (no such directory)
+     * or {@code REJECTED} (rejected now or before, unchanged since).
      */
     CompletableFuture<BundleStatus> activate(String version) {
         return submit(() -> {
             observe();
             Path dir = tracker.dirs().get(version);
-            if (dir == null) throw new ApiException(404, "unknown_version", "there is no bundle directory " + version + " under " + artifacts.toAbsolutePath());
+            if (dir == null) throw new LifecycleException(LifecycleException.Kind.UNKNOWN_VERSION, "there is no bundle directory " + version + " under " + artifacts.toAbsolutePath());
             Snapshot active = registry.peek();
             if (active == null || !active.version().equals(version)) {
                 Rejection before = tracker.rejectedUnchanged(version);
@@ -185,7 +187,7 @@ final class BundleManager implements AutoCloseable {
             try {
                 pinFile.delete();
             } catch (IOException e) {
-                throw new ApiException(500, "internal_error", "cannot delete the pin file " + pinFile.path() + ": " + e.getMessage());
+                throw new LifecycleException(LifecycleException.Kind.STATE_NOT_WRITTEN, "cannot delete the pin file " + pinFile.path() + ": " + e.getMessage());
             }
             if (pin != null) LOG.log(System.Logger.Level.INFO, "pin on " + pin + " lifted");
             pin = null;
@@ -331,8 +333,8 @@ final class BundleManager implements AutoCloseable {
         return r;
     }
 
-    private static ApiException rejectedError(Rejection r, String since) {
-        return new ApiException(409, "bundle_rejected", "bundle " + r.version() + " was rejected (" + r.reason() + ") at " + r.at()
+    private static LifecycleException rejectedError(Rejection r, String since) {
+        return new LifecycleException(LifecycleException.Kind.REJECTED, "bundle " + r.version() + " was rejected (" + r.reason() + ") at " + r.at()
                 + (since.isEmpty() ? "" : " " + since) + ": " + r.message());
     }
 
@@ -342,7 +344,7 @@ final class BundleManager implements AutoCloseable {
             pinFile.write(version);
         } catch (IOException e) {
             if (loaded != null) loaded.retire();
-            throw new ApiException(500, "internal_error", "cannot write the pin file " + pinFile.path() + ": " + e.getMessage());
+            throw new LifecycleException(LifecycleException.Kind.STATE_NOT_WRITTEN, "cannot write the pin file " + pinFile.path() + ": " + e.getMessage());
         }
         LOG.log(System.Logger.Level.INFO, "pinned to " + version + " (" + pinFile.path() + ")");
     }
@@ -392,8 +394,8 @@ final class BundleManager implements AutoCloseable {
         }
     }
 
-    private static ApiException shuttingDown() {
-        return new ApiException(503, "shutting_down", "the server is shutting down");
+    private static LifecycleException shuttingDown() {
+        return new LifecycleException(LifecycleException.Kind.SHUTTING_DOWN, "the server is shutting down");
     }
 
     /** Stops watching and scanning; waits for a load in progress. Blocking: call off the event loop. */

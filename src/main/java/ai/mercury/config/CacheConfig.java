@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.config;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.lifecycle;
 
 import ai.mercury.bundle.Bundle;
 import ai.mercury.feature.TextEncoderRegistry;

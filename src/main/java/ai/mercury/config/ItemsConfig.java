@@ -1,4 +1,4 @@
-package ai.mercury.server;
+package ai.mercury.config;
 
 import java.nio.file.Path;
 import java.util.Map;

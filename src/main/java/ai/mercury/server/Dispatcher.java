@@ -1,0 +1,121 @@
+package ai.mercury.server;
+
+import ai.mercury.config.DispatchConfig;
+import ai.mercury.model.RecommendQuery;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * How a validated {@code /recommend} reaches the model, one design for every load:
+ * <ul>
+ *   <li><b>Inline when idle.</b> When no other request is in flight and this one is cheap (see
+ *       {@link #cheap}), it runs right here on the event loop: no thread hop, no event-bus message,
+ *       the lowest latency at low concurrency (measured in docs/bench/dispatch.md).</li>
+ *   <li><b>Hand off under load.</b> Otherwise it goes over the event bus to the
+ *       {@link InferenceVerticle} workers, so the event loop keeps parsing and writing while the
+ *       workers compute in parallel: the highest throughput at high concurrency.</li>
+ *   <li><b>Admission control.</b> Past {@code inference.max_in_flight} requests in flight, a new one
+ *       is refused at once with 503 {@code overloaded}; a worker refuses a job that waited longer than
+ *       {@code inference.queue_wait_budget_ms} for it, and skips one whose caller has timed out.</li>
+ * </ul>
+ * One instance per HTTP verticle; the {@link Admission} (the in-flight count) is shared by all of
+ * them and by the workers. Event-loop confined apart from the admission's atomic counter.
+ */
+final class Dispatcher {
+    /** Requests up to these sizes are cheap enough to run on the event loop (tens to hundreds of µs). */
+    static final int INLINE_MAX_K = 100;
+    static final int INLINE_MAX_HISTORY = 50;
+    static final int INLINE_MAX_EXCLUDES = 100;
+
+    /** The shared in-flight count and the refusals, for the HTTP side and the workers. Thread-safe. */
+    static final class Admission {
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private final DispatchConfig config;
+        private final long queueWaitBudgetNanos;
+        private final ServerMetrics metrics;
+
+        Admission(DispatchConfig config, ServerMetrics metrics) {
+            this.config = config;
+            this.queueWaitBudgetNanos = TimeUnit.MILLISECONDS.toNanos(config.queueWaitBudgetMs());
+            this.metrics = metrics;
+            metrics.bindInFlight(inFlight::get);
+        }
+
+        /** A refusal for a job a worker should not compute (its caller gave up, or it waited too long); null to compute it. */
+        RecommendReply refuseStale(InferenceJob job, long now) {
+            if (now - job.deadlineNanos() > 0) {
+                metrics.shed("deadline");
+                return RecommendReply.failed(timeout(0)); // the caller has had its 503 already; nobody reads this
+            }
+            if (now - job.handedOverNanos() > queueWaitBudgetNanos) {
+                metrics.shed("queue_wait");
+                return RecommendReply.failed(overloaded("waited " + TimeUnit.NANOSECONDS.toMillis(now - job.handedOverNanos())
+                        + " ms for a worker (budget " + config.queueWaitBudgetMs() + " ms)"));
+            }
+            return null;
+        }
+
+        int inFlight() {
+            return inFlight.get();
+        }
+    }
+
+    private final Vertx vertx;
+    private final Inference inference;
+    private final Admission admission;
+    private final DeliveryOptions delivery;
+    private final long timeoutMs;
+
+    Dispatcher(Vertx vertx, Inference inference, Admission admission, long timeoutMs) {
+        this.vertx = vertx;
+        this.inference = inference;
+        this.admission = admission;
+        this.timeoutMs = timeoutMs;
+        this.delivery = new DeliveryOptions().setSendTimeout(timeoutMs);
+    }
+
+    /** The reply for {@code query}, which arrived at {@code arrivalNanos}; never a failed future. */
+    Future<RecommendReply> dispatch(RecommendQuery query, long arrivalNanos) {
+        int n = admission.inFlight.incrementAndGet();
+        if (n > admission.config.maxInFlight()) {
+            admission.inFlight.decrementAndGet();
+            admission.metrics.shed("max_in_flight");
+            return Future.succeededFuture(RecommendReply.failed(overloaded(admission.config.maxInFlight() + " requests are in flight")));
+        }
+        if (n == 1 && admission.config.inlineWhenIdle() && cheap(query)) {
+            try {
+                return Future.succeededFuture(inference.run(query));
+            } finally {
+                admission.inFlight.decrementAndGet();
+            }
+        }
+        InferenceJob job = new InferenceJob(query, System.nanoTime(), arrivalNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        return vertx.eventBus().<RecommendReply>request(InferenceVerticle.ADDRESS, job, delivery)
+                .map(Message::body)
+                .recover(e -> Future.succeededFuture(e instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT
+                        ? RecommendReply.failed(timeout(timeoutMs))
+                        : RecommendReply.failed(new ApiException(500, "internal_error", "the request could not reach an inference worker"))))
+                .andThen(ignored -> admission.inFlight.decrementAndGet());
+    }
+
+    /** Small enough to run on the event loop: no query text to embed (MiniLM takes milliseconds), small k, history and excludes. */
+    static boolean cheap(RecommendQuery q) {
+        return q.user().query() == null && q.k() <= INLINE_MAX_K && q.user().history().size() <= INLINE_MAX_HISTORY
+                && q.filters().exclude().size() <= INLINE_MAX_EXCLUDES;
+    }
+
+    static ApiException overloaded(String why) {
+        return new ApiException(503, "overloaded", "the server is at capacity (" + why + "); retry in a moment");
+    }
+
+    private static ApiException timeout(long ms) {
+        return new ApiException(503, "timeout", "no answer within " + ms + " ms; the server is overloaded");
+    }
+}
