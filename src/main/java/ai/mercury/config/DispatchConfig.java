@@ -17,7 +17,7 @@ import java.util.Map;
 public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs) {
     public static final boolean DEFAULT_INLINE_WHEN_IDLE = true;
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
-    public static final long DEFAULT_QUEUE_WAIT_BUDGET_MS = 50;
+    public static final long DEFAULT_QUEUE_WAIT_BUDGET_MS = 200;
 
     static void putDefaults(Map<String, Object> d) {
         d.put("inference.inline_when_idle", DEFAULT_INLINE_WHEN_IDLE);

@@ -78,11 +78,6 @@ final class DatasetBuilder {
     long userConflicts() {
         return userConflicts;
     }
-
-    int userCount() {
-        return (int) baskets.values().stream().map(b -> b.user).distinct().count();
-    }
-
     List<ItemRecord> items() {
         List<ItemRecord> out = new ArrayList<>(items.size());
         for (Map.Entry<String, ItemAcc> e : new TreeMap<>(items).entrySet()) {

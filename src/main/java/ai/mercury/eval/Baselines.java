@@ -77,13 +77,6 @@ public final class Baselines {
     public Ranker textKnn(float[][] titleVectors) {
         return new TextKnnRanker(stats, titleVectors);
     }
-
-    /** Fit baskets holding {@code itemId} (0 for an item never bought in fit or unknown). */
-    public int popularityOf(String itemId) {
-        int o = stats.ordinal(itemId);
-        return o < 0 ? 0 : stats.popularity[o];
-    }
-
     interface RankFunction {
         List<String> rank(EvalQuery q, int k);
     }

@@ -21,8 +21,4 @@ public record EvalQuery(int index, Slice slice, String basketId, String userId, 
         coldTargets = List.copyOf(coldTargets);
         if (targets.isEmpty()) throw new IllegalArgumentException("query " + index + " has no targets");
     }
-
-    public Set<String> targetSet() {
-        return Set.copyOf(targets);
-    }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       workers compute in parallel: the highest throughput at high concurrency.</li>
  *   <li><b>Admission control.</b> Past {@code inference.max_in_flight} requests in flight, a new one
  *       is refused at once with 503 {@code overloaded}; a worker refuses a job that waited longer than
- *       {@code inference.queue_wait_budget_ms} for it, and skips one whose caller has timed out.</li>
+ *       {@code inference.queue_wait_budget_ms} for it while more requests are in flight than there are
+ *       workers (a backlog, not one slow hop), and skips one whose caller has timed out.</li>
  * </ul>
  * One instance per HTTP verticle; the {@link Admission} (the in-flight count) is shared by all of
  * them and by the workers. Event-loop confined apart from the admission's atomic counter.
@@ -36,13 +37,15 @@ final class Dispatcher {
 
     /** The shared in-flight count and the refusals, for the HTTP side and the workers. Thread-safe. */
     static final class Admission {
-        private final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger inFlight = new AtomicInteger();
         private final DispatchConfig config;
         private final long queueWaitBudgetNanos;
         private final ServerMetrics metrics;
+        private final int workers;
 
-        Admission(DispatchConfig config, ServerMetrics metrics) {
+        Admission(DispatchConfig config, int workers, ServerMetrics metrics) {
             this.config = config;
+            this.workers = workers;
             this.queueWaitBudgetNanos = TimeUnit.MILLISECONDS.toNanos(config.queueWaitBudgetMs());
             this.metrics = metrics;
             metrics.bindInFlight(inFlight::get);
@@ -54,7 +57,9 @@ final class Dispatcher {
                 metrics.shed("deadline");
                 return RecommendReply.failed(timeout(0)); // the caller has had its 503 already; nobody reads this
             }
-            if (now - job.handedOverNanos() > queueWaitBudgetNanos) {
+            // Only a real backlog (more requests in flight than workers) is overload; one slow hop on a
+            // busy host (a GC pause, CPU steal) is not a reason to refuse the request.
+            if (now - job.handedOverNanos() > queueWaitBudgetNanos && inFlight.get() > workers) {
                 metrics.shed("queue_wait");
                 return RecommendReply.failed(overloaded("waited " + TimeUnit.NANOSECONDS.toMillis(now - job.handedOverNanos())
                         + " ms for a worker (budget " + config.queueWaitBudgetMs() + " ms)"));

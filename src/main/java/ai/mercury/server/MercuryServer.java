@@ -68,7 +68,7 @@ public final class MercuryServer implements AutoCloseable {
         ResponseCache cache = config.cache().enabled() ? new ResponseCache(config.cache()) : null;
         if (cache != null) metrics.bindCache(cache);
         Inference inference = new Inference(snapshots, metrics);
-        Dispatcher.Admission admission = new Dispatcher.Admission(config.dispatch(), metrics);
+        Dispatcher.Admission admission = new Dispatcher.Admission(config.dispatch(), config.workerInstances(), metrics);
         AtomicInteger port = new AtomicInteger();
         MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, lifecycle);
         return vertx.deployVerticle(indexManager)

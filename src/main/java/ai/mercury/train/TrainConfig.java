@@ -100,29 +100,9 @@ public record TrainConfig(
                 DEFAULT_QUERY_SHARE, DEFAULT_FIT_END, DEFAULT_HOLDOUT_START, true);
     }
 
-    public TrainConfig withSeed(long s) {
-        return new TrainConfig(embeddingDim, textBlockDim, userHidden, itemHidden, temperature, batchExamples, maxTargets, learningRate,
-                maxEpochs, patience, s, historyCap, contextOnlyShare, firstItemShare, querySlot, queryShare, fitEnd, holdoutStart, refit);
-    }
-
-    public TrainConfig withEpochs(int max, int p, boolean r) {
-        return new TrainConfig(embeddingDim, textBlockDim, userHidden, itemHidden, temperature, batchExamples, maxTargets, learningRate,
-                max, p, seed, historyCap, contextOnlyShare, firstItemShare, querySlot, queryShare, fitEnd, holdoutStart, r);
-    }
-
     public TrainConfig withSplit(Instant holdout, Instant end) {
         return new TrainConfig(embeddingDim, textBlockDim, userHidden, itemHidden, temperature, batchExamples, maxTargets, learningRate,
                 maxEpochs, patience, seed, historyCap, contextOnlyShare, firstItemShare, querySlot, queryShare, end, holdout, refit);
-    }
-
-    public TrainConfig withModel(int dim, int[] user, int[] item, double temp, double lr, boolean query) {
-        return new TrainConfig(dim, textBlockDim, user, item, temp, batchExamples, maxTargets, lr,
-                maxEpochs, patience, seed, historyCap, contextOnlyShare, firstItemShare, query, queryShare, fitEnd, holdoutStart, refit);
-    }
-
-    public TrainConfig withSituations(double contextOnly, double firstItem, double query) {
-        return new TrainConfig(embeddingDim, textBlockDim, userHidden, itemHidden, temperature, batchExamples, maxTargets, learningRate,
-                maxEpochs, patience, seed, historyCap, contextOnly, firstItem, querySlot, query, fitEnd, holdoutStart, refit);
     }
 
     public TrainConfig withTextBlock(int dim, int textBlock) {

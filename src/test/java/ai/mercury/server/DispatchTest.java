@@ -92,9 +92,13 @@ class DispatchTest {
     void worker_refusesJobsPastTheirBudgetOrDeadline() {
         ServerMetrics metrics = new ServerMetrics(new SnapshotRegistry());
         try {
-            var admission = new Dispatcher.Admission(new DispatchConfig(true, 10, 50), metrics);
+            var admission = new Dispatcher.Admission(new DispatchConfig(true, 10, 50), 2, metrics);
             RecommendQuery q = new RecommendQuery(new UserContext(Map.of(), Instant.EPOCH, List.of(), null), 5, Filters.NONE);
             long now = System.nanoTime();
+            admission.inFlight.set(2);
+            assertNull(admission.refuseStale(new InferenceJob(q, now - TimeUnit.MILLISECONDS.toNanos(60), now + 1_000_000_000L), now),
+                    "a slow hop without a backlog (no more in flight than workers) is computed");
+            admission.inFlight.set(3);
             assertNull(admission.refuseStale(new InferenceJob(q, now - TimeUnit.MILLISECONDS.toNanos(10), now + 1_000_000_000L), now));
             RecommendReply waited = admission.refuseStale(new InferenceJob(q, now - TimeUnit.MILLISECONDS.toNanos(60), now + 1_000_000_000L), now);
             assertNotNull(waited);
