@@ -50,5 +50,4 @@ public final class SearchVariantsProbe {
                     (t1 - t0) / 1e3 / queries.length, name, (t2 - t1) / 1e3 / queries.length, (t1 - t0) / (double) (t2 - t1));
         }
     }
-
 }
