@@ -14,7 +14,7 @@ import { SharedArray } from 'k6/data';
  * @typedef {{ item_id: string, title: string, price: number }} MixItem
  */
 /**
- * The data file (k6/data/requests.json, written by scripts/make-k6-data).
+ * The data file (k6/data/requests.json, written by scripts/bench/make-k6-data).
  * @typedef {{ format: string, k: number, requests: { slice: string, body: object }[], items: MixItem[] }} MixFile
  */
 

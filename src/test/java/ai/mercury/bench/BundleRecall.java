@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  * (the bundle's own user tower over random countries of its vocabulary, 2011 timestamps and, for
  * half of the queries, a history of 1–10 catalog items), and the mean search time of both:
  * {@code BundleRecall <bundleDir> [queries] [ef,ef,...]}. Loads the bundle as the server does (a
- * prebuilt index.hnsw when it has one). Results in docs/bench/load-100k.md.
+ * prebuilt index.hnsw when it has one). Results in docs/bench/index-search.md#query-guided-links (and,
+ * from before the guided links, docs/bench/archive/load-100k-hnswlib-vs-hnswlayers.md).
  */
 public final class BundleRecall {
     public static void main(String[] args) throws Exception {

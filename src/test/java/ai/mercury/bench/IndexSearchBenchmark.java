@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link ClusteredVectors}). Sizes up to 20k locate the exact/HNSW crossover that sets
  * {@link IndexParams#DEFAULT_EXACT_BELOW}; 100k and 1M show the scaling. For HNSW the trial setup
  * prints its build time and recall@100 against exact search over 200 queries, as a line starting
- * with {@code RECALL}. Run through {@code scripts/bench}; results in docs/bench/index-search.md.
+ * with {@code RECALL}. Run through {@code scripts/bench/jmh}; results in docs/bench/index-search.md.
  *
  * <p>System properties (forwarded with {@code -jvmArgsAppend -Dname=value}):
  * {@code bench.ef} (default {@value IndexParams#DEFAULT_EF}),

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * sends {@code /recommend} requests filtered to the pending product's unique category until the
  * product appears. Per write it records the acknowledgement latency (send → 2xx) and the
  * time-to-visible (send → the first poll response that contains the product). Meant to run beside
- * a read load ({@code scripts/bench-live-items} runs {@link LoadGenerator} at the same time).
+ * a read load ({@code scripts/bench/live-items} runs {@link LoadGenerator} at the same time).
  * Only the JDK; 127.0.0.1 only. Prints p50/p90/p99/max and appends one JSON line to {@code --out}.
  */
 public final class LiveWriteProbe {

@@ -26,14 +26,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns load-test results ({@code docs/bench/*.jsonl} of {@code scripts/loadtest} or
- * {@code scripts/loadtest-ab}) into a latency-vs-rate PNG: for every series (file label, plus
+ * Turns load-test results ({@code docs/bench/*.jsonl} of {@code scripts/bench/loadtest} or
+ * {@code scripts/bench/loadtest-ab}) into a latency-vs-rate PNG: for every series (file label, plus
  * variant and mix when present) the median (or, with {@code --stat min}, the best) over repetitions of p50 and p99 at each open-model
  * target rate, plotted against the median achieved rate, on a log latency axis; closed-loop runs
  * (wrk) become one point each at their median throughput. A dashed line marks a latency target.
  *
  * <pre>
- *   scripts/plot-load --out docs/bench/latency-vs-rate.png [--title T] [--target-ms 2] [--mix realistic] [LABEL]=FILE.jsonl ...
+ *   scripts/bench/plot-load --out docs/bench/latency-vs-rate.png [--title T] [--target-ms 2] [--mix realistic] [LABEL]=FILE.jsonl ...
  *   (an empty label, "=FILE", names the series by variant and mix alone)
  * </pre>
  */

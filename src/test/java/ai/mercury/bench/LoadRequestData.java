@@ -134,8 +134,8 @@ public final class LoadRequestData {
         head.put("format", FORMAT);
         head.put("description", "POST /recommend bodies for the load tests: the evaluation protocol's test queries "
                 + "(../shared/eval/PROTOCOL.md v1, Online Retail), 40% context only, 30% first item, 30% warm, k=100, "
-                + "real countries and basket times; one request per line. Rebuild with scripts/make-k6-data.");
-        head.put("command", "scripts/make-k6-data --size " + size + " --seed " + seed + " --items " + itemCount);
+                + "real countries and basket times; one request per line. Rebuild with scripts/bench/make-k6-data.");
+        head.put("command", "scripts/bench/make-k6-data --size " + size + " --seed " + seed + " --items " + itemCount);
         head.put("data_sha256", sha256(data));
         head.put("k", K);
         ObjectNode counts = head.putObject("counts");

@@ -39,7 +39,7 @@ class CorruptDropTest {
     @TempDir
     static Path artifacts;
     static ServerHarness harness;
-    static LoadGenerator load;
+    static RecommendTraffic traffic;
 
     @BeforeAll
     static void start() {
@@ -48,17 +48,17 @@ class CorruptDropTest {
         harness = new ServerHarness(artifacts, Map.of("admin.token", TOKEN, "swap.settle_ms", 100, "swap.scan_interval_ms", 200,
                 "swap.incomplete_timeout_ms", 1_000));
         assertTrue(harness.awaitInitialLoad());
-        load = new LoadGenerator(harness, 2).start();
-        load.awaitResponses(20);
+        traffic = new RecommendTraffic(harness, 2).start();
+        traffic.awaitResponses(20);
     }
 
     @AfterAll
     static void stop() {
-        load.close();
+        traffic.close();
         List<String> blocked = List.copyOf(harness.blockedEventLoops);
         try {
-            assertEquals(List.of(), load.failures, "requests failed while broken bundles were dropped");
-            assertEquals(Set.of(FixtureBundle.VERSION), load.versions, "only the fixture served");
+            assertEquals(List.of(), traffic.failures, "requests failed while broken bundles were dropped");
+            assertEquals(Set.of(FixtureBundle.VERSION), traffic.versions, "only the fixture served");
             assertEquals(1.0, harness.metric("mercury_snapshots_open"));
         } finally {
             harness.close();

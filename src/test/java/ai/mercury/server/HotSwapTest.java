@@ -31,30 +31,30 @@ class HotSwapTest {
             assertTrue(h.awaitInitialLoad());
             List<Snapshot> served = new ArrayList<>(List.of(h.server.snapshots().peek()));
             List<Long> dropToServeMs = new ArrayList<>();
-            LoadGenerator load = new LoadGenerator(h, 4).start();
+            RecommendTraffic traffic = new RecommendTraffic(h, 4).start();
             try {
-                load.awaitResponses(50);
+                traffic.awaitResponses(50);
                 for (String version : DROPS) {
                     long dropped = System.nanoTime();
                     Drops.publish(artifacts, version);
-                    Drops.await(() -> load.firstSeenNanos.containsKey(version) || !load.failures.isEmpty(), Duration.ofSeconds(10),
+                    Drops.await(() -> traffic.firstSeenNanos.containsKey(version) || !traffic.failures.isEmpty(), Duration.ofSeconds(10),
                             () -> version + " not served; status " + h.bundles().encode());
-                    assertEquals(List.of(), load.failures);
-                    dropToServeMs.add((load.firstSeenNanos.get(version) - dropped) / 1_000_000);
+                    assertEquals(List.of(), traffic.failures);
+                    dropToServeMs.add((traffic.firstSeenNanos.get(version) - dropped) / 1_000_000);
                     Snapshot s = h.server.snapshots().peek();
                     assertEquals(version, s.version());
                     served.add(s);
-                    load.awaitResponses(50); // keep serving on it for a while before the next drop
+                    traffic.awaitResponses(50); // keep serving on it for a while before the next drop
                 }
             } finally {
-                load.close();
+                traffic.close();
             }
-            assertEquals(List.of(), load.failures, "failed requests");
+            assertEquals(List.of(), traffic.failures, "failed requests");
             for (long ms : dropToServeMs) assertTrue(ms < 5_000, "drop to first answer: " + dropToServeMs + " ms");
             System.out.println("drop to first answer (ms): " + dropToServeMs);
 
             Set<String> valid = Set.of(FixtureBundle.VERSION, DROPS.get(0), DROPS.get(1), DROPS.get(2));
-            assertEquals(valid, load.versions, "every response carries one of the valid versions, and each served");
+            assertEquals(valid, traffic.versions, "every response carries one of the valid versions, and each served");
             Drops.await(() -> served.subList(0, served.size() - 1).stream().allMatch(Snapshot::isClosed), Duration.ofSeconds(10),
                     () -> "retired snapshots still open: " + served.stream().filter(s -> !s.isClosed()).toList());
             assertFalse(served.get(served.size() - 1).isClosed(), "the active snapshot stays open");

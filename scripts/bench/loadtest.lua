@@ -1,6 +1,6 @@
--- wrk script for scripts/loadtest: POST /recommend with the bodies of the load tests' data file
+-- wrk script for scripts/bench/loadtest: POST /recommend with the bodies of the load tests' data file
 -- (k6/data/requests.json, one {"slice":...,"body":...} per line), round robin, and a JSON summary.
---   wrk -t1 -c32 -d20s --latency -s scripts/loadtest.lua http://127.0.0.1:18080 -- k6/data/requests.json realistic
+--   wrk -t1 -c32 -d20s --latency -s scripts/bench/loadtest.lua http://127.0.0.1:18080 -- k6/data/requests.json realistic
 -- Arguments after --: the data file, the mix (realistic | context | first_item | warm).
 -- wrk is closed loop (each connection sends when its previous answer is in): use it for the most
 -- requests per second, not for latency at a fixed rate (its latencies omit the waiting that a

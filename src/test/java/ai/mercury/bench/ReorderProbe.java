@@ -1,5 +1,7 @@
-package ai.mercury.index;
+package ai.mercury.bench;
 
+import ai.mercury.index.IndexParams;
+import ai.mercury.index.ItemIndexes;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotLoader;
 
@@ -13,7 +15,7 @@ import java.util.Set;
  * server does (prebuilt graph, query-guided links), once in file order and once in graph order,
  * checks that both return the same top-100 items, and times the same searches (the configured ef,
  * 200) on both, alternating, over the user vectors of the load tests' bodies
- * ({@code BundleRecall.fromRequests}). {@code ReorderProbe <bundleDir>}; {@code -Defc=N} for a
+ * ({@link BundleRecall#fromRequests}). {@code ReorderProbe <bundleDir>}; {@code -Defc=N} for a
  * graph built with another efConstruction. Pin it to one core ({@code taskset -c 0}). Results in
  * docs/bench/index-search.md#graph-order.
  */
@@ -23,7 +25,7 @@ public final class ReorderProbe {
         Path dir = Path.of(args[0]);
         Snapshot file = SnapshotLoader.load(dir, new SnapshotLoader.Options(params.withGraphOrder(false), 1, 20, null), line -> { });
         Snapshot graph = SnapshotLoader.load(dir, new SnapshotLoader.Options(params.withGraphOrder(true), 1, 20, null), System.out::println);
-        float[][] queries = ai.mercury.bench.BundleRecall.fromRequests(file, Path.of("k6/data/requests.json"), Integer.MAX_VALUE);
+        float[][] queries = BundleRecall.fromRequests(file, Path.of("k6/data/requests.json"), Integer.MAX_VALUE);
         long same = 0, total = 0;
         for (float[] q : queries) {
             Set<String> a = new HashSet<>();

@@ -2,7 +2,7 @@
  * The machine's own hiccups: spins on the clock for SECONDS and counts the gaps longer than
  * 1 ms, i.e. the times this thread was not running although it never blocked (the hypervisor,
  * other tenants, interrupts). Whatever a server pinned to the same core does, its latency
- * cannot be better than this floor. Built and run by scripts/hiccup.
+ * cannot be better than this floor. Built and run by scripts/bench/hiccup.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,42 +1,55 @@
 package ai.mercury.index;
 
-import ai.mercury.model.Snapshot;
-import ai.mercury.model.SnapshotLoader;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.Set;
-
 /**
- * Feasibility probe, not a test: two variants of {@link HnswLayers}'s search walk, each against a
- * copy of the plain walk over the same loaded index (guided links, graph order), alternating, with
- * their top-100 agreement:
+ * Copies of {@link HnswLayers}'s search walk with one change each, for
+ * {@code ai.mercury.bench.SearchVariantsProbe}: they read this package's package-private index
+ * state (rows, links, heaps), so they live here in the test tree rather than widening src/main.
  * <ul>
- *   <li>{@code touch}: read one float of every row of a node's unvisited neighbours before scoring
+ *   <li>{@link #plain}: the walk as {@link HnswLayers} runs it (no removed rows, no bounds checks);</li>
+ *   <li>{@link #touchAhead}: read one float of every row of a node's unvisited neighbours before scoring
  *       them, so that their cache misses are all in flight at once (Java has no prefetch);</li>
- *   <li>{@code int8}: walk over int8 copies of the rows (one scale per row, max |x| / 127: a
+ *   <li>{@link #int8}: walk over int8 copies of the rows (one scale per row, max |x| / 127: a
  *       quarter of the bytes), then re-score the {@code ef} results with the float rows.</li>
  * </ul>
- * {@code SearchVariantsProbe <bundleDir>} ({@code -Defc=N} as in {@link ReorderProbe}); pin it to
- * one core. Results in docs/bench/index-search.md (neither variant was adopted).
+ * A walk keeps scratch state between calls: one thread per walk.
  */
-public final class SearchVariantsProbe {
+public final class SearchWalkVariants {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    private SearchWalkVariants() {
+    }
+
+    /** One search walk over a loaded HNSW index: the ordinals of the top {@code k} with candidate list {@code ef}. */
+    public interface SearchWalk {
+        int[] run(float[] query, int k, int ef);
+    }
 
     /** A row's score for the walk. */
     private interface RowScore {
         float score(int row, float[] query);
     }
 
-    public static void main(String[] args) throws Exception {
-        IndexParams params = IndexParams.DEFAULTS.withEfConstruction(Integer.getInteger("efc", IndexParams.DEFAULT_EF_CONSTRUCTION));
-        Snapshot s = SnapshotLoader.load(Path.of(args[0]), new SnapshotLoader.Options(params, 1, 20, null), line -> { });
-        HnswItemIndex h = (HnswItemIndex) s.index();
+    /** The plain walk over the float rows of {@code hnsw} (an HNSW index, e.g. a snapshot's). */
+    public static SearchWalk plain(ItemIndex hnsw) {
+        HnswItemIndex h = (HnswItemIndex) hnsw;
+        return new Walk(h, floats(h), false, false);
+    }
+
+    /** The plain walk that first touches every unvisited neighbour's row, then scores them. */
+    public static SearchWalk touchAhead(ItemIndex hnsw) {
+        HnswItemIndex h = (HnswItemIndex) hnsw;
+        return new Walk(h, floats(h), true, false);
+    }
+
+    /** The walk over int8 copies of the rows (made here, once), re-scoring its results with the float rows. */
+    public static SearchWalk int8(ItemIndex hnsw) {
+        HnswItemIndex h = (HnswItemIndex) hnsw;
         float[] data = h.rows.state().data();
         int n = h.rows.state().count(), dim = h.dimensions();
         if (dim % 16 != 0) throw new IllegalArgumentException("the int8 variant needs a dimension that is a multiple of 16");
@@ -48,34 +61,13 @@ public final class SearchVariantsProbe {
             scale[r] = max / 127f;
             for (int d = 0; d < dim; d++) q8[r * dim + d] = (byte) Math.round(data[r * dim + d] / scale[r]);
         }
-        RowScore floats = (row, q) -> h.kernel.dot(data, row * dim, q, dim);
-        RowScore int8 = (row, q) -> scale[row] * dot8(q8, row * dim, q, dim);
-        float[][] queries = ai.mercury.bench.BundleRecall.fromRequests(s, Path.of("k6/data/requests.json"), Integer.MAX_VALUE);
-        Walk plain = new Walk(h, floats, false, false);
-        compare("touch-ahead", plain, new Walk(h, floats, true, false), queries, params.ef());
-        compare("int8 walk + float re-score", plain, new Walk(h, int8, false, true), queries, params.ef());
-        s.retire();
+        return new Walk(h, (row, q) -> scale[row] * dot8(q8, row * dim, q, dim), false, true);
     }
 
-    private static void compare(String name, Walk plain, Walk variant, float[][] queries, int ef) {
-        int k = 100;
-        long same = 0, total = 0;
-        for (float[] q : queries) {
-            Set<Integer> a = new HashSet<>();
-            for (int o : plain.run(q, k, ef)) a.add(o);
-            for (int o : variant.run(q, k, ef)) if (a.contains(o)) same++;
-            total += a.size();
-        }
-        System.out.printf("%s: %d queries, top-%d agreement with the plain walk %.4f%n", name, queries.length, k, same / (double) total);
-        for (int round = 0; round < 6; round++) {
-            long t0 = System.nanoTime();
-            for (float[] q : queries) plain.run(q, k, ef);
-            long t1 = System.nanoTime();
-            for (float[] q : queries) variant.run(q, k, ef);
-            long t2 = System.nanoTime();
-            System.out.printf("  round %d: plain %.0f us, %s %.0f us per search (ratio %.2f)%n", round,
-                    (t1 - t0) / 1e3 / queries.length, name, (t2 - t1) / 1e3 / queries.length, (t1 - t0) / (double) (t2 - t1));
-        }
+    private static RowScore floats(HnswItemIndex h) {
+        float[] data = h.rows.state().data();
+        int dim = h.dimensions();
+        return (row, q) -> h.kernel.dot(data, row * dim, q, dim);
     }
 
     private static float dot8(byte[] a, int offset, float[] q, int dim) {
@@ -88,7 +80,7 @@ public final class SearchVariantsProbe {
     }
 
     /** {@link HnswLayers}'s search (no removed rows, no bounds checks) with a pluggable row score; state kept between calls. */
-    private static final class Walk {
+    private static final class Walk implements SearchWalk {
         final HnswItemIndex h;
         final RowScore score;
         final boolean touchAhead, rescore;
@@ -103,7 +95,8 @@ public final class SearchVariantsProbe {
             this.rescore = rescore;
         }
 
-        int[] run(float[] query, int k, int ef) {
+        @Override
+        public int[] run(float[] query, int k, int ef) {
             HnswLayers layers = h.layers();
             HnswLayers.State s = layers.state();
             float[] data = h.rows.state().data();

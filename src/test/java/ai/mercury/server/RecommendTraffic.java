@@ -16,11 +16,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Several clients that each fire {@code /recommend} back to back (the next request when the last
- * answer arrived) on the harness's client Vert.x, recording every failure (non-2xx, transport
- * error, short page), every model version seen and when each was first seen.
+ * Read traffic for the swap tests: several clients that each fire {@code /recommend} back to back
+ * (the next request when the last answer arrived) on the harness's client Vert.x, recording every
+ * failure (non-2xx, transport error, short page), every model version seen and when each was first
+ * seen. Not a load generator for measurements (that is {@code ai.mercury.bench.LoadGenerator}).
+ * The records are concurrent collections, read by the test thread while the clients run.
  */
-final class LoadGenerator implements AutoCloseable {
+final class RecommendTraffic implements AutoCloseable {
     static final int K = 5;
     private static final Buffer BODY = new JsonObject().put("context", new JsonObject().put("country", "France"))
             .put("history", new JsonArray().add("A001")).put("k", K).toBuffer();
@@ -34,13 +36,13 @@ final class LoadGenerator implements AutoCloseable {
     final Map<String, Long> firstSeenNanos = new ConcurrentHashMap<>();
     final Set<String> versions = ConcurrentHashMap.newKeySet();
 
-    LoadGenerator(ServerHarness harness, int clients) {
+    RecommendTraffic(ServerHarness harness, int clients) {
         this.harness = harness;
         this.clients = clients;
         this.stopped = new CountDownLatch(clients);
     }
 
-    LoadGenerator start() {
+    RecommendTraffic start() {
         for (int i = 0; i < clients; i++) harness.clientVertx.runOnContext(v -> fire());
         return this;
     }
@@ -85,7 +87,7 @@ final class LoadGenerator implements AutoCloseable {
     public void close() {
         stop.set(true);
         try {
-            if (!stopped.await(20, TimeUnit.SECONDS)) throw new AssertionError("the load clients did not stop");
+            if (!stopped.await(20, TimeUnit.SECONDS)) throw new AssertionError("the traffic clients did not stop");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
