@@ -163,7 +163,14 @@ public final class SnapshotLoader {
                 return loaded;
             } catch (IndexFileException e) {
                 why = Manifest.HNSW_INDEX + " not used (" + e.reason() + "): " + e.getMessage();
-                LOG.log(System.Logger.Level.WARNING, version + ": " + why + "; building the index from " + Manifest.ITEM_VECTORS);
+                if (e.reason().equals("old_format")) {
+                    // a bundle published before the format change: valid then, so no warning; republishing it saves the rebuild
+                    why += "; the graph is rebuilt in the new format at every load until the bundle is republished"
+                            + " (`mercury bundle index DIR` publishes a copy in the new format)";
+                    LOG.log(System.Logger.Level.INFO, version + ": " + why);
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, version + ": " + why + "; building the index from " + Manifest.ITEM_VECTORS);
+                }
             }
         } else if (listed || Files.exists(file)) {
             why = Manifest.HNSW_INDEX + " not read: " + (!listed ? "it is not listed under files in " + Manifest.FILE_NAME
