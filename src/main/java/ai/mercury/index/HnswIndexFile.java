@@ -157,8 +157,8 @@ final class HnswIndexFile {
         }
         int version = b.getInt();
         if (version == OLD_FORMAT_VERSION) {
-            throw new IndexFileException("old_format", "format version 1 (hnswlib's Java serialization), which this server"
-                    + " no longer reads; version " + FORMAT_VERSION + " replaced it");
+            throw new IndexFileException("old_format", "format version 1 (hnswlib's Java serialization), replaced by version "
+                    + FORMAT_VERSION);
         }
         if (version != FORMAT_VERSION) {
             throw new IndexFileException("format", "format version " + version + ", this server reads " + FORMAT_VERSION);
