@@ -107,12 +107,50 @@ public final class HnswFileABProbe {
             Arrays.sort(usNew);
             System.out.printf("search µs/query (median of %d rounds of %d): format 1 jar %.0f, format 2 %.0f, ratio old/new %.2f%n",
                     rounds, queries, usOld[rounds / 2], usNew[rounds / 2], usOld[rounds / 2] / usNew[rounds / 2]);
+
+            // live inserts: hnswlib's add + copy (earlier jar) against HnswInserter, same rows, then recall over all rows
+            int adds = Math.max(1, vectors.count() / 50);
+            float[] all = Arrays.copyOf(vectors.data(), (vectors.count() + adds) * vectors.dim());
+            for (int i = 0; i < adds; i++) {
+                float[] v = vectors.row(rnd.nextInt(vectors.count()));
+                for (int d = 0; d < v.length; d++) v[d] += (float) (0.3 * (rnd.nextDouble() - 0.5));
+                System.arraycopy(v, 0, all, (vectors.count() + i) * vectors.dim(), v.length);
+            }
+            Vectors grown = new Vectors(vectors.count() + adds, vectors.dim(), all);
+            long tOld = 0, tNew = 0;
+            for (int i = 0; i < adds; i++) {
+                int o = vectors.count() + i;
+                float[] v = grown.row(o);
+                long t0 = System.nanoTime();
+                before.add(oldIndex, o, v);
+                long t1 = System.nanoTime();
+                newIndex.add(o, v);
+                tNew += System.nanoTime() - t1;
+                tOld += t1 - t0;
+            }
+            ItemIndex exact = ItemIndexes.exact(grown);
+            long hitsOld = 0, hitsNew = 0, foundOld = 0, foundNew = 0;
+            for (float[] q : qs) {
+                java.util.BitSet want = new java.util.BitSet();
+                for (int o : exact.search(q, 100).ordinals()) want.set(o);
+                for (int o : before.search(oldIndex, q, 100)) if (want.get(o)) hitsOld++;
+                for (int o : newIndex.search(q, 100).ordinals()) if (want.get(o)) hitsNew++;
+            }
+            for (int i = 0; i < adds; i++) {
+                int o = vectors.count() + i;
+                float[] v = grown.row(o);
+                for (int r : before.search(oldIndex, v, 10)) foundOld += r == o ? 1 : 0;
+                for (int r : newIndex.search(v, 10).ordinals()) foundNew += r == o ? 1 : 0;
+            }
+            System.out.printf("%d live inserts: µs/insert format-1 jar (hnswlib add + copy) %.0f, HnswInserter %.0f; "
+                    + "recall@100 after: %.4f vs %.4f; inserted found in own top-10: %d vs %d%n", adds, tOld / 1e3 / adds, tNew / 1e3 / adds,
+                    hitsOld / (100.0 * queries), hitsNew / (100.0 * queries), foundOld, foundNew);
         }
     }
 
     /** The earlier jar's index API, by reflection (its classes are not this code's). */
     private static final class Old {
-        final Method load, search, ordinals;
+        final Method load, search, ordinals, add;
         final Object vectors, params;
 
         Old(ClassLoader l, Vectors v, IndexParams p) throws Exception {
@@ -124,11 +162,16 @@ public final class HnswFileABProbe {
                     .newInstance(kt.getMethod("valueOf", String.class).invoke(null, "HNSW"), p.m(), p.efConstruction(), p.ef(), 0);
             load = l.loadClass(ItemIndexes.class.getName()).getMethod("loadHnsw", Path.class, vt, pt);
             search = l.loadClass(ItemIndex.class.getName()).getMethod("search", float[].class, int.class);
+            add = l.loadClass(ItemIndex.class.getName()).getMethod("add", int.class, float[].class);
             ordinals = l.loadClass(SearchResult.class.getName()).getMethod("ordinals");
         }
 
         Object load(Path f) throws Exception {
             return load.invoke(null, f, vectors, params);
+        }
+
+        void add(Object index, int ordinal, float[] v) throws Exception {
+            add.invoke(index, ordinal, v);
         }
 
         int[] search(Object index, float[] q, int k) throws Exception {
