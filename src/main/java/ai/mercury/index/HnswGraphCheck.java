@@ -1,63 +1,58 @@
 package ai.mercury.index;
 
-import com.github.jelmerk.knn.hnsw.HnswIndex;
-import org.eclipse.collections.api.list.primitive.MutableIntList;
-
-import java.util.concurrent.atomic.AtomicReferenceArray;
-
 /**
- * Structural check of a deserialized hnswlib graph: every link points at an existing node that
- * lives on that layer, no list is longer than M allows, the entry point is a node on the top
- * layer, and no node is deleted. hnswlib trusts its own files, so a link that points outside the
- * graph would otherwise surface as an {@code ArrayIndexOutOfBoundsException} in a live search.
- *
- * <p>hnswlib 1.1.2 exposes none of this: the fields are read through {@link HnswlibInternals} (a
- * renamed field fails the check, and the caller then rebuilds). One pass over the links: about
- * {@code count * 2M} ints.
+ * Structural check of {@link HnswLayers} read from a file: every list is no longer than M allows
+ * (2M on layer 0), every link points at another node that lives on that layer, every node's layers
+ * are whole and at most {@value HnswInserter#MAX_LEVEL}, and the entry point is a node on the top
+ * layer, which is the highest layer of any node. A search over layers that pass cannot index
+ * outside the arrays. One pass over the links: about {@code count * 2M} ints. Stateless.
  */
 final class HnswGraphCheck {
     private HnswGraphCheck() {}
 
-    static void check(HnswIndex<Integer, float[], HnswItem, Float> g, int count) throws IndexFileException {
-        try {
-            HnswlibInternals in = HnswlibInternals.of(g);
-            int nodeCount = in.nodeCount();
-            AtomicReferenceArray<?> nodes = in.nodes();
-            Object entry = in.entryPoint();
-            if (nodeCount != count || nodes == null || nodes.length() < nodeCount) {
-                throw new IndexFileException("corrupt", "the graph has " + nodeCount + " nodes in an array of "
-                        + (nodes == null ? "none" : nodes.length()) + ", the bundle " + count + " items");
+    /** Checks nodes {@code [0, count)}; fails with reason {@code corrupt} naming the first fault. */
+    static void check(HnswLayers layers, int count) throws IndexFileException {
+        HnswLayers.State s = layers.state();
+        int maxM = layers.maxM(), maxM0 = layers.maxM0();
+        int[] l0 = s.level0();
+        int[][] upper = s.upper();
+        if (s.capacity() < count || (long) l0.length < (long) count * (maxM0 + 1)) {
+            throw new IndexFileException("corrupt", "room for " + s.capacity() + " nodes, " + count + " needed");
+        }
+        int top = count == 0 ? -1 : 0;
+        for (int i = 0; i < count; i++) {
+            int[] up = upper[i];
+            if (up != null && (up.length == 0 || up.length % (maxM + 1) != 0 || up.length / (maxM + 1) > HnswInserter.MAX_LEVEL)) {
+                throw new IndexFileException("corrupt", "node " + i + "'s upper layers hold " + up.length + " ints, not whole lists of "
+                        + (maxM + 1) + " for at most " + HnswInserter.MAX_LEVEL + " layers");
             }
-            int top = -1;
-            for (int i = 0; i < nodeCount; i++) {
-                Object node = nodes.get(i);
-                if (node == null || in.id(node) != i || in.deleted(node)) {
-                    throw new IndexFileException("corrupt", "node " + i + " is missing, misnumbered or deleted");
-                }
-                MutableIntList[] levels = in.connections(node);
-                if (levels == null || levels.length == 0) throw new IndexFileException("corrupt", "node " + i + " has no layers");
-                top = Math.max(top, levels.length - 1);
-                for (int l = 0; l < levels.length; l++) {
-                    MutableIntList links = levels[l];
-                    if (links == null || links.size() > (l == 0 ? in.maxM0() : in.maxM())) {
-                        throw new IndexFileException("corrupt", "node " + i + " layer " + l + " has "
-                                + (links == null ? "no" : links.size()) + " links");
-                    }
-                    for (int k = 0; k < links.size(); k++) {
-                        int j = links.get(k);
-                        if (j < 0 || j >= nodeCount || j == i || in.connections(nodes.get(j)).length <= l) {
-                            throw new IndexFileException("corrupt", "node " + i + " layer " + l + " links to " + j
-                                    + ", which is not a node on that layer");
-                        }
-                    }
-                }
+            top = Math.max(top, layers.level(s, i));
+        }
+        for (int i = 0; i < count; i++) {
+            checkList(layers, s, i, 0, l0, i * (maxM0 + 1), maxM0, count);
+            int[] up = upper[i];
+            for (int l = 1, levels = layers.level(s, i); l <= levels; l++) checkList(layers, s, i, l, up, (l - 1) * (maxM + 1), maxM, count);
+        }
+        int ep = s.entryPoint();
+        if (count == 0 ? ep != -1 || s.topLevel() != -1
+                : ep < 0 || ep >= count || s.topLevel() != top || layers.level(s, ep) != top) {
+            throw new IndexFileException("corrupt", "the entry point " + ep + " at top layer " + s.topLevel()
+                    + " is not a node on the graph's top layer " + top + " (" + count + " nodes)");
+        }
+    }
+
+    private static void checkList(HnswLayers layers, HnswLayers.State s, int node, int l, int[] list, int base, int max, int count)
+            throws IndexFileException {
+        int n = list[base];
+        if (n < 0 || n > max) {
+            throw new IndexFileException("corrupt", "node " + node + " layer " + l + " has " + n + " links, at most " + max);
+        }
+        for (int k = 0; k < n; k++) {
+            int j = list[base + 1 + k];
+            if (j < 0 || j >= count || j == node || layers.level(s, j) < l) {
+                throw new IndexFileException("corrupt", "node " + node + " layer " + l + " links to " + j
+                        + ", which is not another node on that layer (" + count + " nodes)");
             }
-            if (count > 0 && (entry == null || nodes.get(in.id(entry)) != entry
-                    || in.connections(entry).length - 1 != top)) {
-                throw new IndexFileException("corrupt", "the entry point is not a node on the top layer " + top);
-            }
-        } catch (RuntimeException e) {
-            throw new IndexFileException("corrupt", "the graph's structure cannot be checked: " + e);
         }
     }
 }

@@ -1,19 +1,8 @@
 package ai.mercury.index;
 
-import com.github.jelmerk.knn.DistanceFunctions;
-import com.github.jelmerk.knn.JavaObjectSerializer;
-import com.github.jelmerk.knn.hnsw.HnswIndex;
-
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.ObjectInputFilter;
-import java.io.ObjectInputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,88 +10,100 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.zip.CRC32C;
 
 /**
- * The {@code index.hnsw} file: a prebuilt {@link HnswItemIndex} graph, written with the parameters
- * it was built with and read back only after it has been checked against the bundle it ships in.
+ * The {@code index.hnsw} file, format version {@value #FORMAT_VERSION}: Mercury's own HNSW graph,
+ * the {@link HnswLayers} arrays as they are searched, written with plain channel I/O and read
+ * without hnswlib (docs/bundle-format.md#indexhnsw has the byte layout).
  *
- * <p>Layout (big-endian, {@link DataOutputStream}): the 8 ASCII bytes {@code MRCYHNSW}, int32
- * format version ({@value #FORMAT_VERSION}), int32 item count, int32 dimension, int32 M, int32
- * efConstruction, int32 ef at build time (informational: the server searches with its configured
- * ef), UTF string distance ({@code inner_product}), UTF string item type
- * ({@code ai.mercury.index.HnswItem}); then the graph as jelmerk hnswlib-core 1.1.2's
- * {@code HnswIndex.save} writes it (Java serialization; item ids are row ordinals of
- * {@code item_vectors.npy}, each item holds its own copy of the row).
+ * <p>Layout, big-endian: a 60-byte header (the 8 ASCII bytes {@code MRCYHNSW}, int32 format
+ * version, int32 count, dim, M, maxM0 = 2M, efConstruction, ef at build time (informational),
+ * distance (1 = inner product), entry point, top layer, int64 number of upper-layer ints, and the
+ * CRC32C of those 56 bytes); then the payload: {@code count} level bytes, {@code count} int32
+ * CRC32Cs of each row of {@code item_vectors.npy} the graph was built over (its float32 bits,
+ * big-endian), {@code count} layer-0 blocks of {@code maxM0 + 1} int32 (the link count, then the
+ * links, unused slots 0), the upper layers of each node with a level above 0 in ordinal order
+ * ({@code level} blocks of {@code M + 1} int32), and the CRC32C of the payload.
  *
  * <p>Reading checks, in order, and fails with an {@link IndexFileException} on the first miss:
- * the magic and version; count, dimension, M and efConstruction in the header against the
- * bundle's vectors and the configured {@link IndexParams}; the graph stream through an
- * {@link ObjectInputFilter} that admits only the handful of classes an hnswlib graph of
- * {@link HnswItem}s holds (no other class is ever instantiated from the file); the graph's own
- * dimension, M, efConstruction, distance function and size; that ordinal {@code i} is present for
- * every row and its vector equals row {@code i} bit for bit; the links ({@link HnswGraphCheck}:
- * every link points at a node on its layer, so no search can run off the graph); and a recall probe (a few rows as
- * queries, top-10 against exact search). A graph that passes all of these answers like one built
- * from the same rows with the same M and efConstruction.
+ * magic and version (version 1, hnswlib's Java serialization, is reason {@code old_format}: the
+ * caller rebuilds); the header's checksum; count and dimension against the bundle's vectors, M
+ * and efConstruction against the configured {@link IndexParams}; the file's length against what
+ * the header implies (before anything is allocated); the payload's checksum (before any of
+ * it is interpreted); levels against the header; the links ({@link HnswGraphCheck}); every row's checksum against the bundle's rows; a
+ * recall probe (a few rows as queries, top-10 against exact search). A file is read once, start
+ * to end, so a damaged one can neither hang nor exhaust the loader.
  *
- * <p>Writing goes to a temporary sibling name, is fsynced, and is renamed into place atomically:
- * hnswlib's own {@code save(Path)} overwrites its target in place, so a reader could otherwise see
- * half a file. Stateless.
+ * <p>Writing goes to a temporary sibling name, is fsynced, and is renamed into place atomically.
+ * Stateless.
  */
 final class HnswIndexFile {
 
     static final byte[] MAGIC = "MRCYHNSW".getBytes(StandardCharsets.US_ASCII);
-    static final int FORMAT_VERSION = 1;
-    static final String DISTANCE = "inner_product";
-    static final String ITEM_TYPE = "ai.mercury.index.HnswItem";
+    static final int FORMAT_VERSION = 2;
+    /** hnswlib's Java serialization with a Mercury class inside; recognised only to be rebuilt. */
+    static final int OLD_FORMAT_VERSION = 1;
+    static final int DISTANCE_INNER_PRODUCT = 1;
+    static final int HEADER_BYTES = 60;
 
     /** Recall probe: this many rows as queries, top-{@value #PROBE_K}, mean recall at least {@value #MIN_PROBE_RECALL}. */
     static final int PROBE_QUERIES = 10;
     static final int PROBE_K = 10;
     static final double MIN_PROBE_RECALL = 0.9;
 
-    /** Every class a serialized {@code HnswIndex<Integer, float[], HnswItem, Float>} holds (hnswlib 1.1.2). */
-    private static final Set<String> ALLOWED_CLASSES = Set.of(
-            "com.github.jelmerk.knn.hnsw.HnswIndex",
-            "com.github.jelmerk.knn.JavaObjectSerializer",
-            "com.github.jelmerk.knn.DistanceFunctions$FloatInnerProduct",
-            "java.util.Comparators$NaturalOrderComparator",
-            "java.lang.Enum",
-            "java.lang.Number",
-            "java.lang.Integer",
-            ITEM_TYPE);
-    private static final int MAX_DEPTH = 16;
+    private static final int CHUNK = 1 << 16;
 
     /** What the header of an {@code index.hnsw} says. */
-    record Header(int count, int dim, int m, int efConstruction, int ef, String distance, String itemType) {}
+    record Header(int count, int dim, int m, int maxM0, int efConstruction, int ef, int distance,
+                  int entryPoint, int topLevel, long upperInts) {
+
+        /** The file length this header implies. */
+        long fileBytes() {
+            return HEADER_BYTES + 5L * count + 4L * count * (maxM0 + 1L) + 4L * upperInts + 4;
+        }
+    }
 
     private HnswIndexFile() {}
 
-    /** Writes {@code index} to {@code file} through a temporary sibling and an atomic rename. */
+    /**
+     * Writes the bundle rows of {@code index} ({@link HnswItemIndex#vectors()}) and their links to
+     * {@code file} through a temporary sibling and an atomic rename. Only an index without live
+     * adds can be written: the file describes exactly the rows it was built over.
+     */
     static void write(HnswItemIndex index, Path file) throws IOException {
+        Vectors vectors = index.vectors();
+        if (index.ordinalLimit() != vectors.count()) {
+            throw new IllegalStateException("the index has taken live adds (" + index.ordinalLimit() + " rows, built over "
+                    + vectors.count() + "); only a built or loaded graph can be written");
+        }
+        HnswLayers layers = index.layers();
+        HnswLayers.State s = layers.state();
+        int count = vectors.count(), dim = vectors.dim(), m = layers.maxM(), maxM0 = layers.maxM0();
+        IndexParams p = index.params();
+        long upperInts = 0;
+        for (int i = 0; i < count; i++) upperInts += s.upper()[i] == null ? 0 : s.upper()[i].length;
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try {
-            try (OutputStream raw = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 16))) {
-                IndexParams p = index.params();
-                out.write(MAGIC);
-                out.writeInt(FORMAT_VERSION);
-                out.writeInt(index.size());
-                out.writeInt(index.dimensions());
-                out.writeInt(p.m());
-                out.writeInt(p.efConstruction());
-                out.writeInt(p.ef());
-                out.writeUTF(DISTANCE);
-                out.writeUTF(ITEM_TYPE);
-                out.flush();
-                index.graph().save(new NonClosing(out));
-                out.flush();
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES);
+                h.put(MAGIC).putInt(FORMAT_VERSION).putInt(count).putInt(dim).putInt(m).putInt(maxM0)
+                        .putInt(p.efConstruction()).putInt(p.ef()).putInt(DISTANCE_INNER_PRODUCT)
+                        .putInt(s.entryPoint()).putInt(s.topLevel()).putLong(upperInts);
+                h.putInt(crc(h.array(), 0, HEADER_BYTES - 4));
+                writeFully(ch, h.flip());
+                Out out = new Out(ch);
+                byte[] levels = new byte[count];
+                for (int i = 0; i < count; i++) levels[i] = (byte) layers.level(s, i);
+                out.bytes(levels);
+                int[] rowCrcs = new int[count];
+                for (int i = 0; i < count; i++) rowCrcs[i] = rowCrc(vectors.data(), i, dim);
+                out.ints(rowCrcs, 0, count);
+                out.ints(s.level0(), 0, count * (maxM0 + 1));
+                for (int i = 0; i < count; i++) if (s.upper()[i] != null) out.ints(s.upper()[i], 0, s.upper()[i].length);
+                out.finish();
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
@@ -111,10 +112,10 @@ final class HnswIndexFile {
         }
     }
 
-    /** Reads only the header (cheap): for tools and for logs. */
+    /** Reads and checks only the header (cheap): for tools and for logs. */
     static Header readHeader(Path file) throws IndexFileException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 4096))) {
-            return readHeader(in);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readHeader(ch);
         } catch (IOException e) {
             throw new IndexFileException("unreadable", "cannot read " + file + ": " + e);
         }
@@ -125,43 +126,48 @@ final class HnswIndexFile {
      * comment says. The returned index is ready to share; its search ef is {@code params.ef()}.
      */
     static HnswItemIndex read(Path file, Vectors vectors, IndexParams params) throws IndexFileException {
-        HnswIndex<Integer, float[], HnswItem, Float> graph;
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            Header h = readHeader(in);
+        HnswLayers layers;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Header h = readHeader(ch);
             checkHeader(h, vectors, params);
-            graph = readGraph(in, vectors);
+            if (ch.size() != h.fileBytes()) {
+                throw new IndexFileException("corrupt", "the file has " + ch.size() + " bytes, its header describes "
+                        + h.fileBytes() + " (truncated or padded)");
+            }
+            layers = readLayers(ch, h, vectors);
         } catch (IOException e) {
             throw new IndexFileException("unreadable", "cannot read " + file + ": " + e);
         }
-        // The graph is in memory now; what follows checks it against the bundle and the configuration.
-        try {
-            HnswGraphCheck.check(graph, vectors.count());
-            checkGraph(graph, vectors, params);
-            HnswItemIndex index = HnswItemIndex.ofVerified(graph, vectors, params);
-            probeRecall(index, vectors);
-            return index;
-        } catch (RuntimeException | StackOverflowError e) {
-            // hnswlib trusts its files: a damaged lookup table or link list shows up as an exception here.
-            throw new IndexFileException("corrupt", "the graph fails on use: " + e);
-        }
+        HnswGraphCheck.check(layers, vectors.count());
+        HnswItemIndex index = HnswItemIndex.ofVerified(layers, vectors, params);
+        probeRecall(index, vectors);
+        return index;
     }
 
-    private static Header readHeader(DataInputStream in) throws IOException, IndexFileException {
+    private static Header readHeader(FileChannel ch) throws IOException, IndexFileException {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
+        while (b.hasRemaining() && ch.read(b) >= 0) { /* until full or end of file */ }
+        b.flip();
         byte[] magic = new byte[MAGIC.length];
-        try {
-            in.readFully(magic);
-        } catch (EOFException e) {
-            throw new IndexFileException("format", "shorter than its header");
-        }
+        if (b.remaining() < MAGIC.length + 4) throw new IndexFileException("format", "shorter than its header");
+        b.get(magic);
         if (!Arrays.equals(magic, MAGIC)) {
             throw new IndexFileException("format", "does not start with " + new String(MAGIC, StandardCharsets.US_ASCII)
                     + ": not a Mercury HNSW index file");
         }
-        int version = in.readInt();
+        int version = b.getInt();
+        if (version == OLD_FORMAT_VERSION) {
+            throw new IndexFileException("old_format", "format version 1 (hnswlib's Java serialization), replaced by version "
+                    + FORMAT_VERSION);
+        }
         if (version != FORMAT_VERSION) {
             throw new IndexFileException("format", "format version " + version + ", this server reads " + FORMAT_VERSION);
         }
-        return new Header(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readUTF(), in.readUTF());
+        if (b.limit() < HEADER_BYTES) throw new IndexFileException("corrupt", "shorter than its header");
+        int stored = b.getInt(HEADER_BYTES - 4);
+        if (stored != crc(b.array(), 0, HEADER_BYTES - 4)) throw new IndexFileException("corrupt", "the header's checksum does not match");
+        return new Header(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(),
+                b.getInt(), b.getLong());
     }
 
     private static void checkHeader(Header h, Vectors vectors, IndexParams params) throws IndexFileException {
@@ -173,84 +179,66 @@ final class HnswIndexFile {
             throw new IndexFileException("params", "built with m=" + h.m() + ", efConstruction=" + h.efConstruction()
                     + ", the server is configured for m=" + params.m() + ", efConstruction=" + params.efConstruction());
         }
-        if (!DISTANCE.equals(h.distance()) || !ITEM_TYPE.equals(h.itemType())) {
-            throw new IndexFileException("format", "distance " + h.distance() + " over " + h.itemType() + ", expected "
-                    + DISTANCE + " over " + ITEM_TYPE);
+        if (h.maxM0() != 2 * h.m()) {
+            throw new IndexFileException("corrupt", "layer 0 holds up to " + h.maxM0() + " links per node, not 2m = " + 2 * h.m());
+        }
+        if (h.distance() != DISTANCE_INNER_PRODUCT) {
+            throw new IndexFileException("format", "distance " + h.distance() + ", this server reads " + DISTANCE_INNER_PRODUCT
+                    + " (inner product)");
+        }
+        if (h.upperInts() < 0 || h.upperInts() > (long) h.count() * HnswInserter.MAX_LEVEL * (h.m() + 1)) {
+            throw new IndexFileException("corrupt", "the header counts " + h.upperInts() + " upper-layer ints for " + h.count() + " nodes");
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static HnswIndex<Integer, float[], HnswItem, Float> readGraph(InputStream in, Vectors vectors) throws IndexFileException {
-        long maxRefs = 16L * vectors.count() + 1024;
-        ObjectInputFilter filter = info -> {
-            if (info.depth() > MAX_DEPTH || info.references() > maxRefs) return ObjectInputFilter.Status.REJECTED;
-            Class<?> c = info.serialClass();
-            if (c == null) return ObjectInputFilter.Status.UNDECIDED;
-            if (c == float[].class) {
-                return info.arrayLength() < 0 || info.arrayLength() == vectors.dim()
-                        ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
+    /** The payload after a checked header and file length, into layers with headroom for live adds. */
+    private static HnswLayers readLayers(FileChannel ch, Header h, Vectors vectors) throws IOException, IndexFileException {
+        int count = h.count(), m = h.m(), maxM0 = h.maxM0();
+        In in = new In(ch);
+        byte[] levels = new byte[count];
+        in.bytes(levels);
+        int[] rowCrcs = new int[count];
+        in.ints(rowCrcs, 0, count);
+        int capacity = HnswItemIndex.capacityFor(count);
+        int[] level0 = new int[Math.multiplyExact(capacity, maxM0 + 1)];
+        in.ints(level0, 0, count * (maxM0 + 1));
+        int[] upperFlat = new int[Math.toIntExact(h.upperInts())];
+        in.ints(upperFlat, 0, upperFlat.length);
+        int payloadCrc = in.checksum();
+        int stored = in.trailer();
+        if (stored != payloadCrc) throw new IndexFileException("corrupt", "the payload's checksum does not match (damaged file)");
+        long upperInts = 0;
+        for (int i = 0; i < count; i++) {
+            if (levels[i] < 0 || levels[i] > HnswInserter.MAX_LEVEL) {
+                throw new IndexFileException("corrupt", "node " + i + " has level " + levels[i] + ", outside [0, " + HnswInserter.MAX_LEVEL + "]");
             }
-            return ALLOWED_CLASSES.contains(c.getName()) ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
-        };
-        try {
-            ObjectInputStream ois = new ObjectInputStream(in) {
-                @Override
-                protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-                    if (!desc.getName().startsWith("[") && !ALLOWED_CLASSES.contains(desc.getName())) {
-                        throw new java.io.InvalidClassException(desc.getName(), "not allowed in an index.hnsw file");
-                    }
-                    return Class.forName(desc.getName(), false, HnswIndexFile.class.getClassLoader());
-                }
-            };
-            ois.setObjectInputFilter(filter);
-            Object o = ois.readObject();
-            if (!(o instanceof HnswIndex<?, ?, ?, ?> g)) {
-                throw new IndexFileException("corrupt", "holds a " + (o == null ? "null" : o.getClass().getName()) + ", not an HnswIndex");
-            }
-            return (HnswIndex<Integer, float[], HnswItem, Float>) g;
-        } catch (IndexFileException e) {
-            throw e;
-        } catch (Exception | StackOverflowError | OutOfMemoryError e) {
-            // A checksummed file can still be garbage its publisher wrote: treat anything as "not usable".
-            throw new IndexFileException("corrupt", "the graph cannot be read: " + e);
+            upperInts += levels[i] * (m + 1L);
         }
+        if (upperInts != h.upperInts()) {
+            throw new IndexFileException("corrupt", "the levels need " + upperInts + " upper-layer ints, the header counts " + h.upperInts());
+        }
+        int[][] upper = new int[capacity][];
+        for (int i = 0, at = 0; i < count; i++) {
+            if (levels[i] == 0) continue;
+            upper[i] = Arrays.copyOfRange(upperFlat, at, at += levels[i] * (m + 1));
+        }
+        checkRows(rowCrcs, vectors);
+        return new HnswLayers(m, maxM0, level0, upper, h.entryPoint(), h.topLevel());
     }
 
-    private static void checkGraph(HnswIndex<Integer, float[], HnswItem, Float> g, Vectors vectors, IndexParams params)
-            throws IndexFileException {
-        if (g.getDimensions() != vectors.dim() || g.getM() != params.m() || g.getEfConstruction() != params.efConstruction()) {
-            throw new IndexFileException("mismatch", "the graph has dimensions=" + g.getDimensions() + ", m=" + g.getM()
-                    + ", efConstruction=" + g.getEfConstruction() + ", its header and the configuration say dimensions="
-                    + vectors.dim() + ", m=" + params.m() + ", efConstruction=" + params.efConstruction());
-        }
-        // FloatInnerProduct is package-private in hnswlib: compare classes with the public constant's.
-        if (g.getDistanceFunction() == null || g.getDistanceFunction().getClass() != DistanceFunctions.FLOAT_INNER_PRODUCT.getClass()
-                || !(g.getItemSerializer() instanceof JavaObjectSerializer)) {
-            throw new IndexFileException("mismatch", "the graph uses " + g.getDistanceFunction()
-                    + ", not the float inner product");
-        }
-        if (g.size() != vectors.count()) {
-            throw new IndexFileException("mismatch", "the graph holds " + g.size() + " items, the bundle " + vectors.count());
-        }
-        float[] data = vectors.data();
-        int dim = vectors.dim();
+    private static void checkRows(int[] rowCrcs, Vectors vectors) throws IndexFileException {
         for (int i = 0; i < vectors.count(); i++) {
-            Optional<HnswItem> item = g.get(i);
-            if (item.isEmpty()) throw new IndexFileException("mismatch", "the graph lacks item " + i);
-            if (item.get().id() == null || item.get().id() != i) {
-                throw new IndexFileException("mismatch", "the graph's item " + i + " is labelled " + item.get().id());
-            }
-            float[] v = item.get().vector();
-            if (v == null || v.length != dim || !Arrays.equals(v, 0, dim, data, i * dim, (i + 1) * dim)) {
-                throw new IndexFileException("mismatch", "the graph's vector of item " + i + " differs from row " + i
-                        + " of item_vectors.npy");
+            if (rowCrc(vectors.data(), i, vectors.dim()) != rowCrcs[i]) {
+                throw new IndexFileException("mismatch", "row " + i + " of item_vectors.npy differs from the row the graph was built"
+                        + " over (item " + i + ")");
             }
         }
     }
 
-    /** Rows as queries: a graph whose links are damaged but whose items are right fails here. */
+    /** Rows as queries: a graph whose links are damaged in a way the structure check allows fails here. */
     private static void probeRecall(HnswItemIndex index, Vectors vectors) throws IndexFileException {
         int n = vectors.count();
+        if (n == 0) return;
         int k = Math.min(PROBE_K, n);
         ItemIndex exact = ItemIndexes.exact(vectors);
         SplittableRandom rnd = new SplittableRandom(n * 31L + vectors.dim());
@@ -276,20 +264,118 @@ final class HnswIndexFile {
         }
     }
 
-    /** hnswlib closes the stream it saves to; the header's stream must stay open until we flush it. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
+    /** CRC32C of row {@code row}'s float32 bits, big-endian. */
+    static int rowCrc(float[] data, int row, int dim) {
+        ByteBuffer b = ByteBuffer.allocate(dim * 4);
+        b.asFloatBuffer().put(data, row * dim, dim);
+        return crc(b.array(), 0, dim * 4);
+    }
+
+    private static int crc(byte[] bytes, int off, int len) {
+        CRC32C c = new CRC32C();
+        c.update(bytes, off, len);
+        return (int) c.getValue();
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    /** The payload's writer: big-endian chunks, with a running CRC32C written last by {@link #finish}. */
+    private static final class Out {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+        private final CRC32C crc = new CRC32C();
+
+        Out(FileChannel ch) {
+            this.ch = ch;
         }
 
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
+        void bytes(byte[] b) throws IOException {
+            for (int at = 0; at < b.length; ) {
+                if (!buf.hasRemaining()) flush();
+                int n = Math.min(buf.remaining(), b.length - at);
+                buf.put(b, at, n);
+                at += n;
+            }
         }
 
-        @Override
-        public void close() throws IOException {
+        void ints(int[] a, int off, int len) throws IOException {
+            for (int at = 0; at < len; ) {
+                if (buf.remaining() < 4) flush();
+                int n = Math.min(buf.remaining() / 4, len - at);
+                buf.asIntBuffer().put(a, off + at, n);
+                buf.position(buf.position() + n * 4);
+                at += n;
+            }
+        }
+
+        private void flush() throws IOException {
+            buf.flip();
+            crc.update(buf.array(), 0, buf.limit());
+            writeFully(ch, buf);
+            buf.clear();
+        }
+
+        void finish() throws IOException {
             flush();
+            writeFully(ch, ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()));
+        }
+    }
+
+    /** The payload's reader: big-endian chunks, a running CRC32C, and "truncated" at an early end. */
+    private static final class In {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocate(CHUNK).flip();
+        private final CRC32C crc = new CRC32C();
+
+        In(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        /** Makes at least {@code bytes} bytes available. */
+        private void need(int bytes) throws IOException, IndexFileException {
+            if (buf.remaining() >= bytes) return;
+            buf.compact();
+            try {
+                while (buf.position() < bytes) {
+                    if (ch.read(buf) < 0) throw new EOFException();
+                }
+            } catch (EOFException e) {
+                throw new IndexFileException("corrupt", "the file ends early (truncated)");
+            } finally {
+                buf.flip();
+            }
+        }
+
+        void bytes(byte[] b) throws IOException, IndexFileException {
+            for (int at = 0; at < b.length; ) {
+                need(1);
+                int n = Math.min(buf.remaining(), b.length - at);
+                crc.update(buf.array(), buf.position(), n);
+                buf.get(b, at, n);
+                at += n;
+            }
+        }
+
+        void ints(int[] a, int off, int len) throws IOException, IndexFileException {
+            for (int at = 0; at < len; ) {
+                need(4);
+                int n = Math.min(buf.remaining() / 4, len - at);
+                crc.update(buf.array(), buf.position(), n * 4);
+                buf.asIntBuffer().get(a, off + at, n);
+                buf.position(buf.position() + n * 4);
+                at += n;
+            }
+        }
+
+        int checksum() {
+            return (int) crc.getValue();
+        }
+
+        int trailer() throws IOException, IndexFileException {
+            need(4);
+            return buf.getInt();
         }
     }
 }

@@ -1,30 +1,25 @@
 package ai.mercury.index;
 
-import com.github.jelmerk.knn.DistanceFunctions;
-import com.github.jelmerk.knn.hnsw.HnswIndex;
-import com.github.jelmerk.knn.hnsw.SizeLimitExceededException;
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * Approximate top-k by inner product: a graph built by jelmerk hnswlib-core, searched by
- * {@link HnswLayers} (our own search over a flat copy of hnswlib's links; hnswlib's own
- * {@code findNearest} is 3-5 times slower, see that class).
+ * Approximate top-k by inner product over an HNSW graph that Mercury owns: {@link HnswLayers}
+ * (flat int arrays, searched with primitive heaps and the SIMD dot kernel). The graph comes from
+ * a bulk build ({@link HnswlibBuild}: hnswlib links the rows, its links are copied once, hnswlib
+ * is dropped) or from an {@code index.hnsw} file ({@link HnswIndexFile}, no hnswlib involved).
  *
- * <p><b>Plain rows, inner product.</b> The graph links the rows with hnswlib's {@code 1 - dot}. The
- * Euclidean transform for inner-product search (one more component {@code sqrt(N^2 - |x|^2)} so all
+ * <p><b>Plain rows, inner product.</b> The graph links the rows by dot product. The Euclidean
+ * transform for inner-product search (one more component {@code sqrt(N^2 - |x|^2)} so all
  * rows share a norm; Bachrach et al., RecSys 2014) was tried and measured worse: recall@100 0.945
  * against 0.974 over rows whose norms vary 8x (HnswItemIndexTest), and no different over the
  * default model's rows, which all have norm sqrt 2.
  *
  * <p>Scores are the dot kernel's, identical to the exact index's; ties by lower ordinal.
  *
- * <p>Live items: the graph is built with headroom ({@link #capacityFor}) and removal enabled, so
- * a live insert is an {@code HnswIndex.add} (hnswlib links it under its own locks) followed by a
- * copy of the lists it changed into {@link HnswLayers}; a delete is a soft delete (the node stays
- * a waypoint, never a result). When the headroom is used up, hnswlib's graph and the layers grow.
- * The row is appended to the {@link RowStore} before the node enters the graph.
+ * <p>Live items: the layers are allocated with headroom ({@link #capacityFor}); a live insert
+ * appends the row to the {@link RowStore}, then {@link HnswInserter} links it (HNSW insertion
+ * with the neighbour-selection heuristic); the layers grow when the headroom is used up. A delete
+ * is a soft delete (the node stays a waypoint, never a result, and gets no new links).
  *
  * <p>Thread-safety: any number of concurrent searches, without locks, also during live writes
  * (one writer at a time).
@@ -33,28 +28,27 @@ final class HnswItemIndex extends RowStoreIndex {
 
     private static final System.Logger LOG = System.getLogger(HnswItemIndex.class.getName());
 
-    private final HnswIndex<Integer, float[], HnswItem, Float> graph;
     private final HnswLayers layers;
+    private final HnswInserter inserter;
     private final Vectors vectors;
     private final IndexParams params;
     private final boolean prebuilt;
 
-    private HnswItemIndex(HnswIndex<Integer, float[], HnswItem, Float> graph, Vectors vectors,
-                          DotKernel kernel, IndexParams params, boolean prebuilt) {
+    private HnswItemIndex(HnswLayers layers, Vectors vectors, DotKernel kernel, IndexParams params, boolean prebuilt) {
         super(new RowStore(vectors), kernel);
-        this.graph = graph;
-        this.layers = HnswLayers.copyOf(graph);
+        this.layers = layers;
+        this.inserter = new HnswInserter(layers, params.m(), params.efConstruction());
         this.vectors = vectors;
         this.params = params;
         this.prebuilt = prebuilt;
     }
 
     /**
-     * Wraps a graph read from an {@code index.hnsw} file that {@link HnswIndexFile} has already
+     * Wraps layers read from an {@code index.hnsw} file that {@link HnswIndexFile} has already
      * checked against {@code vectors} and {@code params}. Searches use {@code params.ef()}.
      */
-    static HnswItemIndex ofVerified(HnswIndex<Integer, float[], HnswItem, Float> graph, Vectors vectors, IndexParams params) {
-        return new HnswItemIndex(graph, vectors, DotKernels.best(), params, true);
+    static HnswItemIndex ofVerified(HnswLayers layers, Vectors vectors, IndexParams params) {
+        return new HnswItemIndex(layers, vectors, DotKernels.best(), params, true);
     }
 
     /** Capacity to allocate for {@code count} items: 25% headroom, at least 1024 spare slots. */
@@ -63,30 +57,15 @@ final class HnswItemIndex extends RowStoreIndex {
         return (int) Math.min(Integer.MAX_VALUE - 8, cap);
     }
 
+    /** Bulk-builds the graph over {@code vectors} on {@code threads} threads (hnswlib, see {@link HnswlibBuild}). */
     static HnswItemIndex build(Vectors vectors, IndexParams params, int threads) {
         long start = System.nanoTime();
-        HnswIndex<Integer, float[], HnswItem, Float> graph = HnswIndex
-                .newBuilder(vectors.dim(), DistanceFunctions.FLOAT_INNER_PRODUCT, capacityFor(vectors.count()))
-                .withM(params.m())
-                .withEfConstruction(params.efConstruction())
-                .withEf(params.ef())
-                .withRemoveEnabled()
-                .build();
-        List<HnswItem> items = new ArrayList<>(vectors.count());
-        for (int i = 0; i < vectors.count(); i++) {
-            items.add(new HnswItem(i, vectors.row(i)));
-        }
-        try {
-            graph.addAll(items, Math.max(1, threads), (done, max) -> { }, Integer.MAX_VALUE);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while building the HNSW index", e);
-        }
+        HnswLayers layers = HnswlibBuild.build(vectors, params, threads, capacityFor(vectors.count()));
         long ms = (System.nanoTime() - start) / 1_000_000;
         LOG.log(Level.INFO, () -> String.format(
                 "built HNSW index: %d items x %d dims, m=%d, efConstruction=%d, %d threads, %d ms",
                 vectors.count(), vectors.dim(), params.m(), params.efConstruction(), threads, ms));
-        return new HnswItemIndex(graph, vectors, DotKernels.best(), params, false);
+        return new HnswItemIndex(layers, vectors, DotKernels.best(), params, false);
     }
 
     @Override
@@ -96,11 +75,6 @@ final class HnswItemIndex extends RowStoreIndex {
 
     IndexParams params() {
         return params;
-    }
-
-    /** The hnswlib graph, for {@link HnswIndexFile#write} and checks; never mutate it. */
-    HnswIndex<Integer, float[], HnswItem, Float> graph() {
-        return graph;
     }
 
     /** The bundle's rows the graph was built over (live rows are not included). */
@@ -164,17 +138,16 @@ final class HnswItemIndex extends RowStoreIndex {
      * guided links, which shape the order): the same graph, links and answers, but a search's
      * neighbours sit next to each other in memory. Returns {@code order}: the ordinal that became
      * {@code i} is {@code order[i]}. The rows move inside the array this index was built over
-     * ({@link #vectors()}, shared with whoever passed it in), the links, the guided links and
-     * hnswlib's labels with them. Call before the index serves. Null, and nothing changed, when
+     * ({@link #vectors()}, shared with whoever passed it in), the links and the guided links with
+     * them. Call before the index serves. Null, and nothing changed, when
      * the index has removed or added rows: only a freshly loaded or built index is renumbered.
      */
     int[] inGraphOrder() {
         RowStore.State s = rows.state();
         int n = s.count();
-        if (s.removedCount() > 0 || n != graph.size() || n != vectors.count() || s.data() != vectors.data()) return null;
+        if (s.removedCount() > 0 || n != vectors.count() || s.data() != vectors.data()) return null;
         int[] order = layers.breadthFirstOrder(n);
         int[] newId = Permutations.inverse(order);
-        HnswlibInternals.of(graph).renumber(newId);
         layers.renumber(order, newId);
         Permutations.permuteBlocks(vectors.data(), vectors.dim(), order);
         return order;
@@ -199,24 +172,10 @@ final class HnswItemIndex extends RowStoreIndex {
     @Override
     public void add(int ordinal, float[] vector) {
         appendRow(ordinal, vector);
-        HnswItem node = new HnswItem(ordinal, vector.clone());
-        try {
-            graph.add(node);
-        } catch (SizeLimitExceededException full) {
-            int capacity = capacityFor(graph.getMaxItemCount());
-            graph.resize(capacity); // hnswlib's own searches are not used, so no reader sees this half-way
-            layers.grow(capacity);
-            LOG.log(Level.INFO, () -> "grew the HNSW index to a capacity of " + capacity + " items");
-            graph.add(node);
-        }
-        layers.copyInserted(graph, ordinal);
-    }
-
-    @Override
-    public boolean remove(int ordinal) {
-        if (!super.remove(ordinal)) return false;
-        graph.remove(ordinal, 0L);
-        return true;
+        int before = layers.state().capacity();
+        inserter.insert(rows.state(), vectors.dim(), kernel, ordinal, HnswItemIndex::capacityFor);
+        int after = layers.state().capacity();
+        if (after != before) LOG.log(Level.INFO, () -> "grew the HNSW index to a capacity of " + after + " items");
     }
 
     @Override

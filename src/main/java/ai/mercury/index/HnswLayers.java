@@ -1,18 +1,16 @@
 package ai.mercury.index;
 
-import com.github.jelmerk.knn.hnsw.HnswIndex;
-import org.eclipse.collections.api.list.primitive.MutableIntList;
-
 import java.util.Arrays;
 
 /**
- * The links of an hnswlib graph copied into flat int arrays, and the HNSW search over them.
+ * An HNSW graph as flat int arrays, and the HNSW search over them: the form Mercury serves, writes
+ * to {@code index.hnsw} ({@link HnswIndexFile}) and inserts into live ({@link HnswInserter}).
  *
- * <p>Why: hnswlib-core 1.1.2 searches with boxed {@code Float} distances, a {@code PriorityQueue}
+ * <p>Why our own: hnswlib-core 1.1.2 searches with boxed {@code Float} distances, a {@code PriorityQueue}
  * of objects, a lock per visited node and a pooled visited set that blocks when more searches
  * run than there are processors: 0.8-1.4 ms per top-100 search at 128 dimensions over 100k items
- * (docs/bench/load-100k.md). hnswlib still builds the graph (and takes live inserts, with its own
- * locking); this class mirrors its links and searches them with primitive heaps, a per-thread
+ * (docs/bench/load-100k.md). hnswlib only bulk-builds the graph ({@link HnswlibBuild} copies its
+ * links here once and drops it); this class searches them with primitive heaps, a pooled
  * visited stamp array and the SIMD dot kernel over the {@link RowStore}'s rows. Same algorithm
  * (greedy descent on the upper layers, best-first search with {@code max(ef, k)} candidates on
  * layer 0, removed nodes kept as waypoints but never returned), so it answers as hnswlib does.
@@ -22,8 +20,8 @@ import java.util.Arrays;
  * their own with stride {@code maxM + 1} per layer. Node ids are the index's ordinals. Optional
  * {@link QueryGuidedLinks} add links on layer 0 that the search follows like hnswlib's.
  *
- * <p>Concurrency: one writer ({@link #copyInserted} and {@link #grow}, called by the index's single
- * writer after hnswlib's insert returned), any number of readers without locks.
+ * <p>Concurrency: one writer ({@link HnswInserter}, {@link #grow}, {@link #publishEntry}, called
+ * by the index's single writer), any number of readers without locks.
  * A reader takes one {@link State}; a link it reads may be mid-update (a list being rewritten in
  * place), which can only make it see an older or newer valid neighbour, and every link is bounds-
  * checked against the reader's row count, so a search never reads outside the rows it knows.
@@ -38,95 +36,38 @@ final class HnswLayers {
     private final int maxM0;
     private volatile State state;
     private volatile QueryGuidedLinks guided = QueryGuidedLinks.NONE;
-    private int[] nodeToOrdinal; // hnswlib node id -> item ordinal; the writer's alone
 
-    private HnswLayers(int maxM, int maxM0, State state) {
+    /**
+     * Layers over the given arrays: {@code level0} holds {@code capacity} blocks of
+     * {@code maxM0 + 1} ints, {@code upper[i]} node {@code i}'s upper layers ({@code level(i)}
+     * blocks of {@code maxM + 1} ints) or null. The caller hands the arrays over.
+     */
+    HnswLayers(int maxM, int maxM0, int[] level0, int[][] upper, int entryPoint, int topLevel) {
+        int capacity = upper.length;
+        if (level0.length != Math.multiplyExact(capacity, maxM0 + 1)) {
+            throw new IllegalArgumentException("layer 0 holds " + level0.length + " ints, " + capacity + " nodes need "
+                    + (long) capacity * (maxM0 + 1));
+        }
         this.maxM = maxM;
         this.maxM0 = maxM0;
-        this.state = state;
+        this.state = new State(level0, upper, capacity, entryPoint, topLevel);
     }
 
-    /** Copies every node of {@code graph} (the caller guarantees that no insert runs meanwhile). */
-    static HnswLayers copyOf(HnswIndex<Integer, float[], HnswItem, Float> graph) {
-        HnswlibInternals in = HnswlibInternals.of(graph);
-        int capacity = graph.getMaxItemCount();
-        HnswLayers layers = new HnswLayers(in.maxM(), in.maxM0(),
-                new State(new int[Math.multiplyExact(capacity, in.maxM0() + 1)], new int[capacity][], capacity, -1, -1));
-        int count = in.nodeCount();
-        layers.nodeToOrdinal = new int[capacity];
-        for (int node = 0; node < count; node++) layers.nodeToOrdinal[node] = in.ordinal(in.node(node));
-        for (int node = 0; node < count; node++) layers.copyNode(in, node);
-        layers.publish(in);
-        return layers;
+    /** Empty layers with room for {@code capacity} nodes. */
+    static HnswLayers empty(int maxM, int maxM0, int capacity) {
+        return new HnswLayers(maxM, maxM0, new int[Math.multiplyExact(capacity, maxM0 + 1)], new int[capacity][], -1, -1);
     }
 
-    /**
-     * Copies node {@code nodeId}'s links on every layer, under the node's monitor as hnswlib itself
-     * reads them, translated to ordinals: hnswlib numbers nodes in insertion order, which a
-     * multi-threaded build does not keep, so node ids and item ordinals differ.
-     */
-    private void copyNode(HnswlibInternals in, int nodeId) {
-        Object node = in.node(nodeId);
-        if (node == null) return;
-        int ordinal = nodeToOrdinal[nodeId];
-        if (ordinal >= state.capacity()) grow(Math.max(in.graph().getMaxItemCount(), ordinal + 1));
+    /** The top layer of node {@code node} in {@code s} (0 for a node on layer 0 only). */
+    int level(State s, int node) {
+        int[] up = s.upper[node];
+        return up == null ? 0 : up.length / (maxM + 1);
+    }
+
+    /** Publishes a new entry point and top layer (the writer's; after the node's links are in place). */
+    void publishEntry(int entryPoint, int topLevel) {
         State s = state;
-        int[] l0 = s.level0;
-        int base = ordinal * (maxM0 + 1);
-        synchronized (node) {
-            MutableIntList[] levels = in.connections(node);
-            MutableIntList links = levels[0];
-            int n = Math.min(links.size(), maxM0);
-            // links first, then the count: a reader never sees a count covering unwritten slots of this update
-            for (int k = 0; k < n; k++) l0[base + 1 + k] = nodeToOrdinal[links.get(k)];
-            l0[base] = n;
-            if (levels.length > 1) {
-                int[] up = s.upper[ordinal];
-                if (up == null || up.length < (levels.length - 1) * (maxM + 1)) up = new int[(levels.length - 1) * (maxM + 1)];
-                for (int l = 1; l < levels.length; l++) {
-                    MutableIntList ll = levels[l];
-                    int m = Math.min(ll.size(), maxM);
-                    int b = (l - 1) * (maxM + 1);
-                    for (int k = 0; k < m; k++) up[b + 1 + k] = nodeToOrdinal[ll.get(k)];
-                    up[b] = m;
-                }
-                s.upper[ordinal] = up;
-            }
-        }
-    }
-
-    /**
-     * After hnswlib inserted the item with {@code ordinal} (the newest node): copies it and every
-     * node it links to (the lists the insert changed), then publishes the entry point.
-     */
-    void copyInserted(HnswIndex<Integer, float[], HnswItem, Float> graph, int ordinal) {
-        HnswlibInternals in = HnswlibInternals.of(graph);
-        int nodeId = in.nodeCount() - 1;
-        Object node = in.node(nodeId);
-        if (node == null || in.ordinal(node) != ordinal) {
-            throw new IllegalStateException("hnswlib's newest node holds " + (node == null ? "nothing" : "ordinal " + in.ordinal(node))
-                    + ", not the inserted ordinal " + ordinal);
-        }
-        if (nodeId >= nodeToOrdinal.length) nodeToOrdinal = Arrays.copyOf(nodeToOrdinal, Math.max(nodeId + 1, graph.getMaxItemCount()));
-        nodeToOrdinal[nodeId] = ordinal;
-        copyNode(in, nodeId);
-        int[][] neighbours;
-        synchronized (node) {
-            MutableIntList[] levels = in.connections(node);
-            neighbours = new int[levels.length][];
-            for (int l = 0; l < levels.length; l++) neighbours[l] = levels[l].toArray();
-        }
-        for (int[] ids : neighbours) for (int id : ids) copyNode(in, id);
-        publish(in);
-    }
-
-    /** Publishes hnswlib's current entry point (the last step of every write). */
-    private void publish(HnswlibInternals in) {
-        Object entry = in.entryPoint();
-        State s = state;
-        int ep = entry == null ? -1 : nodeToOrdinal[in.id(entry)];
-        int top = entry == null ? -1 : in.connections(entry).length - 1;
-        state = new State(s.level0, s.upper, s.capacity, ep, top);
+        state = new State(s.level0, s.upper, s.capacity, entryPoint, topLevel);
     }
 
     /**
@@ -186,8 +127,8 @@ final class HnswLayers {
 
     /**
      * Renames node {@code order[i]} to {@code i} ({@code newId} is the inverse) in place: the link
-     * values, the layer-0 blocks, the upper layers, the entry point, the guided links and the
-     * hnswlib-node map (whose graph the caller renumbers alike). Only before the layers serve.
+     * values, the layer-0 blocks, the upper layers, the entry point and the guided links. Only
+     * before the layers serve.
      */
     void renumber(int[] order, int[] newId) {
         State s = state;
@@ -207,7 +148,6 @@ final class HnswLayers {
             }
             upper[i] = up;
         }
-        for (int node = 0; node < n; node++) nodeToOrdinal[node] = newId[nodeToOrdinal[node]];
         if (guided != QueryGuidedLinks.NONE) guided = guided.renumbered(order, newId);
         state = new State(l0, upper, s.capacity, s.entryPoint < 0 ? -1 : newId[s.entryPoint], s.topLevel);
     }
@@ -225,7 +165,7 @@ final class HnswLayers {
         return maxM0;
     }
 
-    /** Reallocates for {@code capacity} nodes (hnswlib's graph was resized). */
+    /** Reallocates for {@code capacity} nodes (the writer's, when a live insert finds no room). */
     void grow(int capacity) {
         State s = state;
         if (capacity <= s.capacity) return;

@@ -58,7 +58,10 @@ public final class ItemIndexes {
         }
     }
 
-    /** Writes an HNSW index built by {@link #hnsw} or {@link #loadHnsw} to {@code file}; see {@link #writeHnsw}. */
+    /**
+     * Writes an HNSW index built by {@link #hnsw} or {@link #loadHnsw} to {@code file}; see
+     * {@link #writeHnsw}. An index that has taken live adds throws {@link IllegalStateException}.
+     */
     public static void save(ItemIndex index, Path file) throws IOException {
         if (!(index instanceof HnswItemIndex h)) {
             throw new IllegalArgumentException("only an HNSW index can be saved, got " + index.kind());
@@ -68,12 +71,13 @@ public final class ItemIndexes {
 
     /**
      * Reads a prebuilt HNSW graph written by {@link #writeHnsw} and returns it as an index over
-     * {@code vectors}, after checking that it was built from exactly these vectors (every row)
+     * {@code vectors}, after checking that it was built from exactly these vectors (a CRC32C per row)
      * with {@code params.m()} and {@code params.efConstruction()} and that it passes a recall
      * probe against exact search. Searches use {@code params.ef()}. Costs a read of the file and
      * one pass over the vectors: far less than {@link #hnsw}.
      *
-     * @throws IndexFileException when the file is unreadable, of another format, built with other
+     * @throws IndexFileException when the file is unreadable, of another format (reason
+     *                            {@code old_format} for a format-1 file), built with other
      *                            parameters or over other vectors, or corrupt; build instead
      */
     public static ItemIndex loadHnsw(Path file, Vectors vectors, IndexParams params) throws IndexFileException {

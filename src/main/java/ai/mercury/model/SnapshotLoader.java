@@ -40,7 +40,8 @@ import java.util.function.Supplier;
  * built over exactly the bundle's rows with the configured M and efConstruction. Anything else
  * (no file, an unlisted file, an exact index configured, or a graph that fails a check) builds
  * the index from {@code item_vectors.npy}; a rejected graph never fails the bundle. Each load logs
- * which path it took.
+ * which path it took. A graph in the old format 1 (bundles published before format 2) is rebuilt
+ * at every load, with one INFO line saying so; the bundle directory is never written.
  */
 public final class SnapshotLoader {
     private static final System.Logger LOG = System.getLogger(SnapshotLoader.class.getName());
@@ -163,7 +164,14 @@ public final class SnapshotLoader {
                 return loaded;
             } catch (IndexFileException e) {
                 why = Manifest.HNSW_INDEX + " not used (" + e.reason() + "): " + e.getMessage();
-                LOG.log(System.Logger.Level.WARNING, version + ": " + why + "; building the index from " + Manifest.ITEM_VECTORS);
+                if (e.reason().equals("old_format")) {
+                    // a bundle published before the format change: valid then, so no warning; republishing it saves the rebuild
+                    LOG.log(System.Logger.Level.INFO, version + ": " + why + "; the graph is rebuilt in the new format at every load"
+                            + " until the bundle is republished (`mercury bundle index DIR` publishes a copy with it)");
+                    why = Manifest.HNSW_INDEX + " in the old format 1, rebuilt in the new format";
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, version + ": " + why + "; building the index from " + Manifest.ITEM_VECTORS);
+                }
             }
         } else if (listed || Files.exists(file)) {
             why = Manifest.HNSW_INDEX + " not read: " + (!listed ? "it is not listed under files in " + Manifest.FILE_NAME

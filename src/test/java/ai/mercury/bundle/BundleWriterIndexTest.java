@@ -76,6 +76,35 @@ class BundleWriterIndexTest {
         assertThrows(FileAlreadyExistsException.class, () -> BundleWriter.publishWithIndex(source, artifacts, "20260101T000001Z", HNSW));
     }
 
+    /** `mercury bundle index` on a bundle whose index.hnsw is format 1: the copy has a format-2 graph that loads. */
+    @Test
+    void publishWithIndex_replacesAnOldFormatGraph_withOneThatLoads(@TempDir Path artifacts) throws Exception {
+        Path source = BundleWriter.publish(artifacts, FixtureBundle.content("20260101T000000Z"), HNSW);
+        java.io.ByteArrayOutputStream old = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(old)) {
+            out.writeBytes("MRCYHNSW");
+            out.writeInt(1); // format 1; what followed (hnswlib's serialization) is never read
+            out.write(new byte[40]);
+        }
+        Path graph = source.resolve(Manifest.HNSW_INDEX);
+        Files.write(graph, old.toByteArray());
+        com.fasterxml.jackson.databind.node.ObjectNode m =
+                (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(source.resolve(Manifest.FILE_NAME).toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) m.path("files").path(Manifest.HNSW_INDEX))
+                .put("size", Files.size(graph)).put("sha256", Sha256.of(graph));
+        Files.write(source.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(m));
+        Bundle oldBundle = BundleReader.read(source);
+        ai.mercury.index.IndexFileException e = assertThrows(ai.mercury.index.IndexFileException.class,
+                () -> ItemIndexes.loadHnsw(graph, oldBundle.itemVectors(), HNSW));
+        assertEquals("old_format", e.reason());
+
+        Path copy = BundleWriter.publishWithIndex(source, artifacts, "20260101T000001Z", HNSW);
+        Bundle b = BundleReader.read(copy);
+        try (ItemIndex index = ItemIndexes.loadHnsw(copy.resolve(Manifest.HNSW_INDEX), b.itemVectors(), HNSW)) {
+            assertTrue(ItemIndexes.isPrebuilt(index));
+        }
+    }
+
     private static List<String> names(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -23,12 +23,15 @@ class HnswItemIndexTest {
     private Vectors items;
     private ItemIndex hnsw;
     private ItemIndex exact;
+    /** The hnswlib graph {@link #hnsw}'s layers were copied from, kept here only to compare answers. */
+    private com.github.jelmerk.knn.hnsw.HnswIndex<Integer, float[], HnswItem, Float> hnswlibGraph;
 
     @BeforeAll
     void buildOnce() {
         gen = new ClusteredVectors(DIM, SEED);
         items = gen.items(20_000, SEED + 1);
-        hnsw = ItemIndexes.hnsw(items, IndexParams.DEFAULTS);
+        hnswlibGraph = HnswlibBuild.graph(items, IndexParams.DEFAULTS, Runtime.getRuntime().availableProcessors());
+        hnsw = HnswItemIndex.ofVerified(HnswlibBuild.layersOf(hnswlibGraph, IndexParams.DEFAULT_M, 20_000), items, IndexParams.DEFAULTS);
         exact = ItemIndexes.exact(items);
     }
 
@@ -45,11 +48,10 @@ class HnswItemIndexTest {
 
     @Test
     void search_answersAsHnswlibsOwnSearchOnTheSameGraph() {
-        HnswItemIndex h = (HnswItemIndex) hnsw;
         int hits = 0, total = 0;
         for (float[] q : gen.queries(50, SEED + 7)) {
             java.util.Set<Integer> theirs = new java.util.HashSet<>();
-            h.graph().findNearest(q, 100).forEach(r -> theirs.add(r.item().id()));
+            hnswlibGraph.findNearest(q, 100).forEach(r -> theirs.add(r.item().id()));
             SearchResult ours = hnsw.search(q, 100);
             for (int i = 0; i < ours.size(); i++) if (theirs.contains(ours.ordinal(i))) hits++;
             total += theirs.size();
@@ -67,13 +69,14 @@ class HnswItemIndexTest {
         float[][] queries = gen.queries(100, SEED + 11);
         ItemIndex truth = ItemIndexes.exact(small);
         for (int build = 0; build < 3; build++) {
-            HnswItemIndex h = HnswItemIndex.build(small, p, 2); // more threads than processors deadlock hnswlib
+            var graph = HnswlibBuild.graph(small, p, 2); // more threads than processors deadlock hnswlib
+            HnswItemIndex h = HnswItemIndex.ofVerified(HnswlibBuild.layersOf(graph, p.m(), 2_000), small, p);
             long ours = 0, theirs = 0;
             for (float[] q : queries) {
                 java.util.Set<Integer> want = new java.util.HashSet<>();
                 for (int o : truth.search(q, 10).ordinals()) want.add(o);
                 for (int o : h.search(q, 10).ordinals()) if (want.contains(o)) ours++;
-                for (var r : h.graph().findNearest(q, 10)) if (want.contains(r.item().id())) theirs++;
+                for (var r : graph.findNearest(q, 10)) if (want.contains(r.item().id())) theirs++;
             }
             assertTrue(ours >= theirs - 5, "build " + build + ": ours " + ours + " hits, hnswlib's " + theirs + " of 1000");
         }

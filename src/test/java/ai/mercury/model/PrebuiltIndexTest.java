@@ -190,6 +190,30 @@ class PrebuiltIndexTest {
         assertBuilt(BundleReader.read(copy), HNSW, "index.hnsw not used (format)");
     }
 
+    /**
+     * A bundle published before format 2: its index.hnsw starts with the magic and version 1 (then
+     * hnswlib's serialization, never read; a real version-1 file is HnswIndexFileFieldsTest's).
+     * The graph is rebuilt at load and the log says why, the bundle directory is left as it was.
+     */
+    @Test
+    void oldFormatGraph_isRebuiltInTheNewFormat_andTheBundleIsUntouched(@TempDir Path dir) throws Exception {
+        Path copy = copy(withIndex, dir);
+        java.io.ByteArrayOutputStream old = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(old)) {
+            out.writeBytes("MRCYHNSW");
+            out.writeInt(1);
+            for (int v : new int[] {N, 8, HNSW.m(), HNSW.efConstruction(), HNSW.ef()}) out.writeInt(v);
+            out.writeUTF("inner_product");
+            out.writeUTF("ai.mercury.index.HnswItem");
+            out.write(new byte[] {(byte) 0xAC, (byte) 0xED, 0, 5, 's', 'r'}); // where Java serialization began
+        }
+        Files.write(copy.resolve(Manifest.HNSW_INDEX), old.toByteArray());
+        fixFileEntry(copy, Manifest.HNSW_INDEX);
+        byte[] before = Files.readAllBytes(copy.resolve(Manifest.HNSW_INDEX));
+        assertBuilt(BundleReader.read(copy), HNSW, "(index.hnsw in the old format 1, rebuilt in the new format)");
+        assertArrayEquals(before, Files.readAllBytes(copy.resolve(Manifest.HNSW_INDEX)), "the published bundle is never written");
+    }
+
     @Test
     void unlistedGraph_isNotRead(@TempDir Path dir) throws Exception {
         Path copy = copy(plain, dir);
