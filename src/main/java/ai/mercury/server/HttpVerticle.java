@@ -219,9 +219,15 @@ public final class HttpVerticle extends VerticleBase {
         return s.length() > 200 ? s.substring(0, 200) + "…" : s;
     }
 
+    /**
+     * Graceful: the server stops accepting connections, requests already received are answered
+     * (their connections close after the response), and whatever is still open after
+     * {@code http.shutdown_grace_ms} is closed. The inference executor goes last, once nothing can use it.
+     */
     @Override
     public Future<?> stop() {
-        if (inferenceExecutor != null) inferenceExecutor.close();
-        return server == null ? Future.succeededFuture() : server.close();
+        Future<Void> closed = server == null ? Future.succeededFuture()
+                : server.shutdown(config.shutdownGraceMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return closed.eventually(() -> inferenceExecutor == null ? Future.succeededFuture() : inferenceExecutor.close());
     }
 }
