@@ -38,12 +38,24 @@ esac
 config=${MERCURY_CONFIG:-$config}
 opts=${JAVA_OPTS:-$opts -XX:+ExitOnOutOfMemoryError --add-modules jdk.incubator.vector}
 
-# First start on an empty volume: serve the bundle baked into the image.
+# Platforms that run the image as another uid (Hugging Face Spaces: 1000; OpenShift: random) cannot
+# write the volumes made for uid 10001: fall back to writable places and say what is lost.
+[[ -w ${HOME:-/nonexistent} ]] || export HOME=/tmp DJL_CACHE_DIR=/tmp/.djl.ai
 artifacts=${MERCURY_ARTIFACTS_DIR:-/data/artifacts}
-if [[ -d /app/default-artifacts && -d $artifacts && -w $artifacts ]] \
-   && [[ -z $(find "$artifacts" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -print -quit) ]]; then
-  echo "entrypoint: $artifacts is empty; copying the default bundle into it" >&2
-  cp -r /app/default-artifacts/. "$artifacts"/
+journal=${MERCURY_ITEMS_JOURNAL_DIR:-/data/journal}
+if [[ ! -w $journal ]]; then
+  echo "entrypoint: $journal is not writable by uid $(id -u); live items go to /tmp/journal and are lost at restart" >&2
+  mkdir -p /tmp/journal && export MERCURY_ITEMS_JOURNAL_DIR=/tmp/journal
+fi
+if [[ -z $(find "$artifacts" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -print -quit 2>/dev/null) ]]; then
+  if [[ -d $artifacts && -w $artifacts ]]; then
+    # First start on an empty volume: serve the bundle baked into the image.
+    echo "entrypoint: $artifacts is empty; copying the default bundle into it" >&2
+    cp -r /app/default-artifacts/. "$artifacts"/
+  else
+    echo "entrypoint: $artifacts is not writable by uid $(id -u); serving the image's default bundle read-only" >&2
+    export MERCURY_ARTIFACTS_DIR=/app/default-artifacts
+  fi
 fi
 
 if [[ ${1:-serve} == serve ]]; then
