@@ -41,13 +41,16 @@ public record MercuryConfig(
         SwapConfig swap,
         DispatchConfig dispatch,
         CacheConfig cache,
-        ItemsConfig items) {
+        ItemsConfig items,
+        long shutdownGraceMs) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_HTTP_INSTANCES = 1;
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+    /** SIGTERM: how long in-flight requests may take to finish before their connections are closed. */
+    public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
     public static final String DEFAULT_ARTIFACTS_DIR = "artifacts";
     public static final int DEFAULT_WORKER_INSTANCES = 2;
     public static final int DEFAULT_ONNX_INTRA_OP_THREADS = 1;
@@ -69,6 +72,7 @@ public record MercuryConfig(
         d.put("http.instances", DEFAULT_HTTP_INSTANCES);
         d.put("http.max_body_bytes", DEFAULT_MAX_BODY_BYTES);
         d.put("http.request_timeout_ms", DEFAULT_REQUEST_TIMEOUT_MS);
+        d.put("http.shutdown_grace_ms", DEFAULT_SHUTDOWN_GRACE_MS);
         d.put("artifacts.dir", DEFAULT_ARTIFACTS_DIR);
         d.put("index.kind", IndexParams.DEFAULTS.kind().name().toLowerCase(Locale.ROOT));
         d.put("index.m", IndexParams.DEFAULTS.m());
@@ -176,7 +180,8 @@ public record MercuryConfig(
                 Path.of(artifacts), index, intIn(v, "inference.worker_instances", 1, 256),
                 intIn(v, "inference.onnx_intra_op_threads", 1, 64), intIn(v, "inference.warmup_queries", 0, 10_000),
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
-                new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v));
+                new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v),
+                intIn(v, "http.shutdown_grace_ms", 0, 600_000));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */

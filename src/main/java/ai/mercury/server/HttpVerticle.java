@@ -201,8 +201,14 @@ public final class HttpVerticle extends VerticleBase {
         return s.length() > 200 ? s.substring(0, 200) + "…" : s;
     }
 
+    /**
+     * Graceful: the server stops accepting connections, requests already received are answered
+     * (their connections close after the response), and whatever is still open after
+     * {@code http.shutdown_grace_ms} is closed.
+     */
     @Override
     public Future<?> stop() {
-        return server == null ? Future.succeededFuture() : server.close();
+        return server == null ? Future.succeededFuture()
+                : server.shutdown(config.shutdownGraceMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 }

@@ -29,6 +29,8 @@ public final class MercuryServer implements AutoCloseable {
     private final IndexManagerVerticle indexManager;
     private final AtomicInteger port;
     private final ServingLifecycle lifecycle;
+    /** The HTTP verticles' deployment, undeployed first at shutdown so that in-flight requests drain. */
+    private volatile String httpDeployment;
 
     private MercuryServer(Vertx vertx, MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics,
                           IndexManagerVerticle indexManager, AtomicInteger port, ServingLifecycle lifecycle) {
@@ -76,7 +78,10 @@ public final class MercuryServer implements AutoCloseable {
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
                 .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission),
                         new DeploymentOptions().setInstances(config.httpInstances())))
-                .map(id -> server)
+                .map(id -> {
+                    server.httpDeployment = id;
+                    return server;
+                })
                 .recover(e -> {
                     // Close in the background: completing the caller's future from a closing Vert.x would be lost.
                     vertx.close().onComplete(ignored -> server.closeLifecycle());
@@ -109,8 +114,21 @@ public final class MercuryServer implements AutoCloseable {
         return indexManager;
     }
 
+    /**
+     * Drains, then stops: the HTTP verticles first (no new connections; requests already received
+     * are answered by the still-running workers, for at most {@code http.shutdown_grace_ms}), then
+     * Vert.x, then the lifecycle (live-item writer, journal, text encoders).
+     */
     public Future<Void> stop() {
-        return vertx.close().onComplete(ignored -> closeLifecycle());
+        String http = httpDeployment;
+        Future<Void> drained = http == null ? Future.succeededFuture() : vertx.undeploy(http);
+        // A context-free promise: a future bound to an event loop could not complete once Vert.x has closed.
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        drained.onComplete(ignored -> vertx.close().onComplete(closed -> {
+            closeLifecycle();
+            done.handle(closed);
+        }));
+        return done.future();
     }
 
     /** The live-item writer (null when items.enabled is false). */

@@ -85,6 +85,15 @@ final class ServerProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    /** SIGTERM, then waits up to {@code timeout} for the exit; returns the exit code (or fails with the log). */
+    int terminate(Duration timeout) throws Exception {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("still running " + timeout + " after SIGTERM:\n" + Files.readString(log));
+        }
+        return process.exitValue();
+    }
+
     /** SIGKILL: no shutdown hook, no flush, no chance to finish a write. */
     void kill() throws InterruptedException {
         process.destroyForcibly();
