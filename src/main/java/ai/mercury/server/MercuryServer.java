@@ -29,9 +29,11 @@ public final class MercuryServer implements AutoCloseable {
     private final IndexManagerVerticle indexManager;
     private final AtomicInteger port;
     private final ServingLifecycle lifecycle;
+    private final RouteTable routes;
 
     private MercuryServer(Vertx vertx, MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics,
-                          IndexManagerVerticle indexManager, AtomicInteger port, ServingLifecycle lifecycle) {
+                          IndexManagerVerticle indexManager, AtomicInteger port, ServingLifecycle lifecycle, RouteTable routes) {
+        this.routes = routes;
         this.lifecycle = lifecycle;
         this.vertx = vertx;
         this.config = config;
@@ -47,6 +49,7 @@ public final class MercuryServer implements AutoCloseable {
 
     /** Starts with {@code base} Vert.x options (tests tighten the blocked-thread checker through them). */
     public static Future<MercuryServer> start(MercuryConfig config, VertxOptions base) {
+        StaticRoutes.get(); // reads the pages and the OpenAPI document here, not on an event loop
         SnapshotRegistry snapshots = new SnapshotRegistry();
         ServerMetrics metrics = new ServerMetrics(snapshots);
         VertxOptions options = new VertxOptions(base)
@@ -70,11 +73,12 @@ public final class MercuryServer implements AutoCloseable {
         Inference inference = new Inference(snapshots, metrics);
         Dispatcher.Admission admission = new Dispatcher.Admission(config.dispatch(), metrics);
         AtomicInteger port = new AtomicInteger();
-        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, lifecycle);
+        RouteTable routes = new RouteTable();
+        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, lifecycle, routes);
         return vertx.deployVerticle(indexManager)
                 .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(inference, admission),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission, routes),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> server)
                 .recover(e -> {
@@ -87,6 +91,11 @@ public final class MercuryServer implements AutoCloseable {
     /** The port the HTTP server listens on (the real one when configured with 0). */
     public int port() {
         return port.get();
+    }
+
+    /** The API routes the HTTP server has mounted (for the OpenAPI contract test). */
+    public RouteTable routes() {
+        return routes;
     }
 
     public Vertx vertx() {
