@@ -92,7 +92,12 @@ final class ModelRoutes {
 
     private void search(RoutingContext ctx) {
         long start = System.nanoTime();
-        MultiMap params = ctx.queryParams();
+        MultiMap params;
+        try {
+            params = ctx.queryParams();
+        } catch (IllegalArgumentException e) { // a malformed %-escape
+            throw ApiException.badRequest("the query string is not valid URL encoding");
+        }
         for (String name : params.names()) {
             if (!SEARCH_PARAMS.contains(name)) throw ApiException.badRequest("unknown parameter '" + shorten(name) + "'; allowed: [k, query]");
         }

@@ -211,6 +211,8 @@ class OpenApiContractTest {
         c.add(new Case("searchItems", HttpMethod.GET, "/items?k=5", 400));
         c.add(new Case("searchItems", HttpMethod.GET, "/items?query=cake&k=0", 400));
         c.add(new Case("searchItems", HttpMethod.GET, "/items?query=cake&sort=price", 400));
+        c.add(new Case("searchItems", HttpMethod.GET, "/items?query=%zz", 400));
+        c.add(new Case("searchItems", HttpMethod.GET, "/items?query=" + "x".repeat(1001), 400));
         c.add(new Case("searchItems", HttpMethod.GET, "/items?query=cake", 503).onEmptyServer());
         // live items: write, read, delete
         c.add(new Case("putItem", HttpMethod.PUT, "/items/CT-1", 201).withBody("application/json", item).admin());
