@@ -1,6 +1,7 @@
 package ai.mercury.cli;
 
 import ai.mercury.config.MercuryConfig;
+import ai.mercury.server.JsonLogFormatter;
 import ai.mercury.server.MercuryServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,6 +51,7 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("configuration error: " + e.getMessage());
             return 2;
         }
+        JsonLogFormatter.install(cfg.edge());
         try {
             MercuryServer server = MercuryServer.start(cfg).toCompletionStage().toCompletableFuture().join();
             serving = true;

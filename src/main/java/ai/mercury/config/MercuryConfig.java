@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * defaults below, the JSON file ({@code conf/mercury.json}, nested objects), environment variables
  * ({@code MERCURY_} + the dotted key upper-cased with dots as underscores, e.g.
  * {@code MERCURY_HTTP_PORT}), then explicit overrides (CLI flags). Every failure names the key.
- * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}; {@code admin.token} (also
+ * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}, the HTTP conventions and {@code log.*} keys an {@link EdgeConfig}; {@code admin.token} (also
  * {@code MERCURY_ADMIN_TOKEN}) is a {@link Secret}, which {@code toString} does not reveal.
  */
 public record MercuryConfig(
@@ -42,7 +42,8 @@ public record MercuryConfig(
         DispatchConfig dispatch,
         CacheConfig cache,
         ItemsConfig items,
-        long shutdownGraceMs) {
+        long shutdownGraceMs,
+        EdgeConfig edge) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -93,6 +94,7 @@ public record MercuryConfig(
         SwapConfig.putDefaults(d);
         CacheConfig.putDefaults(d);
         ItemsConfig.putDefaults(d);
+        EdgeConfig.putDefaults(d);
         DEFAULTS = Map.copyOf(d);
     }
 
@@ -181,7 +183,7 @@ public record MercuryConfig(
                 intIn(v, "inference.onnx_intra_op_threads", 1, 64), intIn(v, "inference.warmup_queries", 0, 10_000),
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
                 new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v),
-                intIn(v, "http.shutdown_grace_ms", 0, 600_000));
+                intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */

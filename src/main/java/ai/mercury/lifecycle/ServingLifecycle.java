@@ -91,6 +91,11 @@ public final class ServingLifecycle implements AutoCloseable {
         return bundles.unpin();
     }
 
+    /** The text encoders of the served bundles (shared with the live-item writer); thread-safe. */
+    public TextEncoderRegistry textEncoders() {
+        return textEncoders;
+    }
+
     /** The live-item writer, or null when {@code items.enabled} is false. */
     public LiveItems liveItems() {
         return live;

@@ -47,9 +47,12 @@ public final class HttpVerticle extends VerticleBase {
     private Dispatcher dispatcher;
 
     private final ItemRoutes items; // null when live items are disabled
+    private final HttpConventions conventions;
+    private final ModelRoutes model;
+    private final RouteTable routeTable;
 
     HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, ServingLifecycle lifecycle,
-                 ResponseCache cache, Inference inference, Dispatcher.Admission admission) {
+                 ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable) {
         this.inference = inference;
         this.admission = admission;
         this.config = config;
@@ -60,12 +63,16 @@ public final class HttpVerticle extends VerticleBase {
         this.admin = new AdminRoutes(config, lifecycle);
         this.items = lifecycle.liveItems() == null ? null : new ItemRoutes(config, lifecycle.liveItems(), admin);
         this.cache = cache;
+        this.conventions = new HttpConventions(config.edge());
+        this.model = new ModelRoutes(config, snapshots, lifecycle);
+        this.routeTable = routeTable;
     }
 
     @Override
     public Future<?> start() {
         dispatcher = new Dispatcher(vertx, inference, admission, config.requestTimeoutMs());
         Router router = Router.router(vertx);
+        conventions.mount(router); // request id, CORS, access log: before every route
         router.post("/recommend")
                 .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
                 .handler(HttpVerticle::requireJson)
@@ -76,6 +83,9 @@ public final class HttpVerticle extends VerticleBase {
         router.get("/metrics").blockingHandler(PrometheusScrapingHandler.create(metrics.registry()), false);
         admin.mount(router);
         if (items != null) items.mount(router);
+        model.mount(router);
+        StaticRoutes.get().mount(router);
+        routeTable.record(router);
         router.route().failureHandler(this::onFailure);
         router.errorHandler(404, ctx -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(405, ctx -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path()));
@@ -84,8 +94,8 @@ public final class HttpVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(config.httpHost())
                 .setPort(boundPort.get() > 0 ? boundPort.get() : config.httpPort())
-                .setCompressionSupported(false)
                 .setTcpNoDelay(true);
+        HttpConventions.applyCompression(options, config.edge());
         return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
             server = s;
             boundPort.compareAndSet(0, s.actualPort());
@@ -174,7 +184,8 @@ public final class HttpVerticle extends VerticleBase {
             case 404 -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().path());
             case 405 -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path());
             default -> {
-                LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + ctx.request().method() + " " + ctx.request().path(), failure);
+                LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + ctx.request().method() + " " + ctx.request().path()
+                        + " request_id=" + HttpConventions.requestId(ctx), failure);
                 sendError(ctx, 500, "internal_error", "an internal error occurred; the server log has the details");
             }
         }

@@ -29,11 +29,13 @@ public final class MercuryServer implements AutoCloseable {
     private final IndexManagerVerticle indexManager;
     private final AtomicInteger port;
     private final ServingLifecycle lifecycle;
+    private final RouteTable routes;
     /** The HTTP verticles' deployment, undeployed first at shutdown so that in-flight requests drain. */
     private volatile String httpDeployment;
 
     private MercuryServer(Vertx vertx, MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics,
-                          IndexManagerVerticle indexManager, AtomicInteger port, ServingLifecycle lifecycle) {
+                          IndexManagerVerticle indexManager, AtomicInteger port, ServingLifecycle lifecycle, RouteTable routes) {
+        this.routes = routes;
         this.lifecycle = lifecycle;
         this.vertx = vertx;
         this.config = config;
@@ -49,6 +51,7 @@ public final class MercuryServer implements AutoCloseable {
 
     /** Starts with {@code base} Vert.x options (tests tighten the blocked-thread checker through them). */
     public static Future<MercuryServer> start(MercuryConfig config, VertxOptions base) {
+        StaticRoutes.get(); // reads the pages and the OpenAPI document here, not on an event loop
         SnapshotRegistry snapshots = new SnapshotRegistry();
         ServerMetrics metrics = new ServerMetrics(snapshots);
         VertxOptions options = new VertxOptions(base)
@@ -72,11 +75,12 @@ public final class MercuryServer implements AutoCloseable {
         Inference inference = new Inference(snapshots, metrics);
         Dispatcher.Admission admission = new Dispatcher.Admission(config.dispatch(), config.workerInstances(), metrics);
         AtomicInteger port = new AtomicInteger();
-        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, lifecycle);
+        RouteTable routes = new RouteTable();
+        MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, lifecycle, routes);
         return vertx.deployVerticle(indexManager)
                 .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(inference, admission),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission, routes),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> {
                     server.httpDeployment = id;
@@ -92,6 +96,11 @@ public final class MercuryServer implements AutoCloseable {
     /** The port the HTTP server listens on (the real one when configured with 0). */
     public int port() {
         return port.get();
+    }
+
+    /** The API routes the HTTP server has mounted (for the OpenAPI contract test). */
+    public RouteTable routes() {
+        return routes;
     }
 
     public Vertx vertx() {
