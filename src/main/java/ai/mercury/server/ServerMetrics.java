@@ -193,6 +193,29 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
                 .description("items with a live write (upsert or delete) in the journal").register(registry);
     }
 
+    /** Counters by type and by (type, version), kept so that counting an event is one map lookup. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter> eventCounters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void eventLogged(String type, String modelVersion) {
+        eventCounters.computeIfAbsent(type, t -> Counter.builder("mercury.events").tag("type", t)
+                .description("events accepted by POST /events and written to the event log, by type").register(registry)).increment();
+        if (modelVersion != null) {
+            eventCounters.computeIfAbsent(type + '\n' + modelVersion, k -> Counter.builder("mercury.attributed.events").tag("type", type)
+                    .tag("model_version", modelVersion)
+                    .description("logged events that carried a recommendation_id, by type and the model version that ranked that answer ('unknown': not served by this process)")
+                    .register(registry)).increment();
+        }
+    }
+
+    @Override
+    public void bindSessionGauges(java.util.function.LongSupplier sessions, java.util.function.LongSupplier users) {
+        Gauge.builder("mercury.sessions", sessions, s -> s.getAsLong()).strongReference(true)
+                .description("sessions held by the session store").register(registry);
+        Gauge.builder("mercury.session.users", users, s -> s.getAsLong()).strongReference(true)
+                .description("users held by the session store").register(registry);
+    }
+
     @Override
     public void snapshotLeaked() {
         leaks.increment();
