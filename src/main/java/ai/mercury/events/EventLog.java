@@ -166,11 +166,11 @@ public final class EventLog implements AutoCloseable {
                     queue.drainTo(group);
                 }
                 if (group.remove(STOP)) stopping = true;
-                if (!group.isEmpty()) {
+                for (Pending p : group) { // one write per request (page cache, cheap); rotation between them keeps segments near their size
                     rotateIfDue();
-                    write(group, waitingSync, buffer);
-                    group.clear();
+                    write(List.of(p), waitingSync, buffer);
                 }
+                group.clear();
                 boolean due = System.nanoTime() - lastForceNanos >= TimeUnit.MILLISECONDS.toNanos(options.flushMs());
                 if (dirty && (!waitingSync.isEmpty() || due || stopping)) force(waitingSync);
                 if (stopping && queue.isEmpty()) break;
