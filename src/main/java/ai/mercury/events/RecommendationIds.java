@@ -24,8 +24,10 @@ public final class RecommendationIds {
 
     private final String prefix;
     private final AtomicLong counter = new AtomicLong();
-    private final Set<String> served = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> issued = new ConcurrentHashMap<>();
+    private final Set<String> served = issued.keySet();
     private volatile String lastVersion = "";
+    private volatile java.util.concurrent.atomic.LongAdder lastCount = new java.util.concurrent.atomic.LongAdder();
 
     public RecommendationIds() {
         SecureRandom random = new SecureRandom();
@@ -36,16 +38,25 @@ public final class RecommendationIds {
 
     /** A fresh id for an answer computed by {@code version}. */
     public String next(String version) {
+        java.util.concurrent.atomic.LongAdder count = lastCount;
         if (!version.equals(lastVersion)) { // versions change rarely: remember each one served, for attribution
-            served.add(version);
+            count = issued.computeIfAbsent(version, v -> new java.util.concurrent.atomic.LongAdder());
+            lastCount = count;
             lastVersion = version;
         }
+        count.increment();
         return version + prefix + Long.toString(counter.incrementAndGet(), 36);
+    }
+
+    /** Answers issued with {@code version} by this process (the denominator of click-through per version). */
+    public long issued(String version) {
+        java.util.concurrent.atomic.LongAdder a = issued.get(version);
+        return a == null ? 0 : a.sum();
     }
 
     /** Registers a version that serves (or served) here: ids naming it are attributed to it. */
     public void served(String version) {
-        served.add(version);
+        issued.computeIfAbsent(version, v -> new java.util.concurrent.atomic.LongAdder());
     }
 
     /**

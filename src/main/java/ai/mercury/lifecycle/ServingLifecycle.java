@@ -73,6 +73,7 @@ public final class ServingLifecycle implements AutoCloseable {
             textEncoders.close();
             throw new MercuryConfig.ConfigException("events.dir: " + e.getMessage());
         }
+        events.bindRecommendationIds(recommendationIds);
         if (this.events != null) events.bindSessionGauges(this.events.store()::sessionCount, this.events.store()::userCount);
     }
 

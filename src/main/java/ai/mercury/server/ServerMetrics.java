@@ -156,9 +156,23 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
         noModel.increment();
     }
 
+    private volatile ai.mercury.events.RecommendationIds recommendationIds;
+
+    @Override
+    public void bindRecommendationIds(ai.mercury.events.RecommendationIds ids) {
+        this.recommendationIds = ids;
+    }
+
     /** Called when a snapshot becomes current. */
     @Override
     public void modelActivated(Snapshot s) {
+        ai.mercury.events.RecommendationIds ids = recommendationIds;
+        if (ids != null) {
+            ids.served(s.version());
+            String version = s.version();
+            io.micrometer.core.instrument.FunctionCounter.builder("mercury.recommendations", ids, i -> i.issued(version)).tag("model_version", version)
+                    .description("/recommend answers (each with a recommendation_id) by the model version that ranked them").register(registry);
+        }
         modelInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", s.version(), "index", s.index().kind()), 1)), true);
     }
 

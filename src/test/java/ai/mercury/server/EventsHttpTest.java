@@ -231,6 +231,7 @@ class EventsHttpTest {
             assertEquals(1.0, h.metric("mercury_attributed_events_total{model_version=\"" + FixtureBundle.VERSION + "\",type=\"click\"}"));
             assertEquals(1.0, h.metric("mercury_attributed_events_total{model_version=\"unknown\",type=\"click\"}"));
             assertEquals(FixtureBundle.VERSION, EventLogReader.liveEvents(events).get(0).modelVersion());
+            assertTrue(h.metric("mercury_recommendations_total{model_version=\"" + FixtureBundle.VERSION + "\"}") >= 50);
         }
     }
 
