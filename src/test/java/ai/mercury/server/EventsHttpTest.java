@@ -236,6 +236,27 @@ class EventsHttpTest {
     }
 
     @Test
+    void countryComesFromTheConfiguredHeaderWhenTheBodyHasNone(@TempDir Path artifacts, @TempDir Path events) {
+        try (ServerHarness h = start(artifacts, events, Map.of("events.country_header", "CF-IPCountry"))) {
+            JsonObject bodyOf = new JsonObject().put("events", new JsonArray().add(event("view", "s9", "A001"))
+                    .add(event("view", "s9", "A002").put("context", new JsonObject().put("country", "Germany"))));
+            var req = h.client.post(h.server.port(), "127.0.0.1", "/events?sync=true").putHeader("content-type", "application/json")
+                    .putHeader("cf-ipcountry", "France");
+            assertEquals(200, ServerHarness.await(req.sendBuffer(Buffer.buffer(bodyOf.encode()))).statusCode());
+            List<Event> logged = EventLogReader.liveEvents(events);
+            assertEquals("France", logged.get(0).context().get("country"));
+            assertEquals("Germany", logged.get(1).context().get("country"), "the body wins");
+            assertEquals(null, logged.get(0).context().get("device"), "Vert.x's client is not a browser: no device");
+            // /recommend: the header's country ranks as the same country in the body
+            JsonObject viaHeader = ok(ServerHarness.await(h.client.post(h.server.port(), "127.0.0.1", "/recommend")
+                    .putHeader("content-type", "application/json").putHeader("cf-ipcountry", "Germany")
+                    .sendBuffer(Buffer.buffer(new JsonObject().put("k", 12).put("context", new JsonObject().put("timestamp", "2011-11-04T09:30:00Z")).encode()))));
+            JsonObject viaBody = ok(h.recommend(new JsonObject().put("k", 12).put("context", new JsonObject().put("country", "Germany").put("timestamp", "2011-11-04T09:30:00Z"))));
+            assertEquals(viaBody.getJsonArray("items"), viaHeader.getJsonArray("items"));
+        }
+    }
+
+    @Test
     void eventsTokenGuardsPostEvents(@TempDir Path artifacts, @TempDir Path events) {
         try (ServerHarness h = start(artifacts, events, Map.of("events.token", "browser-key"))) {
             assertError(postEvents(h, "/events", event("view", "s8", "A001")), 401, "unauthorized", "events.token");
