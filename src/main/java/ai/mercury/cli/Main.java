@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar mercury.jar <command>}: serve, train, eval, bundle verify|bootstrap. */
 @Command(name = "mercury", mixinStandardHelpOptions = true, version = "mercury 0.1.0",
         description = "Cold-start two-tower recommendation engine.",
-        subcommands = {ServeCommand.class, TrainCommand.class, EvalCommand.class, BundleCommand.class})
+        subcommands = {ServeCommand.class, TrainCommand.class, EvalCommand.class, BundleCommand.class, EventsCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -33,4 +33,13 @@ public interface LifecycleEvents {
 
     /** Gauge of the live side: items with a write in the live journal. */
     default void bindLiveGauges(IntSupplier journaledItems) {}
+
+    /** One event written to the event log, with the model version its recommendation id names (null: none). */
+    default void eventLogged(String type, String modelVersion) {}
+
+    /** Counters of answers issued per model version (read from {@code ids} whenever a version activates). */
+    default void bindRecommendationIds(ai.mercury.events.RecommendationIds ids) {}
+
+    /** Gauges of the session store: sessions and users held. */
+    default void bindSessionGauges(java.util.function.LongSupplier sessions, java.util.function.LongSupplier users) {}
 }

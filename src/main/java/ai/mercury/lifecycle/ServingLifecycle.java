@@ -1,6 +1,9 @@
 package ai.mercury.lifecycle;
 
 import ai.mercury.config.MercuryConfig;
+import ai.mercury.core.CatalogItem;
+import ai.mercury.events.Events;
+import ai.mercury.events.RecommendationIds;
 import ai.mercury.feature.TextEncoderRegistry;
 import ai.mercury.live.ItemWrite;
 import ai.mercury.live.LiveItems;
@@ -30,6 +33,8 @@ public final class ServingLifecycle implements AutoCloseable {
     private final TextEncoderRegistry textEncoders;
     private final LiveItems live; // null when items.enabled is false
     private final BundleManager bundles;
+    private final RecommendationIds recommendationIds = new RecommendationIds();
+    private final Events events; // null when events.enabled is false
 
     /**
      * @throws MercuryConfig.ConfigException when the live-item journal cannot be opened (the message names
@@ -59,6 +64,17 @@ public final class ServingLifecycle implements AutoCloseable {
         if (live != null) events.bindLiveGauges(live::journaledItems);
         this.bundles = new BundleManager(config, registry, events, live, textEncoders);
         manager[0] = bundles;
+        try {
+            this.events = config.events().enabled()
+                    ? new Events(config.events(), config.sessions(), recommendationIds, this::canonicalItemId, events::eventLogged) : null;
+        } catch (RuntimeException e) {
+            bundles.close();
+            if (live != null) live.close();
+            textEncoders.close();
+            throw new MercuryConfig.ConfigException("events.dir: " + e.getMessage());
+        }
+        events.bindRecommendationIds(recommendationIds);
+        if (this.events != null) events.bindSessionGauges(this.events.store()::sessionCount, this.events.store()::userCount);
     }
 
     /** Loads the start-up bundle in the background, then watches the artifacts directory. Returns at once. */
@@ -101,6 +117,25 @@ public final class ServingLifecycle implements AutoCloseable {
         return live;
     }
 
+    /** Events and sessions, or null when {@code events.enabled} is false. */
+    public Events events() {
+        return events;
+    }
+
+    /** Issues the {@code recommendation_id} of every answer and attributes events to versions. */
+    public RecommendationIds recommendationIds() {
+        return recommendationIds;
+    }
+
+    /** The serving catalog's own copy of an item id (stored events then share its string), or {@code id} when unknown. */
+    private String canonicalItemId(String id) {
+        Snapshot s = registry.peek();
+        if (s == null) return id;
+        int ordinal = s.catalog().ordinalOf(id);
+        CatalogItem item = ordinal < 0 ? null : s.catalog().item(ordinal);
+        return item == null ? id : item.itemId();
+    }
+
     /** Stops swapping and retires the current snapshot; waits for a load in progress. Blocking. */
     public void stopPublishing() {
         bundles.close();
@@ -111,9 +146,13 @@ public final class ServingLifecycle implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (live != null) live.close();
+            if (events != null) events.close();
         } finally {
-            textEncoders.close();
+            try {
+                if (live != null) live.close();
+            } finally {
+                textEncoders.close();
+            }
         }
     }
 }

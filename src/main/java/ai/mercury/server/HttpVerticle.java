@@ -50,6 +50,8 @@ public final class HttpVerticle extends VerticleBase {
     private final HttpConventions conventions;
     private final ModelRoutes model;
     private final RouteTable routeTable;
+    private final EventRoutes events;
+    private final ai.mercury.events.RecommendationIds recommendationIds;
 
     HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, ServingLifecycle lifecycle,
                  ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable) {
@@ -66,6 +68,8 @@ public final class HttpVerticle extends VerticleBase {
         this.conventions = new HttpConventions(config.edge());
         this.model = new ModelRoutes(config, snapshots, lifecycle);
         this.routeTable = routeTable;
+        this.events = new EventRoutes(config, lifecycle.events(), snapshots, admin);
+        this.recommendationIds = lifecycle.recommendationIds();
     }
 
     @Override
@@ -86,6 +90,7 @@ public final class HttpVerticle extends VerticleBase {
         model.mount(router);
         StaticRoutes.get().mount(router);
         routeTable.record(router);
+        events.mount(router);
         router.route().failureHandler(this::onFailure);
         router.errorHandler(404, ctx -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(405, ctx -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path()));
@@ -120,7 +125,8 @@ public final class HttpVerticle extends VerticleBase {
             throw new ApiException(400, "invalid_json", "the body is not a JSON object: " + shorten(e.getMessage()));
         }
         if (body == null) throw new ApiException(400, "invalid_json", "the body is empty; send a JSON object");
-        RecommendQuery query = parser.parse(body, Instant.now());
+        EventRoutes.Personal personal = events.personalize(ctx, body, parser.parse(body, Instant.now()));
+        RecommendQuery query = personal.query();
         ResponseCache.Key key = null;
         if (cache != null) {
             Snapshot s = snapshots.peek();
@@ -129,17 +135,17 @@ public final class HttpVerticle extends VerticleBase {
                 byte[] answer = cache.get(key);
                 metrics.recordCacheLookup(answer != null);
                 if (answer != null) {
-                    send(ctx, key.version, answer, start);
+                    send(ctx, key.version, answer, start, personal.historyUsed());
                     return;
                 }
             }
         }
         ResponseCache.Key cacheKey = key;
-        dispatcher.dispatch(query, start).onSuccess(reply -> answer(ctx, reply, cacheKey, start));
+        dispatcher.dispatch(query, start).onSuccess(reply -> answer(ctx, reply, cacheKey, start, personal.historyUsed()));
     }
 
     /** Sends a computed reply, and caches its answer when it was computed on the snapshot the key names. */
-    private void answer(RoutingContext ctx, RecommendReply reply, ResponseCache.Key key, long start) {
+    private void answer(RoutingContext ctx, RecommendReply reply, ResponseCache.Key key, long start, byte[] historyUsed) {
         if (reply.error() != null) {
             if (reply.error().status() == 503) ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
             sendError(ctx, reply.error().status(), reply.error().code(), reply.error().getMessage());
@@ -148,14 +154,14 @@ public final class HttpVerticle extends VerticleBase {
         Recommendation r = reply.result();
         byte[] answer = ResponseWriter.answer(r);
         if (key != null && key.version.equals(r.modelVersion()) && key.epoch == reply.cacheEpoch()) cache.put(key, answer);
-        send(ctx, r.modelVersion(), answer, start);
+        send(ctx, r.modelVersion(), answer, start, historyUsed);
     }
 
-    private static void send(RoutingContext ctx, String version, byte[] answer, long start) {
+    private void send(RoutingContext ctx, String version, byte[] answer, long start, byte[] historyUsed) {
         if (ctx.response().ended()) return;
         double tookMs = (System.nanoTime() - start) / 1e6;
         ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
-                .end(ResponseWriter.assemble(version, tookMs, answer));
+                .end(ResponseWriter.assemble(version, tookMs, recommendationIds.next(version), historyUsed, answer));
     }
 
     private void ready(RoutingContext ctx) {

@@ -28,7 +28,8 @@ import java.util.Set;
  */
 final class RequestParser {
     static final Set<String> FIELDS = Set.of("user_id", "session_id", "context", "history", "query", "k", "filters");
-    static final Set<String> FILTER_FIELDS = Set.of("exclude", "categories", "price_min", "price_max", "in_stock_only");
+    static final Set<String> FILTER_FIELDS = Set.of("exclude", "categories", "price_min", "price_max", "in_stock_only",
+            "exclude_seen", "exclude_purchased"); // the last two are applied by EventRoutes.personalize
 
     private final MercuryConfig config;
 
@@ -106,6 +107,10 @@ final class RequestParser {
         if (min != null && max != null && min > max) throw ApiException.badRequest("filters.price_min is above filters.price_max");
         Object stock = f.getValue("in_stock_only");
         if (stock != null && !(stock instanceof Boolean)) throw ApiException.badRequest("filters.in_stock_only must be true or false");
+        for (String flag : List.of("exclude_seen", "exclude_purchased")) {
+            Object v = f.getValue(flag);
+            if (v != null && !(v instanceof Boolean)) throw ApiException.badRequest("filters." + flag + " must be true or false");
+        }
         return new Filters(new LinkedHashSet<>(stringList(f.getValue("exclude"), "filters.exclude")),
                 new LinkedHashSet<>(stringList(f.getValue("categories"), "filters.categories")), min, max, Boolean.TRUE.equals(stock));
     }

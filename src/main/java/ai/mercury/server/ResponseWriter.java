@@ -164,6 +164,27 @@ final class ResponseWriter {
         return b.appendBytes(head.bytes()).appendBytes(TOOK_MS).appendBytes(took).appendBytes(answer);
     }
 
+    private static final byte[] RECOMMENDATION_ID = ",\"recommendation_id\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HISTORY_USED = "\",\"history_used\":".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * As {@link #assemble(String, double, byte[])} with {@code ,"recommendation_id":"<id>","history_used":<historyUsed>}
+     * after {@code took_ms}. The id is a version (bundle-name characters), '~' and base-36 digits: no escaping needed.
+     */
+    static Buffer assemble(String version, double tookMs, String recommendationId, byte[] historyUsed, byte[] answer) {
+        Head head = lastHead;
+        if (!head.version().equals(version)) {
+            head = new Head(version, head(version));
+            lastHead = head;
+        }
+        byte[] took = Double.toString(Math.round(tookMs * 1000) / 1000.0).getBytes(StandardCharsets.US_ASCII);
+        byte[] id = recommendationId.getBytes(StandardCharsets.US_ASCII);
+        Buffer b = Buffer.buffer(head.bytes().length + TOOK_MS.length + took.length + RECOMMENDATION_ID.length + id.length
+                + HISTORY_USED.length + historyUsed.length + answer.length);
+        return b.appendBytes(head.bytes()).appendBytes(TOOK_MS).appendBytes(took).appendBytes(RECOMMENDATION_ID).appendBytes(id)
+                .appendBytes(HISTORY_USED).appendBytes(historyUsed).appendBytes(answer);
+    }
+
     private static byte[] head(String version) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(48);
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {

@@ -156,9 +156,23 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
         noModel.increment();
     }
 
+    private volatile ai.mercury.events.RecommendationIds recommendationIds;
+
+    @Override
+    public void bindRecommendationIds(ai.mercury.events.RecommendationIds ids) {
+        this.recommendationIds = ids;
+    }
+
     /** Called when a snapshot becomes current. */
     @Override
     public void modelActivated(Snapshot s) {
+        ai.mercury.events.RecommendationIds ids = recommendationIds;
+        if (ids != null) {
+            ids.served(s.version());
+            String version = s.version();
+            io.micrometer.core.instrument.FunctionCounter.builder("mercury.recommendations", ids, i -> i.issued(version)).tag("model_version", version)
+                    .description("/recommend answers (each with a recommendation_id) by the model version that ranked them").register(registry);
+        }
         modelInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", s.version(), "index", s.index().kind()), 1)), true);
     }
 
@@ -191,6 +205,29 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
     public void bindLiveGauges(IntSupplier journaledItems) {
         Gauge.builder("mercury.live.items", journaledItems, IntSupplier::getAsInt).strongReference(true)
                 .description("items with a live write (upsert or delete) in the journal").register(registry);
+    }
+
+    /** Counters by type and by (type, version), kept so that counting an event is one map lookup. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter> eventCounters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void eventLogged(String type, String modelVersion) {
+        eventCounters.computeIfAbsent(type, t -> Counter.builder("mercury.events").tag("type", t)
+                .description("events accepted by POST /events and written to the event log, by type").register(registry)).increment();
+        if (modelVersion != null) {
+            eventCounters.computeIfAbsent(type + '\n' + modelVersion, k -> Counter.builder("mercury.attributed.events").tag("type", type)
+                    .tag("model_version", modelVersion)
+                    .description("logged events that carried a recommendation_id, by type and the model version that ranked that answer ('unknown': not served by this process)")
+                    .register(registry)).increment();
+        }
+    }
+
+    @Override
+    public void bindSessionGauges(java.util.function.LongSupplier sessions, java.util.function.LongSupplier users) {
+        Gauge.builder("mercury.sessions", sessions, s -> s.getAsLong()).strongReference(true)
+                .description("sessions held by the session store").register(registry);
+        Gauge.builder("mercury.session.users", users, s -> s.getAsLong()).strongReference(true)
+                .description("users held by the session store").register(registry);
     }
 
     @Override

@@ -39,6 +39,7 @@ final class ServerHarness implements AutoCloseable {
         Map<String, Object> all = new java.util.HashMap<>(Map.of("http.port", 0, "http.host", "127.0.0.1",
                 "artifacts.dir", artifacts.toString(), "inference.warmup_queries", 2));
         all.put("items.journal_dir", tempJournalDir());
+        all.put("events.dir", tempJournalDir()); // the event log is locked per directory too
         all.putAll(overrides);
         MercuryConfig config = MercuryConfig.load(null, Map.of(), all);
         VertxOptions options = new VertxOptions()

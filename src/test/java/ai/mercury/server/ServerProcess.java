@@ -43,7 +43,8 @@ final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-Xmx1g", "-jar", jar().toString(), "serve",
                 "--port", Integer.toString(port), "--artifacts", artifacts.toString(),
-                "--set", "http.host=127.0.0.1", "--set", "items.journal_dir=" + journal, "--set", "swap.watch=false"));
+                "--set", "http.host=127.0.0.1", "--set", "items.journal_dir=" + journal, "--set", "swap.watch=false",
+                "--set", "events.dir=" + journal.resolve("events")));
         for (String s : extraSets) {
             cmd.add("--set");
             cmd.add(s);

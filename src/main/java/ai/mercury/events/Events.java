@@ -1,0 +1,109 @@
+package ai.mercury.events;
+
+import ai.mercury.config.EventsConfig;
+import ai.mercury.config.SessionsConfig;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+
+/**
+ * Events and sessions, as one service: validated events go to the {@link EventLog} and, once
+ * written, into the {@link SessionStore}; forgetting writes a tombstone and drops the state; at
+ * start-up the store is rebuilt from the log's last {@code sessions.idle_ttl_ms}. Plain Java, no
+ * Vert.x. Thread-safe: called from the event loops, the log's writer thread applies.
+ */
+public final class Events implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Events.class.getName());
+
+    private final EventsConfig config;
+    private final SessionStore store;
+    private final RecommendationIds ids;
+    private final EventParser parser;
+    private final EventLog log;
+    private final Listener listener;
+    private final UnaryOperator<String> canonical;
+
+    /** Told about every event applied (after it is in the log). Called on the log's writer thread. */
+    public interface Listener {
+        /** @param modelVersion the attributed version, or null for an event without a recommendation id */
+        void eventLogged(String type, String modelVersion);
+    }
+
+    /**
+     * Opens the log (locking its directory), rebuilds the store from its recent part and starts the writer.
+     *
+     * @param canonical maps an item id to the catalog's own copy of it (so stored events share the
+     *                  catalog's strings), or returns it as is when the item is unknown
+     */
+    public Events(EventsConfig config, SessionsConfig sessions, RecommendationIds ids, UnaryOperator<String> canonical, Listener listener) {
+        this.config = config;
+        this.ids = ids;
+        this.listener = listener;
+        this.canonical = canonical;
+        this.store = new SessionStore(sessions, config.types());
+        this.parser = new EventParser(config, ids);
+        long started = System.nanoTime();
+        long since = System.currentTimeMillis() - sessions.idleTtlMs();
+        long[] replayed = new long[1];
+        long bad = EventLogReader.read(config.dir(), since, r -> {
+            apply(r, false);
+            replayed[0]++;
+        });
+        LOG.log(System.Logger.Level.INFO, "sessions rebuilt from the event log's last " + sessions.idleTtlMs() / 1000 + " s: " + replayed[0]
+                + " records, " + store.sessionCount() + " sessions, " + store.userCount() + " users in " + (System.nanoTime() - started) / 1_000_000 + " ms"
+                + (bad > 0 ? "; " + bad + " unreadable lines skipped" : ""));
+        this.log = new EventLog(new EventLog.Options(config.dir(), config.flushMs(), config.segmentBytes(), config.retentionDays()),
+                records -> records.forEach(r -> apply(r, true)));
+    }
+
+    private void apply(Object record, boolean count) {
+        if (record instanceof Event e) {
+            store.record(e, canonical.apply(e.itemId()));
+            if (count && listener != null) listener.eventLogged(e.type(), e.modelVersion());
+        } else if (record instanceof Forget f) {
+            if (f.scope() == Forget.Scope.SESSION) store.forgetSession(f.id());
+            else store.forgetUser(f.id());
+        }
+    }
+
+    public EventParser parser() {
+        return parser;
+    }
+
+    public SessionStore store() {
+        return store;
+    }
+
+    public RecommendationIds ids() {
+        return ids;
+    }
+
+    public EventsConfig config() {
+        return config;
+    }
+
+    /** Logs the accepted events of a batch and records them; see {@link EventLog#append} for when it completes. */
+    public CompletableFuture<Void> ingest(List<Event> accepted, boolean sync) {
+        return log.append(accepted, sync);
+    }
+
+    /**
+     * Drops a session (or a user with its sessions) and writes a tombstone; completes once the
+     * tombstone is fsynced, with whether the store held that id.
+     */
+    public CompletableFuture<Boolean> forget(Forget.Scope scope, String id) {
+        boolean found = scope == Forget.Scope.SESSION ? store.holdsSession(id) : store.holdsUser(id);
+        return log.append(List.of(new Forget(scope, id, System.currentTimeMillis())), true).thenApply(v -> found);
+    }
+
+    /** When the log was last fsynced (epoch ms). */
+    public long lastFlushMs() {
+        return log.lastForceMs();
+    }
+
+    @Override
+    public void close() {
+        log.close();
+    }
+}

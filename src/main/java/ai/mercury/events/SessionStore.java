@@ -1,0 +1,172 @@
+package ai.mercury.events;
+
+import ai.mercury.config.SessionsConfig;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Recent events in memory, by session and by user: at most {@code sessions.max_sessions} of each
+ * (Caffeine's size eviction drops the least valuable, approximately the least recently active),
+ * each keeping its last {@code sessions.max_events} events, dropped {@code sessions.idle_ttl_ms}
+ * after its last event (reading does not extend it). Thread-safe: events are recorded by the event
+ * log's writer thread, looked up by whichever thread serves {@code /recommend}.
+ */
+public final class SessionStore {
+    private final SessionsConfig config;
+    private final Cache<String, EventRing> sessions;
+    private final Cache<String, EventRing> users;
+    private final List<String> typeNames;
+    private final boolean[] historyType;
+    private final byte purchase;
+
+    /**
+     * What the store knows of a visitor for one request.
+     *
+     * @param history   explicit history first, then stored items (newest first), deduplicated and capped
+     * @param stored    how many entries of {@code history} came from stored events
+     * @param seen      every stored item of the visitor (any type), for {@code exclude_seen}
+     * @param purchased the stored items with a {@code purchase} event, for {@code exclude_purchased}
+     */
+    public record Lookup(List<String> history, int stored, Set<String> seen, Set<String> purchased) {}
+
+    /** @param types every accepted event type (at most 127) */
+    public SessionStore(SessionsConfig config, Set<String> types) {
+        this.config = config;
+        this.typeNames = new ArrayList<>(new java.util.TreeSet<>(types));
+        if (typeNames.size() > 127) throw new IllegalArgumentException("at most 127 event types");
+        this.historyType = new boolean[typeNames.size()];
+        for (int i = 0; i < typeNames.size(); i++) historyType[i] = config.historyTypes().contains(typeNames.get(i));
+        this.purchase = (byte) typeNames.indexOf("purchase");
+        this.sessions = cache(config);
+        this.users = cache(config);
+    }
+
+    private static Cache<String, EventRing> cache(SessionsConfig config) {
+        long ttlMs = config.idleTtlMs();
+        return Caffeine.newBuilder().maximumSize(config.maxSessions()).expireAfter(new Expiry<String, EventRing>() {
+            private long remaining(EventRing ring) {
+                long left = ring.lastReceivedMs() + ttlMs - System.currentTimeMillis();
+                return TimeUnit.MILLISECONDS.toNanos(Math.max(0, left));
+            }
+
+            @Override
+            public long expireAfterCreate(String key, EventRing ring, long now) {
+                return remaining(ring);
+            }
+
+            @Override
+            public long expireAfterUpdate(String key, EventRing ring, long now, long current) {
+                return remaining(ring);
+            }
+
+            @Override
+            public long expireAfterRead(String key, EventRing ring, long now, long current) {
+                return current; // looking a visitor up is not activity
+            }
+        }).build();
+    }
+
+    /** Records one event under its session and its user. {@code itemId} may be a canonical (shared) copy of the event's. */
+    public void record(Event e, String itemId) {
+        byte type = (byte) typeNames.indexOf(e.type());
+        if (type < 0) return; // a type no longer configured (replaying an older log)
+        if (e.receivedMs() + config.idleTtlMs() <= System.currentTimeMillis()) return; // already expired (replay)
+        if (e.sessionId() != null) add(sessions, e.sessionId(), itemId, type, e.receivedMs(), e.userId());
+        if (e.userId() != null) add(users, e.userId(), itemId, type, e.receivedMs(), null);
+    }
+
+    private void add(Cache<String, EventRing> cache, String key, String itemId, byte type, long at, String userId) {
+        cache.asMap().compute(key, (k, ring) -> {
+            if (ring == null) ring = new EventRing(config.maxEvents());
+            ring.add(itemId, type, at);
+            if (userId != null) ring.userId = userId;
+            return ring;
+        });
+    }
+
+    /**
+     * The history of a request: {@code explicit} first, then the stored items of the session, then
+     * of the user, newest first, each item once, only items {@code known} accepts and of a history
+     * type, at most {@code max} in all. Cheap: two hash lookups and one pass over each ring.
+     *
+     * @param collect whether to fill {@code seen} and {@code purchased} (for the exclude filters)
+     */
+    public Lookup lookup(String sessionId, String userId, List<String> explicit, int max, Predicate<String> known, boolean collect) {
+        EventRing session = sessionId == null ? null : sessions.getIfPresent(sessionId);
+        EventRing user = userId == null ? null : users.getIfPresent(userId);
+        if (session == null && user == null) return new Lookup(explicit, 0, Set.of(), Set.of());
+        List<String> history = new ArrayList<>(Math.min(max, explicit.size() + config.maxEvents()));
+        history.addAll(explicit); // as the client sent it; stored items only add what it lacks
+        Set<String> taken = new HashSet<>(explicit);
+        int before = history.size();
+        Set<String> seen = collect ? new HashSet<>() : Set.of();
+        Set<String> purchased = collect ? new HashSet<>() : Set.of();
+        List<String> out = history;
+        EventRing.Visitor visitor = (item, type) -> {
+            if (collect) {
+                seen.add(item);
+                if (type == purchase) purchased.add(item);
+            }
+            if (out.size() < max && historyType[type] && !taken.contains(item) && known.test(item)) {
+                taken.add(item);
+                out.add(item);
+            }
+            return collect || out.size() < max;
+        };
+        if (session != null) session.newestFirst(visitor);
+        if (user != null) user.newestFirst(visitor);
+        return new Lookup(out, out.size() - before, seen, purchased);
+    }
+
+    public boolean holdsSession(String sessionId) {
+        return sessions.getIfPresent(sessionId) != null;
+    }
+
+    public boolean holdsUser(String userId) {
+        return users.getIfPresent(userId) != null;
+    }
+
+    /** Drops a session; returns whether it was held. */
+    public boolean forgetSession(String sessionId) {
+        return sessions.asMap().remove(sessionId) != null;
+    }
+
+    /** Drops a user and every session whose events named that user; returns how many entries went. */
+    public int forgetUser(String userId) {
+        int n = users.asMap().remove(userId) != null ? 1 : 0;
+        for (var it = sessions.asMap().entrySet().iterator(); it.hasNext(); ) {
+            if (userId.equals(it.next().getValue().userId)) {
+                it.remove();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Stored events of a session (newest first) as {@code [item, type]} pairs, or null when it is not held. */
+    public List<String[]> events(String sessionId) {
+        EventRing ring = sessions.getIfPresent(sessionId);
+        if (ring == null) return null;
+        List<String[]> out = new ArrayList<>(ring.size());
+        ring.newestFirst((item, type) -> out.add(new String[] {item, typeNames.get(type)}));
+        return out;
+    }
+
+    public long sessionCount() {
+        sessions.cleanUp();
+        return sessions.estimatedSize();
+    }
+
+    public long userCount() {
+        users.cleanUp();
+        return users.estimatedSize();
+    }
+}
