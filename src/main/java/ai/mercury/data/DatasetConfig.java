@@ -81,21 +81,61 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
         }
     }
 
-    /** Baskets with time &lt; {@code testStart} are fit, the others test. */
-    public record Split(Instant testStart) {}
+    /**
+     * Where the test split and the trainer's hold-out begin. Each is a fixed instant when the config
+     * names one ({@code split.test_start}, {@code split.holdout_start}), else derived from the data:
+     * the test split is the last {@code testFraction} of the baskets' time range, the hold-out the
+     * last {@code holdoutFraction} of the fit period's time range. Baskets before the test start are
+     * fit; the hold-out is the end of the fit period, used for early stopping and blend weights.
+     *
+     * @param testStart       fixed test start, or null to derive it
+     * @param testFraction    share of the time range that is test when derived, in (0, 1)
+     * @param holdoutStart    fixed hold-out start, or null to derive it
+     * @param holdoutFraction share of the fit period's time range that is hold-out when derived, in (0, 1)
+     */
+    public record Split(Instant testStart, double testFraction, Instant holdoutStart, double holdoutFraction) {
+        /** Fixed test start, derived hold-out. */
+        public Split(Instant testStart) {
+            this(testStart, DEFAULT_TEST_FRACTION, null, DEFAULT_HOLDOUT_FRACTION);
+        }
+
+        /** The test start for baskets whose times run from {@code first} to {@code last}. */
+        public Instant testStart(Instant first, Instant last) {
+            return testStart != null ? testStart : fractionStart(first, last, testFraction);
+        }
+
+        /** The hold-out start for a fit period running from {@code first} to (before) {@code fitEnd}. */
+        public Instant holdoutStart(Instant first, Instant fitEnd) {
+            return holdoutStart != null ? holdoutStart : fractionStart(first, fitEnd, holdoutFraction);
+        }
+
+        /** Where the last {@code fraction} of [first, last] begins, to the second. */
+        static Instant fractionStart(Instant first, Instant last, double fraction) {
+            long span = java.time.Duration.between(first, last).getSeconds();
+            return first.plusSeconds(Math.round(span * (1 - fraction)));
+        }
+    }
 
     /**
      * @param protocol     protocol id written into reports, e.g. {@code online-retail/1}
      * @param historyCap   most history items in a warm query
-     * @param countryField the context field that {@code popularity_by_country} groups by
-     * @param randomSeed   seed of the random baseline
+     * @param popularityField the context field that the popularity-by-context baseline (and the hybrid's
+     *                        popularity candidates) group by, e.g. {@code country}; null: none
+     * @param randomSeed      seed of the random baseline
      */
-    public record Evaluation(String protocol, int historyCap, String countryField, long randomSeed) {}
+    public record Evaluation(String protocol, int historyCap, String popularityField, long randomSeed) {
+        /** The name of the popularity-by-context baseline: {@code popularity_by_<field>}. */
+        public String popularityByContextName() {
+            return "popularity_by_" + (popularityField == null ? "context" : popularityField);
+        }
+    }
 
     public static final double DEFAULT_MAX_UNPARSABLE_FRACTION = 0.01;
     public static final int DEFAULT_HISTORY_CAP = 50;
     public static final long DEFAULT_RANDOM_SEED = 42L;
     public static final char DEFAULT_DELIMITER = ',';
+    public static final double DEFAULT_TEST_FRACTION = 0.1;
+    public static final double DEFAULT_HOLDOUT_FRACTION = 0.1;
     public static final String DEFAULT_CONFIG = "conf/datasets/online-retail.json";
 
     /** The UCI Online Retail file as ../shared/eval/PROTOCOL.md v1 reads it; equal to {@value #DEFAULT_CONFIG}. */
@@ -105,7 +145,8 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
             new TimeFormat("yyyy-MM-dd HH:mm:ss", ZoneId.of("UTC")),
             new Cleaning(true, List.of("C"), true, true, "^[0-9]{5}[A-Za-z]{0,3}$", true, UserIdForm.INTEGER, true,
                     DEFAULT_MAX_UNPARSABLE_FRACTION),
-            new Split(Instant.parse("2011-11-01T00:00:00Z")),
+            new Split(Instant.parse("2011-11-01T00:00:00Z"), DEFAULT_TEST_FRACTION, Instant.parse("2011-10-01T00:00:00Z"),
+                    DEFAULT_HOLDOUT_FRACTION),
             new Evaluation("online-retail/1", DEFAULT_HISTORY_CAP, "country", DEFAULT_RANDOM_SEED));
 
     public DatasetConfig {
@@ -205,13 +246,15 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
                 r.bool(c, "cleaning.positive_price", true), pattern, r.bool(c, "cleaning.upper_case_item_ids", false), form,
                 r.bool(c, "cleaning.trim_text", true), maxUnparsable);
 
-        JsonNode s = r.object(root, "split", true);
-        String start = r.text(s, "split.test_start", null, true);
-        Instant testStart;
-        try {
-            testStart = Instant.parse(start);
-        } catch (DateTimeException e) {
-            throw r.fail("split.test_start", "must be an ISO-8601 instant such as 2011-11-01T00:00:00Z, got " + start);
+        JsonNode s = r.object(root, "split", false);
+        Instant testStart = r.instant(s, "split.test_start");
+        Instant holdoutStart = r.instant(s, "split.holdout_start");
+        double testFraction = r.number(s, "split.test_fraction", DEFAULT_TEST_FRACTION);
+        double holdoutFraction = r.number(s, "split.holdout_fraction", DEFAULT_HOLDOUT_FRACTION);
+        if (!(testFraction > 0 && testFraction < 1)) throw r.fail("split.test_fraction", "must be between 0 and 1 (exclusive)");
+        if (!(holdoutFraction > 0 && holdoutFraction < 1)) throw r.fail("split.holdout_fraction", "must be between 0 and 1 (exclusive)");
+        if (testStart != null && holdoutStart != null && !holdoutStart.isBefore(testStart)) {
+            throw r.fail("split.holdout_start", "must be before split.test_start (" + testStart + "), got " + holdoutStart);
         }
 
         JsonNode ev = r.object(root, "evaluation", false);
@@ -220,15 +263,18 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
         if (capValue != Math.rint(capValue) || capValue > Integer.MAX_VALUE) throw r.fail("evaluation.history_cap", "must be an integer");
         int cap = (int) capValue;
         if (cap < 1) throw r.fail("evaluation.history_cap", "must be at least 1");
-        String countryField = r.text(ev, "evaluation.country_field", context.isEmpty() ? null : context.keySet().iterator().next(), false);
-        if (countryField != null && !context.containsKey(countryField)) {
-            throw r.fail("evaluation.country_field", "names " + countryField + ", which is not a field of columns.context " + context.keySet());
+        // "country_field" is the key's first name, still read.
+        String fieldKey = ev != null && ev.has("country_field") && !ev.has("popularity_field") ? "evaluation.country_field"
+                : "evaluation.popularity_field";
+        String popularityField = r.text(ev, fieldKey, context.isEmpty() ? null : context.keySet().iterator().next(), false);
+        if (popularityField != null && !context.containsKey(popularityField)) {
+            throw r.fail(fieldKey, "names " + popularityField + ", which is not a field of columns.context " + context.keySet());
         }
         JsonNode seedNode = ev == null ? null : ev.get("random_seed");
         if (seedNode != null && !seedNode.isNull() && !seedNode.canConvertToLong()) throw r.fail("evaluation.random_seed", "must be an integer");
         long seed = seedNode == null || seedNode.isNull() ? DEFAULT_RANDOM_SEED : seedNode.asLong();
-        return new DatasetConfig(name, new Csv(delimiter.charAt(0)), columns, time, cleaning, new Split(testStart),
-                new Evaluation(protocol, cap, countryField, seed));
+        return new DatasetConfig(name, new Csv(delimiter.charAt(0)), columns, time, cleaning, new Split(testStart, testFraction, holdoutStart, holdoutFraction),
+                new Evaluation(protocol, cap, popularityField, seed));
     }
 
     /** Key-naming accessors over the JSON tree. */
@@ -267,6 +313,16 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
             if (n == null || n.isNull()) return dflt;
             if (!n.isBoolean()) throw fail(key, "must be true or false");
             return n.asBoolean();
+        }
+
+        Instant instant(JsonNode parent, String key) throws DatasetException {
+            String v = text(parent, key, null, false);
+            if (v == null) return null;
+            try {
+                return Instant.parse(v);
+            } catch (DateTimeException e) {
+                throw fail(key, "must be an ISO-8601 instant such as 2011-11-01T00:00:00Z, got " + v);
+            }
         }
 
         double number(JsonNode parent, String key, double dflt) throws DatasetException {
