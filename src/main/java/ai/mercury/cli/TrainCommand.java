@@ -40,8 +40,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", description = "interaction log, .csv or .csv.gz (default: ${DEFAULT-VALUE})")
-    Path data = EvalCommand.DEFAULT_DATA;
+    @Option(names = "--data", description = "interaction log, .csv or .csv.gz (default: the config's interactions.path for a "
+            + "two-table config, else " + "../shared/data/online-retail/online_retail.csv.gz)")
+    Path data;
 
     @Option(names = "--config", description = "dataset config (default: ${DEFAULT-VALUE})")
     Path config = Path.of(DatasetConfig.DEFAULT_CONFIG);
@@ -101,6 +102,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             requirePyTorch();
             DatasetConfig datasetConfig = DatasetConfig.load(config);
+            data = EvalCommand.dataFile(data, datasetConfig);
             Dataset dataset = DatasetLoader.load(data, datasetConfig, System.err::println);
             Instant fitEnd = TimeSplit.testStart(dataset, datasetConfig);
             Instant holdout = holdoutStart != null ? holdoutStart : TimeSplit.holdoutStart(dataset, datasetConfig);

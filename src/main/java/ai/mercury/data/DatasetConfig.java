@@ -32,8 +32,16 @@ import java.util.regex.PatternSyntaxException;
  * @param cleaning   which rows are kept
  * @param split      where fit ends and test begins
  * @param evaluation protocol parameters of {@code mercury eval}
+ * @param tables     the two-table form (catalog + interactions, see {@link TableSources}), or null for the
+ *                   one-file form; with tables, {@code columns} is derived from them (for messages and reports)
  */
-public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat time, Cleaning cleaning, Split split, Evaluation evaluation) {
+public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat time, Cleaning cleaning, Split split, Evaluation evaluation,
+                            TableSources tables) {
+
+    /** The one-file form (no {@code catalog}/{@code interactions} tables). */
+    public DatasetConfig(String name, Csv csv, Columns columns, TimeFormat time, Cleaning cleaning, Split split, Evaluation evaluation) {
+        this(name, csv, columns, time, cleaning, split, evaluation, null);
+    }
 
     /** RFC 4180 syntax with a header line; {@code delimiter} is usually ',' (';' and tab also seen). */
     public record Csv(char delimiter) {}
@@ -166,11 +174,16 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
         } catch (IOException e) {
             throw new DatasetException(file + ": cannot read the dataset config: " + e.getMessage(), e);
         }
-        return parse(root, file.toString());
+        return parse(root, file.toString(), file.toAbsolutePath().getParent());
     }
 
-    /** Parses a config tree; {@code source} names it in error messages. */
+    /** Parses a config tree; {@code source} names it in error messages; relative table paths resolve against the working directory. */
     public static DatasetConfig parse(JsonNode root, String source) throws DatasetException {
+        return parse(root, source, null);
+    }
+
+    /** Parses a config tree; {@code source} names it in error messages; relative table paths resolve against {@code baseDir}. */
+    public static DatasetConfig parse(JsonNode root, String source, Path baseDir) throws DatasetException {
         Reader r = new Reader(source);
         if (root == null || !root.isObject()) throw r.fail("", "must be a JSON object");
         String name = r.text(root, "name", null, true);
@@ -182,20 +195,19 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
             throw r.fail("csv.delimiter", "must be one character other than a quote or a line break, got '" + delimiter + "'");
         }
 
-        JsonNode cols = r.object(root, "columns", true);
-        Map<String, String> context = new LinkedHashMap<>();
-        JsonNode ctx = r.object(cols, "columns.context", false);
-        if (ctx != null) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = ctx.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (!e.getKey().matches("[a-z][a-z0-9_]*")) throw r.fail("columns.context." + e.getKey(), "field names must match [a-z][a-z0-9_]*");
-                context.put(e.getKey(), r.text(ctx, e.getKey(), "columns.context." + e.getKey(), null, true));
-            }
+        TableSources tables = null;
+        Columns columns;
+        if (root.has("catalog") || root.has("interactions")) {
+            if (root.has("columns")) throw r.fail("columns", "is for the one-file form; the two-table form names its columns in catalog and interactions");
+            tables = TableSources.parse(root, baseDir, r);
+            TableSources.Interactions in = tables.interactions();
+            columns = new Columns(in.user(), in.item(), in.basket() != null ? in.basket() : "(sessions)", in.time(),
+                    tables.catalog().textTemplate(), tables.catalog().price() != null ? tables.catalog().price() : "(none)", in.quantity(),
+                    tables.catalog().category(), in.context());
+        } else {
+            columns = oneFileColumns(root, r);
         }
-        Columns columns = new Columns(r.text(cols, "columns.user", null, true), r.text(cols, "columns.item", null, true),
-                r.text(cols, "columns.basket", null, true), r.text(cols, "columns.time", null, true),
-                r.text(cols, "columns.text", null, false), r.text(cols, "columns.price", null, true),
-                r.text(cols, "columns.quantity", null, false), r.text(cols, "columns.category", null, false), context);
+        Map<String, String> context = columns.context();
 
         JsonNode timeNode = r.object(root, "time", true);
         String format = r.text(timeNode, "time.format", null, true);
@@ -274,11 +286,29 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
         if (seedNode != null && !seedNode.isNull() && !seedNode.canConvertToLong()) throw r.fail("evaluation.random_seed", "must be an integer");
         long seed = seedNode == null || seedNode.isNull() ? DEFAULT_RANDOM_SEED : seedNode.asLong();
         return new DatasetConfig(name, new Csv(delimiter.charAt(0)), columns, time, cleaning, new Split(testStart, testFraction, holdoutStart, holdoutFraction),
-                new Evaluation(protocol, cap, popularityField, seed));
+                new Evaluation(protocol, cap, popularityField, seed), tables);
+    }
+
+    private static Columns oneFileColumns(JsonNode root, Reader r) throws DatasetException {
+        JsonNode cols = r.object(root, "columns", true);
+        Map<String, String> context = new LinkedHashMap<>();
+        JsonNode ctx = r.object(cols, "columns.context", false);
+        if (ctx != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = ctx.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().matches("[a-z][a-z0-9_]*")) throw r.fail("columns.context." + e.getKey(), "field names must match [a-z][a-z0-9_]*");
+                context.put(e.getKey(), r.text(ctx, e.getKey(), "columns.context." + e.getKey(), null, true));
+            }
+        }
+        return new Columns(r.text(cols, "columns.user", null, true), r.text(cols, "columns.item", null, true),
+                r.text(cols, "columns.basket", null, true), r.text(cols, "columns.time", null, true),
+                r.text(cols, "columns.text", null, false), r.text(cols, "columns.price", null, true),
+                r.text(cols, "columns.quantity", null, false), r.text(cols, "columns.category", null, false), context);
+
     }
 
     /** Key-naming accessors over the JSON tree. */
-    private record Reader(String source) {
+    record Reader(String source) {
         DatasetException fail(String key, String message) {
             return new DatasetException(source + ": " + (key.isEmpty() ? "" : key + " ") + message);
         }

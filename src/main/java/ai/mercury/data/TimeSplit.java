@@ -24,7 +24,8 @@ public record TimeSplit(Instant testStart, List<Basket> fit, List<Basket> test, 
         for (Basket b : data.baskets()) (b.time().isBefore(testStart) ? fit : test).add(b);
         Set<String> cold = new LinkedHashSet<>();
         for (ItemRecord i : data.items()) {
-            if (!i.firstSeen().isBefore(testStart)) cold.add(i.itemId());
+            // A catalog item nobody has interacted with yet is new: cold.
+            if (i.firstSeen() == null || !i.firstSeen().isBefore(testStart)) cold.add(i.itemId());
         }
         return new TimeSplit(testStart, fit, test, cold);
     }
