@@ -45,5 +45,10 @@ class TwoTableTrainingTest {
         assertTrue(data.items().stream().anyMatch(i -> i.firstSeen() == null), "the example has products nobody touched");
         assertEquals(64, bundle.itemVectors().count());
         assertEquals("tiny-shop", bundle.manifest().training().path("dataset").asText());
+        // The simple methods on the same hold-out, beside the model's figures.
+        for (String method : new String[] {"popularity", "cooccurrence"}) {
+            com.fasterxml.jackson.databind.JsonNode warm = bundle.manifest().training().path("holdout_baselines_recall@100").path(method).path("warm");
+            assertTrue(warm.isNumber() && warm.asDouble() >= 0 && warm.asDouble() <= 1, method + ": " + warm);
+        }
     }
 }
