@@ -46,8 +46,9 @@ final class EvalCommand implements Callable<Integer> {
     @Parameters(paramLabel = "BUNDLE_DIR", arity = "0..*", description = "bundle directories, evaluated side by side")
     List<Path> bundles = new ArrayList<>();
 
-    @Option(names = "--data", description = "interaction log, .csv or .csv.gz (default: ${DEFAULT-VALUE})")
-    Path data = DEFAULT_DATA;
+    @Option(names = "--data", description = "interaction log, .csv or .csv.gz (default: the config's interactions.path for a "
+            + "two-table config, else ../shared/data/online-retail/online_retail.csv.gz)")
+    Path data;
 
     @Option(names = "--config", description = "dataset config (default: ${DEFAULT-VALUE})")
     Path config = Path.of(DatasetConfig.DEFAULT_CONFIG);
@@ -93,7 +94,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             String command = commandLine(spec.commandLine().getParseResult().originalArgs());
             try (TextEncoders enc = TextEncoders.open(!noTextKnn)) {
-                EvalOptions options = new EvalOptions(dirs, data, config, out, index, threads, enc.encoder, enc.note, !noManifest, command,
+                EvalOptions options = new EvalOptions(dirs, dataFile(data, DatasetConfig.load(config)), config, out, index, threads, enc.encoder, enc.note, !noManifest, command,
                         quiet ? null : System.err);
                 EvalRunner.Result result = EvalRunner.run(options, line -> System.err.println(line));
                 for (Path p : result.reports()) System.out.println(p);
@@ -106,6 +107,12 @@ final class EvalCommand implements Callable<Integer> {
             System.err.println("mercury eval: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** The data file: as given, else the two-table config's interaction log, else Online Retail's file. */
+    static Path dataFile(Path given, DatasetConfig config) {
+        if (given != null) return given;
+        return config.tables() != null ? config.tables().interactions().path() : DEFAULT_DATA;
     }
 
     /** "mercury eval …" from the process's arguments (which start with the subcommand's name). */

@@ -5,6 +5,7 @@ import ai.mercury.data.Dataset;
 import ai.mercury.data.DatasetConfig;
 import ai.mercury.data.DatasetException;
 import ai.mercury.data.DatasetLoader;
+import ai.mercury.data.TimeSplit;
 import ai.mercury.feature.CachingTextEncoder;
 import ai.mercury.feature.EmbeddingCache;
 import ai.mercury.feature.HashingTextEncoder;
@@ -39,8 +40,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", description = "interaction log, .csv or .csv.gz (default: ${DEFAULT-VALUE})")
-    Path data = EvalCommand.DEFAULT_DATA;
+    @Option(names = "--data", description = "interaction log, .csv or .csv.gz (default: the config's interactions.path for a "
+            + "two-table config, else " + "../shared/data/online-retail/online_retail.csv.gz)")
+    Path data;
 
     @Option(names = "--config", description = "dataset config (default: ${DEFAULT-VALUE})")
     Path config = Path.of(DatasetConfig.DEFAULT_CONFIG);
@@ -63,8 +65,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-refit", description = "keep the early-stopped model instead of refitting on the whole fit period")
     boolean noRefit;
 
-    @Option(names = "--holdout-start", description = "start of the early-stopping hold-out inside the fit period (default: ${DEFAULT-VALUE})")
-    Instant holdoutStart = TrainConfig.DEFAULT_HOLDOUT_START;
+    @Option(names = "--holdout-start", description = "start of the early-stopping hold-out inside the fit period, an ISO-8601 instant "
+            + "(default: the dataset config's split.holdout_start, else the last split.holdout_fraction of the fit period)")
+    Instant holdoutStart;
 
     @Option(names = "--dim", description = "embedding width (default: ${DEFAULT-VALUE})")
     int dim = TrainConfig.DEFAULT_EMBEDDING_DIM;
@@ -99,11 +102,18 @@ final class TrainCommand implements Callable<Integer> {
         try {
             requirePyTorch();
             DatasetConfig datasetConfig = DatasetConfig.load(config);
+            data = EvalCommand.dataFile(data, datasetConfig);
+            Dataset dataset = DatasetLoader.load(data, datasetConfig, System.err::println);
+            Instant fitEnd = TimeSplit.testStart(dataset, datasetConfig);
+            Instant holdout = holdoutStart != null ? holdoutStart : TimeSplit.holdoutStart(dataset, datasetConfig);
+            TimeSplit.check(dataset, datasetConfig, holdout, false);
+            System.err.println("split: fit before " + fitEnd + ", hold-out from " + holdout
+                    + (holdoutStart != null ? " (--holdout-start)" : datasetConfig.split().holdoutStart() != null ? " (split.holdout_start)"
+                    : " (the last " + datasetConfig.split().holdoutFraction() + " of the fit period)"));
             TrainConfig c = new TrainConfig(dim, textBlock, hidden, hidden, temperature, batch, TrainConfig.DEFAULT_MAX_TARGETS,
                     learningRate, epochs, patience, seed, datasetConfig.evaluation() == null ? TrainConfig.DEFAULT_HISTORY_CAP
                     : datasetConfig.evaluation().historyCap(), TrainConfig.DEFAULT_CONTEXT_ONLY_SHARE, TrainConfig.DEFAULT_FIRST_ITEM_SHARE,
-                    querySlot, TrainConfig.DEFAULT_QUERY_SHARE, datasetConfig.split().testStart(), holdoutStart, !noRefit);
-            Dataset dataset = DatasetLoader.load(data, datasetConfig, System.err::println);
+                    querySlot, TrainConfig.DEFAULT_QUERY_SHARE, fitEnd, holdout, !noRefit);
             String v = version != null ? version : BundleWriter.versionFor(Instant.now());
             try (Encoders enc = Encoders.open(textEncoder)) {
                 TrainingRun.Outcome outcome = TrainingRun.run(dataset, data, enc.encoder, c, artifacts, v, command, quiet ? null : System.err);
@@ -115,6 +125,11 @@ final class TrainCommand implements Callable<Integer> {
             return 1;
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             System.err.println("mercury train: " + e.getMessage());
+            return 1;
+        } catch (ai.djl.engine.EngineException e) {
+            // A PyTorch failure is a bug or a resource limit, never the user's data: say so in one sentence.
+            System.err.println("mercury train: PyTorch failed (" + e.getMessage() + "); the data passed the checks, so this is a "
+                    + "resource limit or a bug: please report it with the command line");
             return 1;
         }
     }

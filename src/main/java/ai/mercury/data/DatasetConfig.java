@@ -32,8 +32,16 @@ import java.util.regex.PatternSyntaxException;
  * @param cleaning   which rows are kept
  * @param split      where fit ends and test begins
  * @param evaluation protocol parameters of {@code mercury eval}
+ * @param tables     the two-table form (catalog + interactions, see {@link TableSources}), or null for the
+ *                   one-file form; with tables, {@code columns} is derived from them (for messages and reports)
  */
-public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat time, Cleaning cleaning, Split split, Evaluation evaluation) {
+public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat time, Cleaning cleaning, Split split, Evaluation evaluation,
+                            TableSources tables) {
+
+    /** The one-file form (no {@code catalog}/{@code interactions} tables). */
+    public DatasetConfig(String name, Csv csv, Columns columns, TimeFormat time, Cleaning cleaning, Split split, Evaluation evaluation) {
+        this(name, csv, columns, time, cleaning, split, evaluation, null);
+    }
 
     /** RFC 4180 syntax with a header line; {@code delimiter} is usually ',' (';' and tab also seen). */
     public record Csv(char delimiter) {}
@@ -81,21 +89,61 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
         }
     }
 
-    /** Baskets with time &lt; {@code testStart} are fit, the others test. */
-    public record Split(Instant testStart) {}
+    /**
+     * Where the test split and the trainer's hold-out begin. Each is a fixed instant when the config
+     * names one ({@code split.test_start}, {@code split.holdout_start}), else derived from the data:
+     * the test split is the last {@code testFraction} of the baskets' time range, the hold-out the
+     * last {@code holdoutFraction} of the fit period's time range. Baskets before the test start are
+     * fit; the hold-out is the end of the fit period, used for early stopping and blend weights.
+     *
+     * @param testStart       fixed test start, or null to derive it
+     * @param testFraction    share of the time range that is test when derived, in (0, 1)
+     * @param holdoutStart    fixed hold-out start, or null to derive it
+     * @param holdoutFraction share of the fit period's time range that is hold-out when derived, in (0, 1)
+     */
+    public record Split(Instant testStart, double testFraction, Instant holdoutStart, double holdoutFraction) {
+        /** Fixed test start, derived hold-out. */
+        public Split(Instant testStart) {
+            this(testStart, DEFAULT_TEST_FRACTION, null, DEFAULT_HOLDOUT_FRACTION);
+        }
+
+        /** The test start for baskets whose times run from {@code first} to {@code last}. */
+        public Instant testStart(Instant first, Instant last) {
+            return testStart != null ? testStart : fractionStart(first, last, testFraction);
+        }
+
+        /** The hold-out start for a fit period running from {@code first} to (before) {@code fitEnd}. */
+        public Instant holdoutStart(Instant first, Instant fitEnd) {
+            return holdoutStart != null ? holdoutStart : fractionStart(first, fitEnd, holdoutFraction);
+        }
+
+        /** Where the last {@code fraction} of [first, last] begins, to the second. */
+        static Instant fractionStart(Instant first, Instant last, double fraction) {
+            long span = java.time.Duration.between(first, last).getSeconds();
+            return first.plusSeconds(Math.round(span * (1 - fraction)));
+        }
+    }
 
     /**
      * @param protocol     protocol id written into reports, e.g. {@code online-retail/1}
      * @param historyCap   most history items in a warm query
-     * @param countryField the context field that {@code popularity_by_country} groups by
-     * @param randomSeed   seed of the random baseline
+     * @param popularityField the context field that the popularity-by-context baseline (and the hybrid's
+     *                        popularity candidates) group by, e.g. {@code country}; null: none
+     * @param randomSeed      seed of the random baseline
      */
-    public record Evaluation(String protocol, int historyCap, String countryField, long randomSeed) {}
+    public record Evaluation(String protocol, int historyCap, String popularityField, long randomSeed) {
+        /** The name of the popularity-by-context baseline: {@code popularity_by_<field>}. */
+        public String popularityByContextName() {
+            return "popularity_by_" + (popularityField == null ? "context" : popularityField);
+        }
+    }
 
     public static final double DEFAULT_MAX_UNPARSABLE_FRACTION = 0.01;
     public static final int DEFAULT_HISTORY_CAP = 50;
     public static final long DEFAULT_RANDOM_SEED = 42L;
     public static final char DEFAULT_DELIMITER = ',';
+    public static final double DEFAULT_TEST_FRACTION = 0.1;
+    public static final double DEFAULT_HOLDOUT_FRACTION = 0.1;
     public static final String DEFAULT_CONFIG = "conf/datasets/online-retail.json";
 
     /** The UCI Online Retail file as ../shared/eval/PROTOCOL.md v1 reads it; equal to {@value #DEFAULT_CONFIG}. */
@@ -105,7 +153,8 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
             new TimeFormat("yyyy-MM-dd HH:mm:ss", ZoneId.of("UTC")),
             new Cleaning(true, List.of("C"), true, true, "^[0-9]{5}[A-Za-z]{0,3}$", true, UserIdForm.INTEGER, true,
                     DEFAULT_MAX_UNPARSABLE_FRACTION),
-            new Split(Instant.parse("2011-11-01T00:00:00Z")),
+            new Split(Instant.parse("2011-11-01T00:00:00Z"), DEFAULT_TEST_FRACTION, Instant.parse("2011-10-01T00:00:00Z"),
+                    DEFAULT_HOLDOUT_FRACTION),
             new Evaluation("online-retail/1", DEFAULT_HISTORY_CAP, "country", DEFAULT_RANDOM_SEED));
 
     public DatasetConfig {
@@ -125,11 +174,16 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
         } catch (IOException e) {
             throw new DatasetException(file + ": cannot read the dataset config: " + e.getMessage(), e);
         }
-        return parse(root, file.toString());
+        return parse(root, file.toString(), file.toAbsolutePath().getParent());
     }
 
-    /** Parses a config tree; {@code source} names it in error messages. */
+    /** Parses a config tree; {@code source} names it in error messages; relative table paths resolve against the working directory. */
     public static DatasetConfig parse(JsonNode root, String source) throws DatasetException {
+        return parse(root, source, null);
+    }
+
+    /** Parses a config tree; {@code source} names it in error messages; relative table paths resolve against {@code baseDir}. */
+    public static DatasetConfig parse(JsonNode root, String source, Path baseDir) throws DatasetException {
         Reader r = new Reader(source);
         if (root == null || !root.isObject()) throw r.fail("", "must be a JSON object");
         String name = r.text(root, "name", null, true);
@@ -141,20 +195,19 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
             throw r.fail("csv.delimiter", "must be one character other than a quote or a line break, got '" + delimiter + "'");
         }
 
-        JsonNode cols = r.object(root, "columns", true);
-        Map<String, String> context = new LinkedHashMap<>();
-        JsonNode ctx = r.object(cols, "columns.context", false);
-        if (ctx != null) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = ctx.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (!e.getKey().matches("[a-z][a-z0-9_]*")) throw r.fail("columns.context." + e.getKey(), "field names must match [a-z][a-z0-9_]*");
-                context.put(e.getKey(), r.text(ctx, e.getKey(), "columns.context." + e.getKey(), null, true));
-            }
+        TableSources tables = null;
+        Columns columns;
+        if (root.has("catalog") || root.has("interactions")) {
+            if (root.has("columns")) throw r.fail("columns", "is for the one-file form; the two-table form names its columns in catalog and interactions");
+            tables = TableSources.parse(root, baseDir, r);
+            TableSources.Interactions in = tables.interactions();
+            columns = new Columns(in.user(), in.item(), in.basket() != null ? in.basket() : "(sessions)", in.time(),
+                    tables.catalog().textTemplate(), tables.catalog().price() != null ? tables.catalog().price() : "(none)", in.quantity(),
+                    tables.catalog().category(), in.context());
+        } else {
+            columns = oneFileColumns(root, r);
         }
-        Columns columns = new Columns(r.text(cols, "columns.user", null, true), r.text(cols, "columns.item", null, true),
-                r.text(cols, "columns.basket", null, true), r.text(cols, "columns.time", null, true),
-                r.text(cols, "columns.text", null, false), r.text(cols, "columns.price", null, true),
-                r.text(cols, "columns.quantity", null, false), r.text(cols, "columns.category", null, false), context);
+        Map<String, String> context = columns.context();
 
         JsonNode timeNode = r.object(root, "time", true);
         String format = r.text(timeNode, "time.format", null, true);
@@ -205,13 +258,15 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
                 r.bool(c, "cleaning.positive_price", true), pattern, r.bool(c, "cleaning.upper_case_item_ids", false), form,
                 r.bool(c, "cleaning.trim_text", true), maxUnparsable);
 
-        JsonNode s = r.object(root, "split", true);
-        String start = r.text(s, "split.test_start", null, true);
-        Instant testStart;
-        try {
-            testStart = Instant.parse(start);
-        } catch (DateTimeException e) {
-            throw r.fail("split.test_start", "must be an ISO-8601 instant such as 2011-11-01T00:00:00Z, got " + start);
+        JsonNode s = r.object(root, "split", false);
+        Instant testStart = r.instant(s, "split.test_start");
+        Instant holdoutStart = r.instant(s, "split.holdout_start");
+        double testFraction = r.number(s, "split.test_fraction", DEFAULT_TEST_FRACTION);
+        double holdoutFraction = r.number(s, "split.holdout_fraction", DEFAULT_HOLDOUT_FRACTION);
+        if (!(testFraction > 0 && testFraction < 1)) throw r.fail("split.test_fraction", "must be between 0 and 1 (exclusive)");
+        if (!(holdoutFraction > 0 && holdoutFraction < 1)) throw r.fail("split.holdout_fraction", "must be between 0 and 1 (exclusive)");
+        if (testStart != null && holdoutStart != null && !holdoutStart.isBefore(testStart)) {
+            throw r.fail("split.holdout_start", "must be before split.test_start (" + testStart + "), got " + holdoutStart);
         }
 
         JsonNode ev = r.object(root, "evaluation", false);
@@ -220,19 +275,40 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
         if (capValue != Math.rint(capValue) || capValue > Integer.MAX_VALUE) throw r.fail("evaluation.history_cap", "must be an integer");
         int cap = (int) capValue;
         if (cap < 1) throw r.fail("evaluation.history_cap", "must be at least 1");
-        String countryField = r.text(ev, "evaluation.country_field", context.isEmpty() ? null : context.keySet().iterator().next(), false);
-        if (countryField != null && !context.containsKey(countryField)) {
-            throw r.fail("evaluation.country_field", "names " + countryField + ", which is not a field of columns.context " + context.keySet());
+        // "country_field" is the key's first name, still read.
+        String fieldKey = ev != null && ev.has("country_field") && !ev.has("popularity_field") ? "evaluation.country_field"
+                : "evaluation.popularity_field";
+        String popularityField = r.text(ev, fieldKey, context.isEmpty() ? null : context.keySet().iterator().next(), false);
+        if (popularityField != null && !context.containsKey(popularityField)) {
+            throw r.fail(fieldKey, "names " + popularityField + ", which is not a field of columns.context " + context.keySet());
         }
         JsonNode seedNode = ev == null ? null : ev.get("random_seed");
         if (seedNode != null && !seedNode.isNull() && !seedNode.canConvertToLong()) throw r.fail("evaluation.random_seed", "must be an integer");
         long seed = seedNode == null || seedNode.isNull() ? DEFAULT_RANDOM_SEED : seedNode.asLong();
-        return new DatasetConfig(name, new Csv(delimiter.charAt(0)), columns, time, cleaning, new Split(testStart),
-                new Evaluation(protocol, cap, countryField, seed));
+        return new DatasetConfig(name, new Csv(delimiter.charAt(0)), columns, time, cleaning, new Split(testStart, testFraction, holdoutStart, holdoutFraction),
+                new Evaluation(protocol, cap, popularityField, seed), tables);
+    }
+
+    private static Columns oneFileColumns(JsonNode root, Reader r) throws DatasetException {
+        JsonNode cols = r.object(root, "columns", true);
+        Map<String, String> context = new LinkedHashMap<>();
+        JsonNode ctx = r.object(cols, "columns.context", false);
+        if (ctx != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = ctx.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().matches("[a-z][a-z0-9_]*")) throw r.fail("columns.context." + e.getKey(), "field names must match [a-z][a-z0-9_]*");
+                context.put(e.getKey(), r.text(ctx, e.getKey(), "columns.context." + e.getKey(), null, true));
+            }
+        }
+        return new Columns(r.text(cols, "columns.user", null, true), r.text(cols, "columns.item", null, true),
+                r.text(cols, "columns.basket", null, true), r.text(cols, "columns.time", null, true),
+                r.text(cols, "columns.text", null, false), r.text(cols, "columns.price", null, true),
+                r.text(cols, "columns.quantity", null, false), r.text(cols, "columns.category", null, false), context);
+
     }
 
     /** Key-naming accessors over the JSON tree. */
-    private record Reader(String source) {
+    record Reader(String source) {
         DatasetException fail(String key, String message) {
             return new DatasetException(source + ": " + (key.isEmpty() ? "" : key + " ") + message);
         }
@@ -267,6 +343,16 @@ public record DatasetConfig(String name, Csv csv, Columns columns, TimeFormat ti
             if (n == null || n.isNull()) return dflt;
             if (!n.isBoolean()) throw fail(key, "must be true or false");
             return n.asBoolean();
+        }
+
+        Instant instant(JsonNode parent, String key) throws DatasetException {
+            String v = text(parent, key, null, false);
+            if (v == null) return null;
+            try {
+                return Instant.parse(v);
+            } catch (DateTimeException e) {
+                throw fail(key, "must be an ISO-8601 instant such as 2011-11-01T00:00:00Z, got " + v);
+            }
         }
 
         double number(JsonNode parent, String key, double dflt) throws DatasetException {

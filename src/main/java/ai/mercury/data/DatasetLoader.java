@@ -49,8 +49,12 @@ public final class DatasetLoader {
         return load(file, config, line -> { });
     }
 
-    /** Loads {@code file}; {@code log} receives a summary line and the first unparsable rows. */
+    /**
+     * Loads {@code file} (for a two-table config: its interaction log, or null for the config's own);
+     * {@code log} receives a summary line and the first unparsable rows. */
     public static Dataset load(Path file, DatasetConfig config, Consumer<String> log) throws IOException {
+        // The two-table form: file is the interaction log (null: the config's), the catalog comes from the config.
+        if (config.tables() != null) return TableLoader.load(file, config, log);
         if (!Files.isRegularFile(file)) throw new DatasetException(file + ": no such data file");
         MessageDigest digest = sha256();
         try (InputStream raw = Files.newInputStream(file);
@@ -70,7 +74,7 @@ public final class DatasetLoader {
         }
     }
 
-    private static boolean isGzip(BufferedInputStream in) throws IOException {
+    static boolean isGzip(BufferedInputStream in) throws IOException {
         in.mark(2);
         int a = in.read();
         int b = in.read();

@@ -14,23 +14,25 @@ import java.util.SplittableRandom;
 public final class Baselines {
     public static final String RANDOM = "random";
     public static final String POPULARITY = "popularity";
-    public static final String POPULARITY_BY_COUNTRY = "popularity_by_country";
     public static final String COOCCURRENCE = "cooccurrence";
     public static final String TEXT_KNN = "text_knn";
 
     private final FitStats stats;
     private final List<ItemRecord> catalog;
     private final List<Basket> fit;
+    private final String popularityByContextName;
 
     /**
      * @param catalog      every item, sorted by item id (the dataset's item list)
      * @param fit          the fit baskets
-     * @param countryField the context field popularity_by_country groups by (null: none)
+     * @param popularityField the context field the popularity-by-context baseline groups by (null: none),
+     *                        which also names it: {@code popularity_by_<field>}
      */
-    public Baselines(List<ItemRecord> catalog, List<Basket> fit, String countryField) {
+    public Baselines(List<ItemRecord> catalog, List<Basket> fit, String popularityField) {
         this.catalog = List.copyOf(catalog);
         this.fit = List.copyOf(fit);
-        this.stats = new FitStats(this.catalog, this.fit, countryField);
+        this.stats = new FitStats(this.catalog, this.fit, popularityField);
+        this.popularityByContextName = new ai.mercury.data.DatasetConfig.Evaluation("", 1, popularityField, 0).popularityByContextName();
     }
 
     /** A uniform random permutation of the catalog per query, seeded by (seed, query index). */
@@ -58,9 +60,13 @@ public final class Baselines {
         return new Named(POPULARITY, (q, k) -> k <= top.size() ? top.subList(0, k) : stats.ids(stats.popularityOrder, k));
     }
 
-    /** Count within the query's country, ties by id; the country's unbought items in popularity order; unseen country → popularity. */
-    public Ranker popularityByCountry() {
-        return new Named(POPULARITY_BY_COUNTRY, (q, k) -> stats.ids(stats.contextOrder(q.context()), k));
+    /**
+     * Count within the query's value of the popularity field (country on Online Retail), ties by id; the
+     * items never bought there follow in popularity order; an unseen value → popularity. Named
+     * {@code popularity_by_<field>}.
+     */
+    public Ranker popularityByContext() {
+        return new Named(popularityByContextName, (q, k) -> stats.ids(stats.contextOrder(q.context()), k));
     }
 
     /** Σ over history items of co-occurrence counts in fit baskets; ties and the rest in popularity_by_country order. */

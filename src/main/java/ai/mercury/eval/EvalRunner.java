@@ -52,6 +52,7 @@ public final class EvalRunner {
         DatasetConfig config = DatasetConfig.load(o.config());
         long t = System.nanoTime();
         Dataset data = DatasetLoader.load(o.data(), config, log);
+        ai.mercury.data.TimeSplit.check(data, config, null, true);
         EvalSetup setup = EvalSetup.prepare(data, config);
         timing.put("load_data_and_build_queries", seconds(t));
         log.accept("protocol " + config.evaluation().protocol() + ": " + setup.summary());
@@ -81,7 +82,7 @@ public final class EvalRunner {
                 allInfos.add(b.info);
                 timing.put("total", seconds(start));
                 EvalReport report = new EvalReport(b.info.version(), setup, o.data().toString(), o.config().toString(), o.command(), methods,
-                        Map.of(b.info.version(), b.ann), List.of(b.info), choices(List.of(b.info)), timing, Instant.now().toString());
+                        Map.of(b.info.version(), b.ann), List.of(b.info), choices(config, List.of(b.info)), timing, Instant.now().toString());
                 Path json = write(report, o.out(), b.info.version());
                 if (o.updateManifests()) {
                     ManifestEvaluation.write(dir, manifestEntry(report, b, json));
@@ -96,7 +97,7 @@ public final class EvalRunner {
                 timing.put("total", seconds(start));
                 String title = o.bundles().isEmpty() ? "baselines" : "compare-" + String.join("_", allAnn.keySet());
                 EvalReport report = new EvalReport(title, setup, o.data().toString(), o.config().toString(), o.command(), methods, allAnn,
-                        allInfos, choices(allInfos), timing, Instant.now().toString());
+                        allInfos, choices(config, allInfos), timing, Instant.now().toString());
                 written.add(write(report, o.out(), title));
                 reports.add(report);
             }
@@ -111,12 +112,12 @@ public final class EvalRunner {
                                                            Consumer<String> log) {
         Map<String, MethodFigures> out = new LinkedHashMap<>();
         long t = System.nanoTime();
-        Baselines b = new Baselines(setup.data().items(), setup.split().fit(), setup.config().evaluation().countryField());
+        Baselines b = new Baselines(setup.data().items(), setup.split().fit(), setup.config().evaluation().popularityField());
         timing.put("baselines_fit_counts", seconds(t));
         List<Supplier<Ranker>> rankers = new ArrayList<>();
         rankers.add(() -> b.random(setup.config().evaluation().randomSeed()));
         rankers.add(b::popularity);
-        rankers.add(b::popularityByCountry);
+        rankers.add(b::popularityByContext);
         rankers.add(b::cooccurrence);
         for (Supplier<Ranker> s : rankers) {
             long t0 = System.nanoTime();
@@ -160,6 +161,7 @@ public final class EvalRunner {
         long t = System.nanoTime();
         Bundle bundle = BundleReader.read(dir);
         String v = bundle.version();
+        requireSameCatalog(bundle, setup);
         TextEncoder queryEncoder = o.textEncoder() != null ? o.textEncoder() : NoQueryTextEncoder.of(bundle.manifest().textEncoder());
         Snapshot served = null;
         Snapshot exact = null;
@@ -190,6 +192,23 @@ public final class EvalRunner {
         }
     }
 
+    /**
+     * Refuses a bundle that does not know most of the data's catalog (trained on another shop, or
+     * evaluated with the wrong dataset config): its figures would measure the mismatch, not the model.
+     */
+    static void requireSameCatalog(Bundle bundle, EvalSetup setup) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (ai.mercury.core.CatalogItem i : bundle.items()) known.add(i.itemId());
+        long found = setup.catalog().stream().filter(known::contains).count();
+        if (found * 2 < setup.catalog().size()) {
+            com.fasterxml.jackson.databind.JsonNode t = bundle.manifest().training();
+            String trainedOn = t == null || t.path("dataset").isMissingNode() ? "" : " (trained on dataset " + t.path("dataset").asText() + ")";
+            throw new IllegalArgumentException("bundle " + bundle.version() + trainedOn + " knows " + found + " of the "
+                    + setup.catalog().size() + " catalog items of dataset " + setup.config().name()
+                    + ": evaluate it with the data and --config it was trained on");
+        }
+    }
+
     private static ObjectNode manifestEntry(EvalReport report, BundleRun b, Path json) {
         ObjectNode e = Json.MAPPER.createObjectNode();
         e.put("protocol", report.setup().config().evaluation().protocol());
@@ -212,8 +231,8 @@ public final class EvalRunner {
         return json;
     }
 
-    static List<String> choices(List<EvalReport.BundleInfo> bundles) {
-        List<String> c = new ArrayList<>(Choices.ALL);
+    static List<String> choices(DatasetConfig config, List<EvalReport.BundleInfo> bundles) {
+        List<String> c = new ArrayList<>(Choices.of(config));
         for (EvalReport.BundleInfo b : bundles) {
             if (b.servedIndex().equals(IndexKind.EXACT.label())) {
                 c.add("Bundle " + b.version() + ": the served index (conf/mercury.json index, kind auto below exact_below items) is exact "

@@ -6,7 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A one-line progress bar on a stream (stderr): label, bar, count, percentage, elapsed seconds;
- * redrawn at most every 200 ms and once more, with a line break, on {@link #close()}. Thread-safe.
+ * redrawn at most every 200 ms and once more, with a line break, on {@link #close()}. When stderr
+ * is not a terminal (a log file, CI): no carriage returns, one plain line at most every 10 s and
+ * one at the end. Thread-safe.
  */
 final class Progress implements AutoCloseable {
     private static final int WIDTH = 30;
@@ -17,7 +19,8 @@ final class Progress implements AutoCloseable {
     private final int total;
     private final long start = System.nanoTime();
     private final AtomicInteger done = new AtomicInteger();
-    private long lastDraw;
+    private final boolean terminal = System.console() != null;
+    private long lastDraw = System.nanoTime();
     private int drawn = -1;
 
     Progress(PrintStream out, String label, int total) {
@@ -36,7 +39,9 @@ final class Progress implements AutoCloseable {
         if (out == null) return;
         long now = System.nanoTime();
         synchronized (this) {
-            if (now - lastDraw < REDRAW_NANOS && d < total) return;
+            boolean skip = terminal ? now - lastDraw < REDRAW_NANOS && d < total
+                    : d >= total || now - lastDraw < 10_000_000_000L; // close() draws the last line
+            if (skip) return;
             lastDraw = now;
             draw(d, now);
         }
@@ -46,8 +51,13 @@ final class Progress implements AutoCloseable {
         drawn = d;
         int filled = total == 0 ? WIDTH : (int) ((long) WIDTH * d / total);
         String bar = "#".repeat(filled) + "-".repeat(WIDTH - filled);
-        out.print(String.format(Locale.ROOT, "\r%-34s [%s] %6d/%d %3d%% %6.1f s", label, bar, d, total,
-                total == 0 ? 100 : 100L * d / total, (now - start) / 1e9));
+        String line = String.format(Locale.ROOT, "%-34s [%s] %6d/%d %3d%% %6.1f s", label, bar, d, total,
+                total == 0 ? 100 : 100L * d / total, (now - start) / 1e9);
+        if (terminal) {
+            out.print("\r" + line);
+        } else {
+            out.println(line);
+        }
         out.flush();
     }
 
@@ -55,6 +65,6 @@ final class Progress implements AutoCloseable {
     public synchronized void close() {
         if (out == null) return;
         if (drawn != done.get()) draw(done.get(), System.nanoTime());
-        out.println();
+        if (terminal) out.println();
     }
 }

@@ -24,7 +24,8 @@ import java.util.Map;
  * new code reads {@link Dataset} directly.
  */
 public final class OnlineRetailCatalog {
-    public static final LocalDateTime TEST_START = LocalDateTime.ofInstant(DatasetConfig.ONLINE_RETAIL.split().testStart(), ZoneOffset.UTC);
+    private static final java.time.Instant ONLINE_RETAIL_TEST_START = DatasetConfig.ONLINE_RETAIL.split().testStart();
+    public static final LocalDateTime TEST_START = LocalDateTime.ofInstant(ONLINE_RETAIL_TEST_START, ZoneOffset.UTC);
 
     public record Result(List<CatalogItem> items, List<String> countries, int keptRows) {}
 
@@ -36,7 +37,7 @@ public final class OnlineRetailCatalog {
         Map<String, Integer> countries = new HashMap<>();
         for (Basket b : data.baskets()) {
             String country = b.context().get("country");
-            if (country != null && b.time().isBefore(DatasetConfig.ONLINE_RETAIL.split().testStart())) {
+            if (country != null && b.time().isBefore(ONLINE_RETAIL_TEST_START)) {
                 countries.merge(country, b.items().size(), Integer::sum);
             }
         }

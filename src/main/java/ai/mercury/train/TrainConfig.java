@@ -66,9 +66,12 @@ public record TrainConfig(
     public static final double DEFAULT_FIRST_ITEM_SHARE = 0.3;
     public static final boolean DEFAULT_QUERY_SLOT = false;
     public static final double DEFAULT_QUERY_SHARE = 0.05;
-    /** The PROTOCOL.md split: test baskets start at 2011-11-01 00:00:00 UTC. */
+    /**
+     * The split of {@link #defaults()} (tests and probes on Online Retail only): PROTOCOL.md's test start.
+     * {@code mercury train} takes the split from the dataset config ({@code ai.mercury.data.TimeSplit}).
+     */
     public static final Instant DEFAULT_FIT_END = Instant.parse("2011-11-01T00:00:00Z");
-    /** The last month of the fit period is the hold-out. */
+    /** The hold-out start of {@link #defaults()}: the last month of Online Retail's fit period. */
     public static final Instant DEFAULT_HOLDOUT_START = Instant.parse("2011-10-01T00:00:00Z");
 
     public TrainConfig {

@@ -109,6 +109,11 @@ public final class TrainingData {
                 }
             }
         }
+        if (holdoutQueries.isEmpty() || examples.stream().allMatch(Example::holdout)) {
+            throw new IllegalArgumentException("the hold-out [" + config.holdoutStart() + ", " + config.fitEnd() + ") has "
+                    + holdoutQueries.size() + " queries and " + examples.stream().filter(e -> !e.holdout()).count()
+                    + " baskets before it; both must be non-empty: move split.holdout_start (or --holdout-start) inside the fit period");
+        }
         coldInHoldout = new boolean[n];
         for (int i = 0; i < n; i++) {
             Instant first = items.get(i).firstSeen();

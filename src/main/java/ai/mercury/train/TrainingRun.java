@@ -56,9 +56,16 @@ public final class TrainingRun {
                     config.holdoutStart(), data.holdoutQueries().size(), data.heldOutOfSelectionCount(), prepMillis / 1000.0);
         }
         TwoTowerTrainer.Result result = new TwoTowerTrainer(data, config, progress).train(probe);
+        Map<String, HoldoutEvaluator.Metrics> baselines = HoldoutBaselines.evaluate(data);
+        if (progress != null) {
+            progress.println("hold-out recall@100, model: " + result.bestHoldout());
+            baselines.forEach((name, m) -> progress.println("hold-out recall@100, " + name + ": " + m));
+        }
         List<CatalogItem> items = dataset.items().stream().map(ItemRecord::toCatalogItem).toList();
         ObjectNode training = provenance(dataset, dataFile, textEncoder, config, command, started, result, prepMillis,
                 data.heldOutOfSelectionCount());
+        ObjectNode b = training.putObject("holdout_baselines_recall@100");
+        baselines.forEach((name, m) -> b.set(name, metrics(m)));
         BundleWriter.Content content = new BundleWriter.Content(version, data.spec(), new TextEncoderInfo(textEncoder.name(), textEncoder.dim()),
                 result.userTower(), result.itemTower(), items, Vectors.ofRows(result.itemVectors()), training, null);
         Path bundle = BundleWriter.publish(artifactsDir, content);

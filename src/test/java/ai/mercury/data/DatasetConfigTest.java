@@ -30,7 +30,7 @@ class DatasetConfigTest {
     void parse_minimal_appliesDefaults() throws Exception {
         DatasetConfig c = DatasetConfig.parse(minimal(), "shop.json");
         assertEquals(',', c.csv().delimiter());
-        assertEquals("device", c.evaluation().countryField(), "the first context field by default");
+        assertEquals("device", c.evaluation().popularityField(), "the first context field by default");
         assertEquals(DatasetConfig.DEFAULT_HISTORY_CAP, c.evaluation().historyCap());
         assertEquals("shop/1", c.evaluation().protocol());
         assertEquals(false, c.cleaning().positiveQuantity(), "no quantity column, no quantity rule");

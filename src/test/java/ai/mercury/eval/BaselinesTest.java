@@ -44,7 +44,7 @@ class BaselinesTest {
 
     @Test
     void popularityByCountry_countryCountsThenUnboughtInPopularityOrder() {
-        Ranker r = BASELINES.popularityByCountry();
+        Ranker r = BASELINES.popularityByContext();
         assertEquals(List.of("B", "A", "C", "D", "E"), r.rank(query("UK"), 100), "B2; A1 C1 tie by id; then D, E by popularity");
         assertEquals(List.of("D", "C", "E", "B", "A"), r.rank(query("France"), 100), "D2; C1 E1 by id; then B (2) before A (1)");
         assertEquals(List.of("B", "C", "D", "A", "E"), r.rank(query("Germany"), 100), "unseen country → popularity");
@@ -58,7 +58,7 @@ class BaselinesTest {
         assertEquals(List.of("C", "D", "B", "E", "A"), r.rank(query("France", "C"), 100));
         // two history items add up: B: co(B,B)=2 + co(C,B)=1 = 3; C: 1 + 2 = 3; A 1; D 1
         assertEquals(List.of("B", "C", "A", "D", "E"), r.rank(query("UK", "B", "C"), 100));
-        assertEquals(BASELINES.popularityByCountry().rank(query("France"), 100), r.rank(query("France"), 100), "context only → popularity_by_country");
+        assertEquals(BASELINES.popularityByContext().rank(query("France"), 100), r.rank(query("France"), 100), "context only → popularity_by_country");
         assertEquals(2, ((CooccurrenceRanker) r).count("C", "C"));
         assertEquals(1, ((CooccurrenceRanker) r).count("B", "C"));
         assertEquals(0, ((CooccurrenceRanker) r).count("A", "E"));
@@ -92,7 +92,7 @@ class BaselinesTest {
         assertEquals(List.of("C", "D", "A", "B", "E"), r.rank(query("UK", "C"), 100), "C 1, D 0.82, then A B E at 0 by id");
         assertEquals(List.of("A", "B", "C", "D", "E"), r.rank(query("UK", "B"), 100), "A and B share a title: tie → id");
         assertEquals(List.of("C", "E", "D"), r.rank(query("UK", "C", "E"), 3), "mean of two: C and E tie at 0.71 → id; D 0.58");
-        assertEquals(BASELINES.popularityByCountry().rank(query("France"), 100), r.rank(query("France"), 100), "context only → popularity_by_country");
+        assertEquals(BASELINES.popularityByContext().rank(query("France"), 100), r.rank(query("France"), 100), "context only → popularity_by_country");
     }
 
     @Test

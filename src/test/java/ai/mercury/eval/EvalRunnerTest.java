@@ -53,7 +53,7 @@ class EvalRunnerTest {
                 out.resolve("compare-20240101T000000Z_20240102T000000Z.json")), result.reports());
         JsonNode report = Json.MAPPER.readTree(out.resolve("20240101T000000Z.json").toFile());
         assertEquals("generated-shop/1", report.get("protocol").asText());
-        assertEquals(List.of("random", "popularity", "popularity_by_country", "cooccurrence", "text_knn", "model", "model_exact"),
+        assertEquals(List.of("random", "popularity", "popularity_by_region", "cooccurrence", "text_knn", "model", "model_exact"),
                 iterable(report.get("methods").fieldNames()));
         EvalSetup setup = result.contents().get(0).setup();
         for (Slice s : Slice.values()) {

@@ -62,7 +62,7 @@ class ProtocolSelfCheckTest {
     void baselines_agreeWithTheIndependentImplementation() {
         requireData();
         Baselines baselines = new Baselines(setup.data().items(), setup.split().fit(), "country");
-        Map<Slice, SliceResult> pbc = score(baselines.popularityByCountry());
+        Map<Slice, SliceResult> pbc = score(baselines.popularityByContext());
         Map<Slice, SliceResult> cooc = score(baselines.cooccurrence());
         assertEquals(0.154, pbc.get(Slice.COLD_USER_CONTEXT).recall100(), 0.002);
         assertEquals(0.337, cooc.get(Slice.WARM).recall100(), 0.002);
