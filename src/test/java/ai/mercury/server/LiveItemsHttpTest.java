@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** PUT/DELETE/GET /items on a real server over the fixture bundle, its journal, and the replay at a swap. */
 class LiveItemsHttpTest {
+    private static final double SCORE_TOLERANCE = 1e-4;
+
     static final String TOKEN = "items-test-token";
 
     private static Map<String, Object> config(Path journal) {
@@ -74,11 +76,13 @@ class LiveItemsHttpTest {
             // Visible in the very next request, scored exactly like its twin.
             JsonArray items = all(h, List.of(), null);
             assertEquals(FixtureBundle.ITEMS.size() + 1, items.size());
-            assertEquals(score(items, twin.itemId()), score(items, "NEW-1"), 1e-6);
+            // 1e-4, not 1e-6: the Vector API's float reduction order differs between the interpreted and the
+            // JIT-compiled kernel, so two requests a JIT compilation apart can differ in the 6th digit.
+            assertEquals(score(items, twin.itemId()), score(items, "NEW-1"), SCORE_TOLERANCE);
             // Usable as history: a visitor who touched only the new product is pooled from its vector like one who touched the twin.
             JsonArray viaNew = all(h, List.of("NEW-1"), null);
             JsonArray viaTwin = all(h, List.of(twin.itemId()), null);
-            assertEquals(score(viaTwin, "A001"), score(viaNew, "A001"), 1e-6);
+            assertEquals(score(viaTwin, "A001"), score(viaNew, "A001"), SCORE_TOLERANCE);
             HttpResponse<Buffer> r = h.recommend(new JsonObject().put("history", new JsonArray().add("NEW-1")).put("k", 3));
             assertEquals(List.of(), body(r).getJsonArray("unknown_history", new JsonArray()).getList());
 
