@@ -1,11 +1,14 @@
 // Mercury demo page. Plain browser JavaScript, no build step, no library. It only calls the public
-// API (GET /model, POST /recommend, GET /items?query=, PUT /items/{id}); ranking is the server's.
+// API (GET /model, POST /recommend, GET /items?query=, PUT /items/{id}, POST /events); ranking is the server's.
 // Every value from the server is written with textContent, never as HTML.
 'use strict';
 
 const state = {
   context: {},          // context field -> chosen value ('' = not given)
   history: [],          // item ids clicked, most recent first (client-side session)
+  sessionId: '',        // the session id sent with each click to POST /events
+  eventsOff: false,     // POST /events refused (disabled, or events.token set): stop sending
+  eventsLogged: 0,
   titles: new Map(),    // item id -> title, for the session chips
   listed: new Set(),    // ids listed from this page, marked "new"
   recsSeq: 0,           // only the answer of the latest request is shown
@@ -183,21 +186,54 @@ function renderRecommendations(answer) {
     if (state.listed.has(item.item_id)) title.append(el('span', 'new', 'badge'));
     card.append(title, el('span', price(item.price) + (item.in_stock ? '' : ' · out of stock'), 'meta'),
         el('span', 'score ' + item.score.toFixed(3) + ' · ' + item.item_id, 'meta'));
-    card.addEventListener('click', () => touch(item));
-    card.addEventListener('keydown', (e) => { if (e.key === 'Enter') touch(item); });
+    card.addEventListener('click', () => touch(item, answer.recommendation_id));
+    card.addEventListener('keydown', (e) => { if (e.key === 'Enter') touch(item, answer.recommendation_id); });
     list.append(card);
   });
   $('recs-meta').textContent = '(model ' + answer.model_version + ', ' + answer.took_ms + ' ms on the server)';
   list.dataset.renders = String(Number(list.dataset.renders || 0) + 1);
 }
 
-// ---- the session (client-side history) ----
+// ---- the session (client-side history, and each click sent to POST /events) ----
 
-function touch(item) {
+function newSessionId() {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return 'demo-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function startSession() {
+  state.sessionId = newSessionId();
+  state.eventsLogged = 0;
+  $('session').dataset.sessionId = state.sessionId;
+  $('session-id').textContent = state.sessionId;
+  $('session-events').textContent = '';
+}
+
+/** The recommendations follow state.history (sent explicitly); recording the click as an event is a side show. */
+function touch(item, recommendationId) {
   state.history = [item.item_id].concat(state.history.filter((id) => id !== item.item_id)).slice(0, MAX_HISTORY);
   state.titles.set(item.item_id, item.title);
   renderHistory();
   recommend();
+  logClick(item, recommendationId);
+}
+
+/** POST /events: a click in this page's session, attributed to the answer that showed the item when there was one. */
+async function logClick(item, recommendationId) {
+  if (state.eventsOff) return;
+  const event = { event_type: 'click', session_id: state.sessionId, item_id: item.item_id };
+  if (recommendationId) event.recommendation_id = recommendationId;
+  const session = state.sessionId;
+  try {
+    await api('POST', '/events', event);
+    if (session !== state.sessionId) return; // the session was cleared meanwhile
+    state.eventsLogged++;
+    $('session-events').textContent = ' · ' + state.eventsLogged + ' click(s) recorded by POST /events';
+  } catch (e) {
+    if (e.status === 401 || e.status === 404) state.eventsOff = true; // events need a token or are disabled here
+    $('session-events').textContent = ' · clicks not recorded: ' + e.message;
+  }
 }
 
 function renderHistory() {
@@ -268,8 +304,9 @@ function start() {
   $('query').addEventListener('input', scheduleSearch);
   $('time-of-day').addEventListener('change', recommend);
   $('k').addEventListener('change', recommend);
-  $('clear-history').addEventListener('click', () => { state.history = []; renderHistory(); recommend(); });
+  $('clear-history').addEventListener('click', () => { state.history = []; startSession(); renderHistory(); recommend(); });
   $('new-item').addEventListener('submit', listProduct);
+  startSession();
   renderHistory();
   loadModel();
 }

@@ -36,8 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The demo page in a real browser: Debian's headless Chromium driven by Selenium against a real
  * server on the committed default bundle. Loads {@code /}, changes the country, clicks a product,
- * searches and lists a new product with the admin token, and asserts that the recommendations change
- * and that the browser logged no error. Screenshots at desktop and phone width go to
+ * searches and lists a new product with the admin token, and asserts that the recommendations change,
+ * that the click reached {@code POST /events} (GET /sessions/{id} shows it) and that the browser logged no error. Screenshots at desktop and phone width go to
  * {@code target/screenshots/}. Skips with a message where chromium or chromedriver is missing
  * ({@code apt-get install chromium chromium-driver}; {@code .ci/run} installs them).
  */
@@ -117,6 +117,14 @@ class DemoPageBrowserTest {
         assertNotEquals(german, afterClick, "a click changes the recommendations");
         assertEquals(1, driver.findElements(By.cssSelector("#history li")).size());
         assertTrue(afterClick.contains(clicked), "the touched item ranks (repurchases are common in this shop): " + afterClick);
+        // The page also sent the click to POST /events under its session id: the server holds it.
+        String session = driver.findElement(By.id("session")).getDomAttribute("data-session-id");
+        assertTrue(session != null && session.startsWith("demo-"), "the page keeps a session id: " + session);
+        wait.until(d -> d.findElement(By.id("session-events")).getText().contains("1 click(s) recorded"));
+        var stored = server.admin(io.vertx.core.http.HttpMethod.GET, "/sessions/" + session);
+        assertEquals(200, stored.statusCode(), stored.bodyAsString());
+        assertEquals(new io.vertx.core.json.JsonArray().add(new io.vertx.core.json.JsonObject().put("item_id", clicked).put("event_type", "click")),
+                stored.bodyAsJsonObject().getJsonArray("events"), "GET /sessions/{id} shows the click");
 
         driver.findElement(By.id("query")).sendKeys("lantern");
         wait.until(d -> !d.findElements(By.cssSelector("#search-results li.clickable")).isEmpty());

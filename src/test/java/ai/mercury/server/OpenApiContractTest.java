@@ -45,6 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OpenApiContractTest {
     private static final String TOKEN = "contract-test-token";
+    /** {@code events.token}: set, so that the 401 of {@code POST /events} is real. */
+    private static final String EVENTS_TOKEN = "contract-test-events-token";
     /** A newer bundle directory that fails validation: activating it is the 409. */
     private static final String BROKEN = "20990101T000000Z";
     /** Documented answers no request of a healthy test server can provoke, and why. */
@@ -74,6 +76,10 @@ class OpenApiContractTest {
             return header("authorization", "Bearer " + TOKEN);
         }
 
+        Case eventsToken() {
+            return header("authorization", "Bearer " + EVENTS_TOKEN);
+        }
+
         Case header(String name, String value) {
             Map<String, String> h = new HashMap<>(headers);
             h.put(name, value);
@@ -94,11 +100,15 @@ class OpenApiContractTest {
         FixtureBundle.copyTo(artifacts);
         Path broken = Files.createDirectories(artifacts.resolve(BROKEN));
         Files.writeString(broken.resolve("manifest.json"), "{ not json");
-        Map<String, Object> config = Map.of("admin.token", TOKEN, "http.max_body_bytes", 2048);
+        Map<String, Object> config = Map.of("admin.token", TOKEN, "http.max_body_bytes", 2048,
+                "events.token", EVENTS_TOKEN, "events.max_batch", 3, "events.max_body_bytes", 1024);
         serving = new ServerHarness(artifacts, config);
         assertTrue(serving.awaitInitialLoad(), "the fixture bundle serves");
         empty = new ServerHarness(none, config);
         empty.awaitInitialLoad();
+        // The server without a bundle also has its event log closed, as while a server stops: writes to
+        // the log fail there, which is the 503 event_log_unavailable of POST /events and of the forgets.
+        empty.server.lifecycle().events().close();
         try (InputStream in = OpenApiContractTest.class.getClassLoader().getResourceAsStream(StaticRoutes.OPENAPI_RESOURCE)) {
             document = new JsonObject(new ObjectMapper().writeValueAsString(new ObjectMapper(new YAMLFactory()).readTree(in)));
         }
@@ -205,6 +215,41 @@ class OpenApiContractTest {
         c.add(new Case("recommend", HttpMethod.POST, "/recommend", 413).withBody("application/json", big));
         c.add(new Case("recommend", HttpMethod.POST, "/recommend", 415).withBody("text/plain", "{}"));
         c.add(new Case("recommend", HttpMethod.POST, "/recommend", 503).withBody("application/json", "{}").onEmptyServer());
+        // events: record a session (and a user), then recommend by it, show it and forget it
+        String event = "{\"event_type\": \"view\", \"session_id\": \"ct-s1\", \"user_id\": \"ct-u1\", \"item_id\": \"A001\"}";
+        String noItem = "{\"event_type\": \"click\", \"session_id\": \"ct-s1\"}";
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 200).withBody("application/json", event).eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events?sync=true", 200).withBody("application/json", "{\"events\": ["
+                + "{\"event_type\": \"purchase\", \"session_id\": \"ct-s1\", \"item_id\": \"A002\", \"timestamp\": \"" + java.time.Instant.now() + "\"}, "
+                + noItem + "]}").eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 400).withBody("application/json", "[1, 2]").eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 400).withBody("application/json", noItem).eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 400).withBody("application/json", "{\"events\": [" + noItem + "]}").eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events?sync=maybe", 400).withBody("application/json", event).eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 401).withBody("application/json", event));
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 401).withBody("application/json", event).header("authorization", "Bearer " + TOKEN));
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 413).withBody("application/json", "{\"events\": [" + String.join(", ", java.util.Collections.nCopies(4, event)) + "]}").eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 413).withBody("application/json", "{\"events\": [" + String.join(", ", java.util.Collections.nCopies(20, event)) + "]}").eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 415).withBody("text/plain", event).eventsToken());
+        c.add(new Case("postEvents", HttpMethod.POST, "/events", 503).withBody("application/json", event).eventsToken().onEmptyServer());
+        c.add(new Case("recommend", HttpMethod.POST, "/recommend", 200).withBody("application/json",
+                "{\"session_id\": \"ct-s1\", \"k\": 3, \"filters\": {\"exclude_seen\": true, \"exclude_purchased\": true}}"));
+        c.add(new Case("recommend", HttpMethod.POST, "/recommend", 200).withBody("application/json",
+                "{\"session_id\": \"ct-nobody\", \"user_id\": \"ct-u1\", \"history\": [\"A003\"], \"k\": 3}"));
+        c.add(new Case("recommend", HttpMethod.POST, "/recommend", 400).withBody("application/json", "{\"session_id\": \"ct-s1\", \"filters\": {\"exclude_seen\": 1}}"));
+        c.add(new Case("getSession", HttpMethod.GET, "/sessions/ct-s1", 200).admin());
+        c.add(new Case("getSession", HttpMethod.GET, "/sessions/bad%20id", 400).admin());
+        c.add(new Case("getSession", HttpMethod.GET, "/sessions/ct-s1", 401));
+        c.add(new Case("getSession", HttpMethod.GET, "/sessions/ct-nobody", 404).admin());
+        c.add(new Case("forgetSession", HttpMethod.DELETE, "/sessions/ct-s1", 200).admin());
+        c.add(new Case("getSession", HttpMethod.GET, "/sessions/ct-s1", 404).admin());
+        c.add(new Case("forgetSession", HttpMethod.DELETE, "/sessions/" + "x".repeat(129), 400).admin());
+        c.add(new Case("forgetSession", HttpMethod.DELETE, "/sessions/ct-s1", 401).header("authorization", "Bearer " + EVENTS_TOKEN));
+        c.add(new Case("forgetSession", HttpMethod.DELETE, "/sessions/ct-s1", 503).admin().onEmptyServer());
+        c.add(new Case("forgetUser", HttpMethod.DELETE, "/users/ct-u1", 200).admin());
+        c.add(new Case("forgetUser", HttpMethod.DELETE, "/users/bad%20id", 400).admin());
+        c.add(new Case("forgetUser", HttpMethod.DELETE, "/users/ct-u1", 401));
+        c.add(new Case("forgetUser", HttpMethod.DELETE, "/users/ct-u1", 503).admin().onEmptyServer());
         // search
         c.add(new Case("searchItems", HttpMethod.GET, "/items?query=lunch%20bag&k=5", 200));
         c.add(new Case("searchItems", HttpMethod.GET, "/items?query=cake", 200));
