@@ -185,7 +185,7 @@ public final class HttpVerticle extends VerticleBase {
         switch (status) {
             case 400 -> sendError(ctx, 400, "bad_request", "the request could not be read");
             case 401 -> sendError(ctx, 401, "unauthorized", "admin endpoints need 'Authorization: Bearer <admin token>'");
-            case 413 -> sendError(ctx, 413, "payload_too_large", "the body exceeds the limit of " + config.maxBodyBytes() + " bytes");
+            case 413 -> sendError(ctx, 413, "payload_too_large", "the body exceeds the limit of " + bodyLimit(ctx) + " bytes");
             case 415 -> sendError(ctx, 415, "unsupported_media_type", "content-type must be application/json");
             case 404 -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().path());
             case 405 -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path());
@@ -216,6 +216,11 @@ public final class HttpVerticle extends VerticleBase {
         if (s == null) return "";
         s = s.lines().findFirst().orElse("").replace("Failed to decode:", "");
         return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+
+    /** The body limit of the route that refused the body: {@code POST /events} has its own ({@code events.max_body_bytes}). */
+    private long bodyLimit(RoutingContext ctx) {
+        return "/events".equals(ctx.request().path()) ? config.events().maxBodyBytes() : config.maxBodyBytes();
     }
 
     /**

@@ -122,7 +122,7 @@ class EventsHttpTest {
 
     @Test
     void badInputIsRefusedNamingTheFieldAndIndexAndGoodEventsOfTheBatchStay(@TempDir Path artifacts, @TempDir Path events) {
-        try (ServerHarness h = start(artifacts, events, Map.of("events.max_batch", 5))) {
+        try (ServerHarness h = start(artifacts, events, Map.of("events.max_batch", 5, "events.max_body_bytes", 2048))) {
             JsonArray batch = new JsonArray()
                     .add(event("view", "s2", "A002"))
                     .add(event("teleport", "s2", "A002"))
@@ -148,6 +148,8 @@ class EventsHttpTest {
             JsonArray six = new JsonArray();
             for (int i = 0; i < 6; i++) six.add(event("view", "s2", "A001"));
             assertError(postEvents(h, "/events", new JsonObject().put("events", six)), 413, "batch_too_large", "events.max_batch");
+            // the body limit quoted is the events route's own, not http.max_body_bytes
+            assertError(h.post("/events", "application/json", "{\"events\": [\"" + "x".repeat(3000) + "\"]}"), 413, "payload_too_large", "2048 bytes");
             assertError(postEvents(h, "/events", new JsonObject().put("events", new JsonArray())), 400, "bad_request", "empty");
             assertError(postEvents(h, "/events", new JsonObject().put("events", "x")), 400, "bad_request", "array");
             assertError(h.post("/events", "application/json", "{not json"), 400, "invalid_json", "");
