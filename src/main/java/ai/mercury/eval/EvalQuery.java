@@ -14,7 +14,9 @@ import java.util.Set;
 public record EvalQuery(int index, Slice slice, String basketId, String userId, Instant time, Map<String, String> context,
                         List<String> history, List<String> targets, List<String> coldTargets) {
     public EvalQuery {
-        if (!Slice.REQUESTS.contains(slice)) throw new IllegalArgumentException("a query's slice is a request slice, not " + slice);
+        if (!Slice.REQUESTS.contains(slice) && !Slice.SESSIONS.contains(slice)) {
+            throw new IllegalArgumentException("a query's slice is a request or session slice, not " + slice);
+        }
         context = Map.copyOf(context);
         history = List.copyOf(history);
         targets = List.copyOf(targets);

@@ -137,6 +137,12 @@ public record EvalReport(String title, EvalSetup setup, String dataFile, String 
         md.append('\n');
         for (Slice s : Slice.values()) {
             md.append("## ").append(s.key()).append(" (").append(setup.queryCounts().get(s)).append(" queries)\n\n");
+            if (Slice.SESSIONS.contains(s)) {
+                int n = Slice.SESSIONS.indexOf(s) + 1;
+                md.append("In-session slice (Mercury's, not the protocol's): a cold user's basket of at least ").append(SessionQueries.MIN_BASKET)
+                        .append(" items; its first ").append(n).append(n == 1 ? " item" : " items")
+                        .append(" arrived as session events, the history comes from the server's session store; targets: the rest of the basket.\n\n");
+            }
             if (s == Slice.COLD_ITEM) {
                 md.append("| method | queries | recall@100 (cold targets) |\n|---|---:|---:|\n");
             } else {

@@ -151,7 +151,15 @@ public final class EvalRunner {
 
     private static MethodFigures figures(Ranker r, EvalSetup setup, QueryRunner runner, long t0) {
         List<List<String>> rankings = runner.run(r, r.name(), setup.queries(), K);
-        return new MethodFigures(r.name(), Scoring.score(setup.queries(), rankings, setup.catalog()), seconds(t0), null);
+        return new MethodFigures(r.name(), withSessions(Scoring.score(setup.queries(), rankings, setup.catalog()), r, setup, runner), seconds(t0), null);
+    }
+
+    /** {@code slices} plus the ranker's figures on the in-session slices. */
+    private static Map<Slice, SliceResult> withSessions(Map<Slice, SliceResult> slices, Ranker r, EvalSetup setup, QueryRunner runner) {
+        Map<Slice, SliceResult> all = new java.util.EnumMap<>(slices);
+        List<List<String>> rankings = runner.run(r, r.name() + " (session slices)", setup.sessionQueries(), K);
+        all.putAll(Scoring.scoreSessions(setup.sessionQueries(), rankings, setup.catalog()));
+        return all;
     }
 
     private record BundleRun(EvalReport.BundleInfo info, MethodFigures served, MethodFigures exact, double ann) {}
@@ -175,12 +183,16 @@ public final class EvalRunner {
             timing.put("model_load:" + v, seconds(t));
             log.accept("bundle " + v + ": served index " + served.index().kind() + ", " + served.catalog().size() + " items");
             long t0 = System.nanoTime();
-            List<List<String>> s = runner.run(new ModelRanker("model", served), "model " + v, setup.queries(), K);
-            MethodFigures fs = new MethodFigures("model", Scoring.score(setup.queries(), s, setup.catalog()), seconds(t0), null);
+            ModelRanker servedRanker = new ModelRanker("model", served);
+            List<List<String>> s = runner.run(servedRanker, "model " + v, setup.queries(), K);
+            MethodFigures fs = new MethodFigures("model", withSessions(Scoring.score(setup.queries(), s, setup.catalog()), servedRanker, setup, runner),
+                    seconds(t0), null);
             timing.put("model:" + v, seconds(t0));
             long t1 = System.nanoTime();
-            List<List<String>> e = runner.run(new ModelRanker("model_exact", exact), "model_exact " + v, setup.queries(), K);
-            MethodFigures fe = new MethodFigures("model_exact", Scoring.score(setup.queries(), e, setup.catalog()), seconds(t1), null);
+            ModelRanker exactRanker = new ModelRanker("model_exact", exact);
+            List<List<String>> e = runner.run(exactRanker, "model_exact " + v, setup.queries(), K);
+            MethodFigures fe = new MethodFigures("model_exact", withSessions(Scoring.score(setup.queries(), e, setup.catalog()), exactRanker, setup,
+                    runner), seconds(t1), null);
             timing.put("model_exact:" + v, seconds(t1));
             ObjectNode params = Json.MAPPER.valueToTree(o.index());
             EvalReport.BundleInfo info = new EvalReport.BundleInfo(v, dir.toString(), served.index().kind(), params,

@@ -15,16 +15,19 @@ import java.util.Set;
 
 /**
  * Everything the protocol fixes before any method runs: the dataset, its split, the catalog (every
- * item), the cold items and the test queries. Immutable.
+ * item), the cold items, the test queries and the in-session slice's queries ({@link SessionQueries},
+ * scored apart: they do not enter cold_item or ANN recall). Immutable.
  */
-public record EvalSetup(DatasetConfig config, Dataset data, TimeSplit split, Set<String> catalog, List<EvalQuery> queries) {
+public record EvalSetup(DatasetConfig config, Dataset data, TimeSplit split, Set<String> catalog, List<EvalQuery> queries,
+                        List<EvalQuery> sessionQueries) {
 
     public static EvalSetup prepare(Dataset data, DatasetConfig config) {
         TimeSplit split = TimeSplit.of(data, config);
         Set<String> catalog = new LinkedHashSet<>();
         for (ItemRecord i : data.items()) catalog.add(i.itemId());
         List<EvalQuery> queries = TestQueries.build(data, split, config.evaluation().historyCap());
-        return new EvalSetup(config, data, split, java.util.Collections.unmodifiableSet(catalog), queries);
+        List<EvalQuery> sessions = SessionQueries.build(data, split, catalog, queries.size());
+        return new EvalSetup(config, data, split, java.util.Collections.unmodifiableSet(catalog), queries, sessions);
     }
 
     public int users() {
@@ -41,6 +44,7 @@ public record EvalSetup(DatasetConfig config, Dataset data, TimeSplit split, Set
             counts.merge(q.slice(), 1, Integer::sum);
             if (!q.coldTargets().isEmpty()) counts.merge(Slice.COLD_ITEM, 1, Integer::sum);
         }
+        for (EvalQuery q : sessionQueries) counts.merge(q.slice(), 1, Integer::sum);
         return counts;
     }
 
@@ -49,8 +53,10 @@ public record EvalSetup(DatasetConfig config, Dataset data, TimeSplit split, Set
         Map<Slice, Integer> c = queryCounts();
         return String.format(java.util.Locale.ROOT,
                 "%,d kept rows; %,d catalog items, %,d cold; %,d users; %,d fit and %,d test baskets; "
-                        + "%,d warm, %,d cold_user_context, %,d cold_user_first_item queries, %,d with a cold-item target",
+                        + "%,d warm, %,d cold_user_context, %,d cold_user_first_item queries, %,d with a cold-item target; "
+                        + "%,d cold-user baskets of >= %d items for the session slices",
                 data.report().rowsKept(), catalog.size(), split.coldItems().size(), users(), split.fit().size(), split.test().size(),
-                c.get(Slice.WARM), c.get(Slice.COLD_USER_CONTEXT), c.get(Slice.COLD_USER_FIRST_ITEM), c.get(Slice.COLD_ITEM));
+                c.get(Slice.WARM), c.get(Slice.COLD_USER_CONTEXT), c.get(Slice.COLD_USER_FIRST_ITEM), c.get(Slice.COLD_ITEM),
+                c.get(Slice.SESSION_1), SessionQueries.MIN_BASKET);
     }
 }

@@ -19,11 +19,33 @@ public final class Scoring {
     private Scoring() {}
 
     public static Map<Slice, SliceResult> score(List<EvalQuery> queries, List<List<String>> rankings, Set<String> catalog) {
+        Map<Slice, SliceResult> out = new EnumMap<>(Slice.class);
+        scoreSlices(Slice.REQUESTS, queries, rankings, catalog, out);
+        double cold = 0;
+        int n = 0;
+        for (int i = 0; i < queries.size(); i++) {
+            EvalQuery q = queries.get(i);
+            if (q.coldTargets().isEmpty()) continue;
+            cold += Metrics.recall(rankings.get(i), new HashSet<>(q.coldTargets()), K_LARGE);
+            n++;
+        }
+        out.put(Slice.COLD_ITEM, SliceResult.coldItem(n, n == 0 ? Double.NaN : cold / n));
+        return out;
+    }
+
+    /** The in-session slices' figures ({@link SessionQueries}): the same metrics as the request slices. */
+    public static Map<Slice, SliceResult> scoreSessions(List<EvalQuery> sessionQueries, List<List<String>> rankings, Set<String> catalog) {
+        Map<Slice, SliceResult> out = new EnumMap<>(Slice.class);
+        scoreSlices(Slice.SESSIONS, sessionQueries, rankings, catalog, out);
+        return out;
+    }
+
+    private static void scoreSlices(List<Slice> slices, List<EvalQuery> queries, List<List<String>> rankings, Set<String> catalog,
+                                    Map<Slice, SliceResult> out) {
         if (queries.size() != rankings.size()) {
             throw new IllegalArgumentException(rankings.size() + " rankings for " + queries.size() + " queries");
         }
-        Map<Slice, SliceResult> out = new EnumMap<>(Slice.class);
-        for (Slice slice : Slice.REQUESTS) {
+        for (Slice slice : slices) {
             double r10 = 0, r100 = 0, ndcg = 0, hit = 0;
             int n = 0;
             List<List<String>> top = new ArrayList<>();
@@ -42,16 +64,6 @@ public final class Scoring {
             out.put(slice, n == 0 ? new SliceResult(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
                     : new SliceResult(n, r10 / n, r100 / n, ndcg / n, hit / n, Metrics.coverage(top, catalog, K_SMALL)));
         }
-        double cold = 0;
-        int n = 0;
-        for (int i = 0; i < queries.size(); i++) {
-            EvalQuery q = queries.get(i);
-            if (q.coldTargets().isEmpty()) continue;
-            cold += Metrics.recall(rankings.get(i), new HashSet<>(q.coldTargets()), K_LARGE);
-            n++;
-        }
-        out.put(Slice.COLD_ITEM, SliceResult.coldItem(n, n == 0 ? Double.NaN : cold / n));
-        return out;
     }
 
     /** Mean over queries of |a ∩ b| / |b| for two aligned ranking lists (ANN recall against exact when b is exact). */

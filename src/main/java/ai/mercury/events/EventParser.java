@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 public final class EventParser {
     /** Session and user ids: 1 to 128 printable ASCII characters, no space. */
     public static final Pattern VISITOR_ID = Pattern.compile("[\\x21-\\x7e]{1,128}");
-    private static final Pattern ITEM_ID = Pattern.compile(ItemsConfig.ID_PATTERN);
+    static final Pattern ITEM_ID = Pattern.compile(ItemsConfig.ID_PATTERN);
     static final Set<String> FIELDS = Set.of("event_type", "session_id", "user_id", "item_id", "timestamp", "context", "recommendation_id");
     private static final int MAX_CONTEXT_FIELDS = 32;
     private static final int MAX_CONTEXT_CHARS = 256;
@@ -129,10 +129,10 @@ public final class EventParser {
         String session = string(e, "session_id", false);
         String user = string(e, "user_id", false);
         if (session == null && user == null) throw new Invalid("session_id: required unless user_id is given");
-        if (session != null && !VISITOR_ID.matcher(session).matches()) throw new Invalid("session_id: 1 to 128 printable ASCII characters without spaces");
-        if (user != null && !VISITOR_ID.matcher(user).matches()) throw new Invalid("user_id: 1 to 128 printable ASCII characters without spaces");
+        if (session != null && !visitorId(session)) throw new Invalid("session_id: 1 to 128 printable ASCII characters without spaces");
+        if (user != null && !visitorId(user)) throw new Invalid("user_id: 1 to 128 printable ASCII characters without spaces");
         String item = string(e, "item_id", true);
-        if (!ITEM_ID.matcher(item).matches()) throw new Invalid("item_id: '" + shorten(item, 64) + "' is not valid: use 1 to 128 letters, digits, '.', '_', ':' or '-'");
+        if (!itemId(item)) throw new Invalid("item_id: '" + shorten(item, 64) + "' is not valid: use 1 to 128 letters, digits, '.', '_', ':' or '-'");
         long at = nowMs;
         String ts = string(e, "timestamp", false);
         if (ts != null) {
@@ -148,6 +148,29 @@ public final class EventParser {
         String rec = string(e, "recommendation_id", false);
         if (rec != null && rec.length() > MAX_RECOMMENDATION_ID_CHARS) throw new Invalid("recommendation_id: longer than " + MAX_RECOMMENDATION_ID_CHARS + " characters");
         return new Event(type, session, user, item, at, nowMs, context, rec, ids.versionOf(rec));
+    }
+
+    /** {@link #VISITOR_ID} without a regex matcher per event (the matcher was a visible share of the ingest path). */
+    static boolean visitorId(String s) {
+        int n = s.length();
+        if (n < 1 || n > 128) return false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x21 || c > 0x7e) return false;
+        }
+        return true;
+    }
+
+    /** {@link ItemsConfig#ID_PATTERN} ({@code [A-Za-z0-9._:-]{1,128}}) without a regex matcher per event. */
+    static boolean itemId(String s) {
+        int n = s.length();
+        if (n < 1 || n > 128) return false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-';
+            if (!ok) return false;
+        }
+        return true;
     }
 
     private static Map<String, String> context(JsonNode c, Map<String, String> defaults) {

@@ -4,24 +4,38 @@ package ai.mercury.events;
  * The last {@code capacity} events of one session (or user), oldest overwritten first: for each,
  * the item id, the event type (an index into the store's type table) and the arrival time. About
  * 13 bytes per slot plus the item id string, which is shared with the catalog's when the item is
- * known. Thread-safe (synchronized; contention is one visitor's own requests).
+ * known. The slots start at {@link #INITIAL_SLOTS} and double up to {@code capacity}: most sessions
+ * hold a few events, and allocating 50 slots for each new one was most of the ingest path's
+ * allocation. Thread-safe (synchronized; contention is one visitor's own requests).
  */
 final class EventRing {
-    private final String[] items;
-    private final byte[] types;
-    private final long[] receivedMs;
+    static final int INITIAL_SLOTS = 4;
+
+    private final int capacity;
+    private String[] items;
+    private byte[] types;
+    private long[] receivedMs;
     private int next;
     private int size;
     /** The last user id seen on this session's events (null for a user's own ring, or none seen): forgetting a user drops it too. */
     volatile String userId;
 
     EventRing(int capacity) {
-        items = new String[capacity];
-        types = new byte[capacity];
-        receivedMs = new long[capacity];
+        this.capacity = capacity;
+        int slots = Math.min(capacity, INITIAL_SLOTS);
+        items = new String[slots];
+        types = new byte[slots];
+        receivedMs = new long[slots];
     }
 
     synchronized void add(String itemId, byte type, long at) {
+        if (size == items.length && items.length < capacity) { // full below capacity: slots 0..size-1 hold the events in order
+            int slots = Math.min(capacity, items.length * 2);
+            items = java.util.Arrays.copyOf(items, slots);
+            types = java.util.Arrays.copyOf(types, slots);
+            receivedMs = java.util.Arrays.copyOf(receivedMs, slots);
+            next = size; // (next had wrapped to 0 on the smaller array)
+        }
         items[next] = itemId;
         types[next] = type;
         receivedMs[next] = at;

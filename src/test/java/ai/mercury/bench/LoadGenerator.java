@@ -27,7 +27,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * An open-model HTTP load generator for {@code POST /recommend}: one thread, non-blocking sockets,
+ * An open-model HTTP load generator for {@code POST /recommend} (or another POST route, {@code --path},
+ * e.g. {@code /events} with batches as bodies): one thread, non-blocking sockets,
  * several kept-alive HTTP/1.1 connections with one request in flight each (no pipelining).
  *
  * <p><b>Fixed rate</b> ({@code --rate R > 0}): request i is due at {@code start + i/R}, whatever happened
@@ -35,7 +36,9 @@ import java.util.TreeMap;
  * in a queue. Its latency is measured from its <em>due</em> time, not from when it was sent, so a
  * server that stalls is charged for every request it delayed (no coordinated omission). The send lag
  * (sent − due) is reported on its own: it is the generator's share, including the queueing when every
- * connection is busy. The loop spins between due times (the generator has its own core).
+ * connection is busy. The loop spins between due times (the generator has its own core); with
+ * {@code --spin false} it waits in {@code select(1 ms)} instead, so that a second, low-rate
+ * generator (ingest beside /recommend) can share the core without stealing it from the first.
  *
  * <p><b>Closed loop</b> ({@code --rate 0}): every connection sends its next request as soon as the
  * answer to the previous one arrives; latency is measured from the send. This gives the most
@@ -68,6 +71,8 @@ public final class LoadGenerator {
     int serverPid = -1;
     Path out;
     String label = "";
+    String path = "/recommend";
+    boolean spin = true;
 
     // ---- state ----
     private byte[][] requests;
@@ -98,6 +103,8 @@ public final class LoadGenerator {
                 case "--server-pid" -> g.serverPid = Integer.parseInt(v);
                 case "--out" -> g.out = Path.of(v);
                 case "--label" -> g.label = v;
+                case "--path" -> g.path = v;
+                case "--spin" -> g.spin = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown option " + a + "; see the class comment");
             }
         }
@@ -249,7 +256,7 @@ public final class LoadGenerator {
             if (b < 0 || !l.endsWith("}")) throw new IOException(data + ": malformed request line: " + line);
             if (!mix.equals("realistic") && !mix.equals(slice)) continue;
             byte[] body = l.substring(b + 7, l.length() - 1).getBytes(StandardCharsets.UTF_8);
-            byte[] head = ("POST /recommend HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nContent-Type: application/json\r\n"
+            byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             byte[] req = Arrays.copyOf(head, head.length + body.length);
             System.arraycopy(body, 0, req, head.length, body.length);
@@ -341,7 +348,7 @@ public final class LoadGenerator {
                 }
             }
 
-            int ready = sel.selectNow();
+            int ready = spin ? sel.selectNow() : sel.select(1);
             if (ready > 0) {
                 var it = sel.selectedKeys().iterator();
                 while (it.hasNext()) {
@@ -449,6 +456,7 @@ public final class LoadGenerator {
         r.put("label", label);
         r.put("mode", open ? "open" : "closed");
         r.put("mix", mix);
+        r.put("path", path);
         r.put("target_rate", open ? rate : 0);
         r.put("connections", connections);
         r.put("duration_s", durationS);
