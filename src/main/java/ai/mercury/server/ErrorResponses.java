@@ -126,6 +126,12 @@ final class ErrorResponses {
             close(request);
             return;
         }
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_1_1 && request.getHeader(HttpHeaders.HOST) == null) {
+            // Vert.x fails the request while routing (VertxException "the 'Host' header is required")
+            ClientErrorLog.log("bad_request", request.method() + " " + request.path() + ": no Host header");
+            sendError(ctx, 400, "bad_request", "an HTTP/1.1 request needs a Host header");
+            return;
+        }
         int status = ctx.statusCode();
         if (failure == null && status >= 400 && status < 500) {
             clientStatus(ctx, status, maxBodyBytes);

@@ -99,7 +99,8 @@ public final class HttpVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(config.httpHost())
                 .setPort(boundPort.get() > 0 ? boundPort.get() : config.httpPort())
-                .setTcpNoDelay(true);
+                .setTcpNoDelay(true)
+                .setHttp2ClearTextEnabled(false); // HTTP/1.x only: a malformed 'Upgrade: h2c' got Vert.x's empty 400
         HttpConventions.applyCompression(options, config.edge());
         return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(ErrorResponses::invalidRequest).listen().onSuccess(s -> {
             server = s;

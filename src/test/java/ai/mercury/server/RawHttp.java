@@ -44,13 +44,18 @@ final class RawHttp {
      * than {@code expected} complete responses came and the server did not close).
      */
     static Exchange exchange(int port, byte[] request, int expected, long deadlineMs) throws IOException {
+        return exchange(port, request, expected, deadlineMs, false);
+    }
+
+    static Exchange exchange(int port, byte[] request, int expected, long deadlineMs, boolean halfClose) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), (int) deadlineMs);
-            socket.setSoTimeout(50);
+            socket.setSoTimeout(20);
             OutputStream out = socket.getOutputStream();
             try {
                 out.write(request);
                 out.flush();
+                if (halfClose) socket.shutdownOutput(); // the request is incomplete by design: the server sees the end of the stream
             } catch (IOException e) {
                 // the server may close before reading all of it (e.g. after a 4xx for a bad head): read what it answered
             }
@@ -64,7 +69,7 @@ final class RawHttp {
                 try {
                     n = in.read(buf);
                 } catch (SocketTimeoutException e) {
-                    if (parse(got.toByteArray()).size() >= expected) break;
+                    if (finals(parse(got.toByteArray())) >= expected) break;
                     continue;
                 } catch (IOException e) { // reset by the server: closed
                     closed = true;
@@ -75,11 +80,19 @@ final class RawHttp {
                     break;
                 }
                 got.write(buf, 0, n);
+                if (finals(parse(got.toByteArray())) >= expected) break;
             }
             List<Response> responses = parse(got.toByteArray());
-            boolean timedOut = !closed && responses.size() < expected;
+            boolean timedOut = !closed && finals(responses) < expected;
             return new Exchange(responses, closed, timedOut, got.toByteArray());
         }
+    }
+
+    /** The responses that are not interim (1xx, e.g. 100 Continue). */
+    static int finals(List<Response> responses) {
+        int n = 0;
+        for (Response r : responses) if (r.status() >= 200) n++;
+        return n;
     }
 
     static Exchange exchange(int port, String request, int expected, long deadlineMs) throws IOException {
@@ -89,6 +102,15 @@ final class RawHttp {
     /** The complete responses in {@code raw}; a truncated last one is left out. */
     static List<Response> parse(byte[] raw) {
         List<Response> out = new ArrayList<>();
+        try {
+            parseInto(raw, out);
+        } catch (RuntimeException e) {
+            // a response we cannot read: keep the ones before it
+        }
+        return out;
+    }
+
+    private static void parseInto(byte[] raw, List<Response> out) {
         int pos = 0;
         while (pos < raw.length) {
             int headEnd = indexOf(raw, pos, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -140,7 +162,6 @@ final class RawHttp {
                 pos = raw.length;
             }
         }
-        return out;
     }
 
     private static int indexOf(byte[] a, int from, byte[] needle) {
