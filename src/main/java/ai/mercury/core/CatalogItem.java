@@ -36,8 +36,9 @@ public record CatalogItem(String itemId, String title, double price, String cate
         if (price == null || !price.isNumber()) throw new IllegalArgumentException("item " + id.asText() + ": price must be a number");
         JsonNode category = node.get("category");
         JsonNode inStock = node.get("in_stock");
-        return new CatalogItem(id.asText(), title.asText(), price.asDouble(),
-                category == null || category.isNull() ? null : category.asText(),
+        // Json.wellFormed: a lone surrogate stored before requests were validated (an old journal) must not reach the text encoders
+        return new CatalogItem(id.asText(), Json.wellFormed(title.asText()), price.asDouble(),
+                category == null || category.isNull() ? null : Json.wellFormed(category.asText()),
                 inStock == null || inStock.isNull() || inStock.asBoolean(true), extraFields(node));
     }
 

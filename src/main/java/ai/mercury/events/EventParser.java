@@ -3,10 +3,8 @@ package ai.mercury.events;
 import ai.mercury.config.EventsConfig;
 import ai.mercury.config.ItemsConfig;
 import ai.mercury.core.Json;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -83,11 +81,9 @@ public final class EventParser {
     public Batch parse(byte[] body, long nowMs, Map<String, String> contextDefaults) {
         JsonNode root;
         try {
-            root = Json.MAPPER.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new EventException(400, "invalid_json", "the body is not JSON: " + shorten(e.getOriginalMessage(), 200));
-        } catch (IOException e) {
-            throw new EventException(400, "invalid_json", "the body could not be read");
+            root = Json.readNetworkTree(body); // strict, UTF-8 and no lone surrogates: nothing unwritable reaches the event log
+        } catch (Json.InvalidJson e) {
+            throw new EventException(400, "invalid_json", "the body is not acceptable JSON: " + e.getMessage());
         }
         if (root == null || !root.isObject()) throw new EventException(400, "invalid_json", "the body must be a JSON object: one event, or {\"events\": [...]}");
         if (!root.has("events")) {

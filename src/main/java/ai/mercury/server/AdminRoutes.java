@@ -67,13 +67,13 @@ final class AdminRoutes {
     }
 
     private static void reply(RoutingContext ctx, CompletableFuture<BundleStatus> work) {
-        Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+        Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {
             if (ar.succeeded()) {
                 HttpVerticle.sendJson(ctx, 200, render(ar.result()));
             } else {
                 ctx.fail(toApi(HttpVerticle.unwrap(ar.cause())));
             }
-        });
+        }));
     }
 
     /** A lifecycle refusal as the API error it stands for; anything else stays as it is (a 500). */

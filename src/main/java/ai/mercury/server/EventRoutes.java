@@ -99,14 +99,14 @@ final class EventRoutes {
                     .put("message", "no event was accepted; first: " + batch.rejected().get(0).message()).put("accepted", 0).put("rejected", rejected));
             return;
         }
-        Future.fromCompletionStage(events.ingest(batch.accepted(), sync), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+        Future.fromCompletionStage(events.ingest(batch.accepted(), sync), ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {
             if (ar.succeeded()) {
                 HttpVerticle.sendJson(ctx, 200, new JsonObject().put("accepted", batch.accepted().size()).put("rejected", rejected));
             } else {
                 ctx.fail(new ApiException(503, "event_log_unavailable", "the event log could not write these events (nothing was recorded): "
                         + HttpVerticle.unwrap(ar.cause()).getMessage()));
             }
-        });
+        }));
     }
 
     private static boolean flag(RoutingContext ctx, String name) {
@@ -127,7 +127,7 @@ final class EventRoutes {
 
     private void forget(RoutingContext ctx, Forget.Scope scope) {
         String id = visitorId(ctx);
-        Future.fromCompletionStage(events.forget(scope, id), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+        Future.fromCompletionStage(events.forget(scope, id), ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {
             if (ar.succeeded()) {
                 HttpVerticle.sendJson(ctx, 200, new JsonObject().put(scope == Forget.Scope.SESSION ? "session_id" : "user_id", id)
                         .put("status", "forgotten").put("was_held", ar.result()));
@@ -135,7 +135,7 @@ final class EventRoutes {
                 ctx.fail(new ApiException(503, "event_log_unavailable", "the tombstone could not be written; nothing was forgotten on disk: "
                         + HttpVerticle.unwrap(ar.cause()).getMessage()));
             }
-        });
+        }));
     }
 
     private static String visitorId(RoutingContext ctx) {

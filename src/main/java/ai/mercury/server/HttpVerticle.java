@@ -1,6 +1,7 @@
 package ai.mercury.server;
 
 import ai.mercury.config.MercuryConfig;
+import ai.mercury.core.Json;
 import ai.mercury.lifecycle.ServingLifecycle;
 import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.Recommendation;
@@ -11,7 +12,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -30,7 +30,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * All failures go through one handler that answers {@code {"error", "message"}}.
  */
 public final class HttpVerticle extends VerticleBase {
-    private static final System.Logger LOG = System.getLogger(HttpVerticle.class.getName());
     private static final String JSON_TYPE = "application/json";
 
     private final MercuryConfig config;
@@ -77,6 +76,7 @@ public final class HttpVerticle extends VerticleBase {
         dispatcher = new Dispatcher(vertx, inference, admission, config.requestTimeoutMs());
         Router router = Router.router(vertx);
         conventions.mount(router); // request id, CORS, access log: before every route
+        router.route().handler(ErrorResponses::checkPath); // before any route with a path decodes it
         router.post("/recommend")
                 .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
                 .handler(HttpVerticle::requireJson)
@@ -94,14 +94,15 @@ public final class HttpVerticle extends VerticleBase {
         router.route().failureHandler(this::onFailure);
         router.errorHandler(404, ctx -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(405, ctx -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path()));
-        router.errorHandler(500, this::onFailure);
+        ErrorResponses.mount(router, this::onFailure);
 
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(config.httpHost())
                 .setPort(boundPort.get() > 0 ? boundPort.get() : config.httpPort())
-                .setTcpNoDelay(true);
+                .setTcpNoDelay(true)
+                .setHttp2ClearTextEnabled(false); // HTTP/1.x only: a malformed 'Upgrade: h2c' got Vert.x's empty 400
         HttpConventions.applyCompression(options, config.edge());
-        return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+        return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(ErrorResponses::invalidRequest).listen().onSuccess(s -> {
             server = s;
             boundPort.compareAndSet(0, s.actualPort());
         });
@@ -118,13 +119,9 @@ public final class HttpVerticle extends VerticleBase {
 
     private void recommend(RoutingContext ctx) {
         long start = System.nanoTime();
-        JsonObject body;
-        try {
-            body = ctx.body().asJsonObject();
-        } catch (DecodeException | ClassCastException e) {
-            throw new ApiException(400, "invalid_json", "the body is not a JSON object: " + shorten(e.getMessage()));
-        }
-        if (body == null) throw new ApiException(400, "invalid_json", "the body is empty; send a JSON object");
+        java.util.Map<String, Object> parsed = Json.readNetworkObject(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+        if (parsed == null) throw new ApiException(400, "invalid_json", "the body is empty; send a JSON object");
+        JsonObject body = new JsonObject(parsed);
         EventRoutes.Personal personal = events.personalize(ctx, body, parser.parse(body, Instant.now()));
         RecommendQuery query = personal.query();
         ResponseCache.Key key = null;
@@ -141,7 +138,9 @@ public final class HttpVerticle extends VerticleBase {
             }
         }
         ResponseCache.Key cacheKey = key;
-        dispatcher.dispatch(query, start).onSuccess(reply -> answer(ctx, reply, cacheKey, start, personal.historyUsed()));
+        dispatcher.dispatch(query, start)
+                .onSuccess(ErrorResponses.guard(ctx, reply -> answer(ctx, reply, cacheKey, start, personal.historyUsed())))
+                .onFailure(ErrorResponses.guard(ctx, ctx::fail));
     }
 
     /** Sends a computed reply, and caches its answer when it was computed on the snapshot the key names. */
@@ -160,8 +159,7 @@ public final class HttpVerticle extends VerticleBase {
     private void send(RoutingContext ctx, String version, byte[] answer, long start, byte[] historyUsed) {
         if (ctx.response().ended()) return;
         double tookMs = (System.nanoTime() - start) / 1e6;
-        ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
-                .end(ResponseWriter.assemble(version, tookMs, recommendationIds.next(version), historyUsed, answer));
+        ErrorResponses.end(ctx, 200, ResponseWriter.assemble(version, tookMs, recommendationIds.next(version), historyUsed, answer));
     }
 
     private void ready(RoutingContext ctx) {
@@ -174,48 +172,23 @@ public final class HttpVerticle extends VerticleBase {
         }
     }
 
-    /** The one failure handler: typed API errors keep their status; anything else is a 500 with a generic message. */
+    /** The one failure handler ({@link ErrorResponses#onFailure}): typed API errors keep their status; anything else is a 500 with a generic message. */
     private void onFailure(RoutingContext ctx) {
-        Throwable failure = ctx.failure();
-        if (failure instanceof ApiException api) {
-            sendError(ctx, api.status(), api.code(), api.getMessage());
-            return;
-        }
-        int status = ctx.statusCode();
-        switch (status) {
-            case 400 -> sendError(ctx, 400, "bad_request", "the request could not be read");
-            case 401 -> sendError(ctx, 401, "unauthorized", "admin endpoints need 'Authorization: Bearer <admin token>'");
-            case 413 -> sendError(ctx, 413, "payload_too_large", "the body exceeds the limit of " + bodyLimit(ctx) + " bytes");
-            case 415 -> sendError(ctx, 415, "unsupported_media_type", "content-type must be application/json");
-            case 404 -> sendError(ctx, 404, "not_found", "no route for " + ctx.request().path());
-            case 405 -> sendError(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path());
-            default -> {
-                LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + ctx.request().method() + " " + ctx.request().path()
-                        + " request_id=" + HttpConventions.requestId(ctx), failure);
-                sendError(ctx, 500, "internal_error", "an internal error occurred; the server log has the details");
-            }
-        }
+        ErrorResponses.onFailure(ctx, bodyLimit(ctx));
     }
 
     private static void sendError(RoutingContext ctx, int status, String code, String message) {
-        if (ctx.response().ended()) return;
-        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE).end(ResponseWriter.error(code, message));
+        ErrorResponses.sendError(ctx, status, code, message);
     }
 
     /** Answers {@code body} as JSON with {@code status}; shared by the admin and item routes. */
     static void sendJson(RoutingContext ctx, int status, JsonObject body) {
-        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE).end(body.toBuffer());
+        ErrorResponses.sendJson(ctx, status, body);
     }
 
     /** The failure a {@code CompletableFuture} handed to a route completed with, without its CompletionException wrapper. */
     static Throwable unwrap(Throwable t) {
         return t instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : t;
-    }
-
-    private static String shorten(String s) {
-        if (s == null) return "";
-        s = s.lines().findFirst().orElse("").replace("Failed to decode:", "");
-        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
     }
 
     /** The body limit of the route that refused the body: {@code POST /events} has its own ({@code events.max_body_bytes}). */

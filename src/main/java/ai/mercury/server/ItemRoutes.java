@@ -8,7 +8,6 @@ import ai.mercury.core.CatalogItem;
 import ai.mercury.core.Json;
 import ai.mercury.live.LiveItems;
 import ai.mercury.live.LiveWriteException;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +15,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
@@ -86,11 +84,9 @@ final class ItemRoutes {
     CatalogItem parseItem(String id, byte[] body) {
         JsonNode root;
         try {
-            root = Json.MAPPER.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "invalid_json", "the body is not JSON: " + shorten(e.getOriginalMessage()));
-        } catch (IOException e) {
-            throw new ApiException(400, "invalid_json", "the body could not be read");
+            root = Json.readNetworkTree(body); // strict, UTF-8 and no lone surrogates: nothing unwritable reaches the journal
+        } catch (Json.InvalidJson e) {
+            throw new ApiException(400, "invalid_json", "the body is not acceptable JSON: " + e.getMessage());
         }
         if (root == null || !root.isObject()) throw new ApiException(400, "invalid_json", "the body must be a JSON object with title and price");
         JsonNode bodyId = root.get("item_id");
@@ -127,7 +123,7 @@ final class ItemRoutes {
 
     private static void reply(RoutingContext ctx, CompletableFuture<LiveItems.WriteResult> work,
                               java.util.function.ToIntFunction<LiveItems.WriteResult> status) {
-        Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+        Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {
             if (ar.succeeded()) {
                 LiveItems.WriteResult r = ar.result();
                 HttpVerticle.sendJson(ctx, status.applyAsInt(r), new JsonObject().put("item_id", r.itemId()).put("status", r.status())
@@ -137,7 +133,7 @@ final class ItemRoutes {
                 Throwable e = HttpVerticle.unwrap(ar.cause());
                 ctx.fail(e instanceof LiveWriteException lwe ? toApi(lwe) : e);
             }
-        });
+        }));
     }
 
     private static ApiException toApi(LiveWriteException e) {

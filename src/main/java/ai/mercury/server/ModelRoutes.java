@@ -108,13 +108,13 @@ final class ModelRoutes {
             throw ApiException.badRequest("query has " + query.length() + " characters; the limit is " + config.maxQueryChars());
         }
         int k = parseK(params.get("k"));
-        ctx.vertx().<JsonObject>executeBlocking(() -> run(query, k, start), false).onComplete(ar -> {
+        ctx.vertx().<JsonObject>executeBlocking(() -> run(query, k, start), false).onComplete(ErrorResponses.guard(ctx, ar -> {
             if (ar.succeeded()) {
                 HttpVerticle.sendJson(ctx, 200, ar.result());
             } else {
                 ctx.fail(ar.cause());
             }
-        });
+        }));
     }
 
     /** On a worker: acquire the snapshot, search, render. */

@@ -82,16 +82,30 @@ final class RequestParser {
         return n.intValue();
     }
 
-    private static Instant parseTimestamp(String s) {
+    /** The timestamps the time features accept: years 1 to 9999 (ISO-8601's four-digit years). */
+    static final Instant MIN_TIMESTAMP = Instant.parse("0001-01-01T00:00:00Z");
+    static final Instant MAX_TIMESTAMP = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+    static Instant parseTimestamp(String s) {
+        Instant t;
         try {
-            return OffsetDateTime.parse(s).toInstant();
+            t = OffsetDateTime.parse(s).toInstant();
         } catch (DateTimeParseException e) {
             try {
-                return LocalDateTime.parse(s).toInstant(ZoneOffset.UTC); // no offset given: UTC
+                t = LocalDateTime.parse(s).toInstant(ZoneOffset.UTC); // no offset given: UTC
             } catch (DateTimeParseException e2) {
-                throw ApiException.badRequest("context.timestamp must be ISO-8601 (e.g. 2011-11-04T09:30:00Z), got '" + s + "'");
+                throw ApiException.badRequest("context.timestamp must be ISO-8601 (e.g. 2011-11-04T09:30:00Z), got '" + shorten(s) + "'");
             }
         }
+        // OffsetDateTime parses years up to ±999999999, whose UTC instant the calendar fields cannot hold
+        if (t.isBefore(MIN_TIMESTAMP) || t.isAfter(MAX_TIMESTAMP)) {
+            throw ApiException.badRequest("context.timestamp must be between years 0001 and 9999 (UTC), got '" + shorten(s) + "'");
+        }
+        return t;
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "…" : s;
     }
 
     private static Filters parseFilters(Object raw) {

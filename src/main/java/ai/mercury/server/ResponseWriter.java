@@ -1,6 +1,7 @@
 package ai.mercury.server;
 
 import ai.mercury.core.CatalogItem;
+import ai.mercury.core.Json;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Recommendation.ScoredItem;
 import com.fasterxml.jackson.core.JsonEncoding;
@@ -10,6 +11,8 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.io.NumberOutput;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +29,10 @@ import java.nio.charset.StandardCharsets;
  * escaped as Jackson escapes them) with Jackson's Schubfach number formatting (the shortest
  * decimal that reads back as the same float). Measured against the generator in
  * {@code ResponseWriterBenchmark} (docs/bench/hot-path.md).
+ *
+ * <p>Every JSON body the server sends is written here ({@link #json} for the small ones), and every
+ * string goes through {@link Json#wellFormed} first: a lone UTF-16 surrogate (from an old journal,
+ * a bundle, an echoed id) becomes U+FFFD instead of making Jackson throw halfway through a response.
  */
 final class ResponseWriter {
     private static final JsonFactory JSON = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
@@ -110,7 +117,7 @@ final class ResponseWriter {
                 if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
                     ensure(2);
                     buf[len++] = '"';
-                    byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(s);
+                    byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(Json.wellFormed(s));
                     ensure(quoted.length + 1);
                     System.arraycopy(quoted, 0, buf, len, quoted.length);
                     len += quoted.length;
@@ -189,7 +196,7 @@ final class ResponseWriter {
         ByteArrayOutputStream out = new ByteArrayOutputStream(48);
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
-            g.writeStringField("model_version", version);
+            g.writeStringField("model_version", Json.wellFormed(version));
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -199,15 +206,78 @@ final class ResponseWriter {
     }
 
     static Buffer error(String code, String message) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + message.length());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + (message == null ? 0 : message.length()));
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
-            g.writeStringField("error", code);
-            g.writeStringField("message", message);
+            g.writeStringField("error", Json.wellFormed(code));
+            g.writeStringField("message", Json.wellFormed(message == null ? "" : message));
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return Buffer.buffer(out.toByteArray());
+    }
+
+    /**
+     * A small JSON body (admin, items, events, health) from a Vert.x {@link JsonObject}, written by
+     * Jackson's generator with every key and string made well-formed. Vert.x's own encoder would
+     * throw on a lone surrogate.
+     */
+    static Buffer json(JsonObject body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            write(g, body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Buffer.buffer(out.toByteArray());
+    }
+
+    private static void write(JsonGenerator g, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof String s) {
+            g.writeString(Json.wellFormed(s));
+        } else if (v instanceof JsonObject o) {
+            writeObject(g, o.getMap());
+        } else if (v instanceof java.util.Map<?, ?> m) {
+            writeObject(g, m);
+        } else if (v instanceof JsonArray a) {
+            writeArray(g, a.getList());
+        } else if (v instanceof java.util.List<?> l) {
+            writeArray(g, l);
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+            g.writeNumber(((Number) v).longValue());
+        } else if (v instanceof java.math.BigInteger b) {
+            g.writeNumber(b);
+        } else if (v instanceof java.math.BigDecimal b) {
+            g.writeNumber(b);
+        } else if (v instanceof Number n) {
+            double d = n.doubleValue();
+            if (Double.isFinite(d)) {
+                if (v instanceof Float f) g.writeNumber(f); else g.writeNumber(d);
+            } else {
+                g.writeNull(); // NaN and the infinities are not JSON
+            }
+        } else {
+            g.writeString(Json.wellFormed(String.valueOf(v))); // Instant, enums and the like: their text
+        }
+    }
+
+    private static void writeObject(JsonGenerator g, java.util.Map<?, ?> map) throws IOException {
+        g.writeStartObject();
+        for (java.util.Map.Entry<?, ?> e : map.entrySet()) {
+            g.writeFieldName(Json.wellFormed(String.valueOf(e.getKey())));
+            write(g, e.getValue());
+        }
+        g.writeEndObject();
+    }
+
+    private static void writeArray(JsonGenerator g, java.util.List<?> list) throws IOException {
+        g.writeStartArray();
+        for (Object o : list) write(g, o);
+        g.writeEndArray();
     }
 }

@@ -42,6 +42,17 @@ class JournalTest {
         assertEquals(List.of(up(1, "a"), up(2, "b"), ItemWrite.delete(3, Instant.parse("2026-11-26T11:00:00Z"), "a")), read);
     }
 
+    /** Issue 15: a title with a lone surrogate, journaled before requests were validated, is replayed well-formed (U+FFFD). */
+    @Test
+    void aLoneSurrogateInAnOldJournal_isReplayedAsReplacementCharacter() {
+        try (Journal j = Journal.open(dir, new ArrayList<>())) {
+            j.append(List.of(ItemWrite.upsert(1, Instant.parse("2026-11-26T10:00:00Z"), new CatalogItem("x", "cake stand \ud800", 2.0, "home\udc00"))));
+        }
+        CatalogItem replayed = reopen().get(0).item();
+        assertEquals("cake stand \uFFFD", replayed.title());
+        assertEquals("home\uFFFD", replayed.category());
+    }
+
     @Test
     void aTornTailIsDroppedAndAppendsContinueCleanly() throws Exception {
         try (Journal j = Journal.open(dir, new ArrayList<>())) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The hand-written answer JSON against Jackson's generator: same bytes for the same answer. */
 class ResponseWriterTest {
@@ -54,5 +55,32 @@ class ResponseWriterTest {
         }
         assertEquals(jackson(r, 1.2345678).replaceAll("\"score\":[^,]+,", "").replaceAll("\"price\":[^,]+,", ""),
                 ours.replaceAll("\"score\":[^,]+,", "").replaceAll("\"price\":[^,]+,", ""), "byte-identical apart from number spelling");
+    }
+
+    /** Issue 15: a lone surrogate (old journal, bundle, echoed id) made Jackson throw mid-response and the request hang. */
+    @Test
+    void loneSurrogates_becomeReplacementCharacters_inEveryBody() throws Exception {
+        CatalogItem bad = new CatalogItem("X1", "cake stand \ud800", 2.5, "cat\udc00");
+        Recommendation r = new Recommendation("v1", List.of(new ScoredItem(bad, 0.5f)), List.of("\ud800", "ok"), 0, 0, 0, "exact");
+        byte[] body = ResponseWriter.recommendation(r, 1.0).getBytes();
+        StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(body)); // valid UTF-8
+        JsonNode json = Json.MAPPER.readTree(body);
+        assertEquals("cake stand \uFFFD", json.at("/items/0/title").asText());
+        assertEquals("cat\uFFFD", json.at("/items/0/category").asText());
+        assertEquals("\uFFFD", json.at("/unknown_history/0").asText());
+
+        JsonNode error = Json.MAPPER.readTree(ResponseWriter.error("bad_request", "id \ud800 is wrong").getBytes());
+        assertEquals("id \uFFFD is wrong", error.get("message").asText());
+
+        io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject().put("t\udfff", "a\ud800").put("n", 3).put("d", 1.5)
+                .put("nan", Double.NaN).put("list", new io.vertx.core.json.JsonArray().add("\ud800").add(true).addNull())
+                .put("obj", new io.vertx.core.json.JsonObject().put("x", 12345678901L));
+        JsonNode written = Json.MAPPER.readTree(ResponseWriter.json(o).getBytes());
+        assertEquals("a\uFFFD", written.get("t\uFFFD").asText());
+        assertEquals(3, written.get("n").asInt());
+        assertEquals(1.5, written.get("d").asDouble());
+        assertTrue(written.get("nan").isNull(), "NaN is not JSON");
+        assertEquals("[\"\uFFFD\",true,null]", written.get("list").toString());
+        assertEquals(12345678901L, written.at("/obj/x").asLong());
     }
 }
