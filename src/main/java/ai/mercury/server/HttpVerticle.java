@@ -62,11 +62,11 @@ public final class HttpVerticle extends VerticleBase {
         this.metrics = metrics;
         this.boundPort = boundPort;
         this.parser = new RequestParser(config);
-        this.admin = new AdminRoutes(config, lifecycle);
+        this.admin = new AdminRoutes(config, lifecycle, snapshots);
         this.items = lifecycle.liveItems() == null ? null : new ItemRoutes(config, lifecycle.liveItems(), admin);
         this.cache = cache;
         this.conventions = new HttpConventions(config.edge());
-        this.model = new ModelRoutes(config, snapshots, lifecycle);
+        this.model = new ModelRoutes(config, snapshots, lifecycle, metrics);
         this.routeTable = routeTable;
         this.events = new EventRoutes(config, lifecycle.events(), snapshots, admin);
         this.recommendationIds = lifecycle.recommendationIds();
