@@ -11,6 +11,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -45,6 +46,8 @@ public final class HttpVerticle extends VerticleBase {
     private final Inference inference;
     private final Dispatcher.Admission admission;
     private Dispatcher dispatcher;
+    private final ConnectionGuard.Shared connectionLimits;
+    private ConnectionGuard connections;
 
     private final ItemRoutes items; // null when live items are disabled
     private final HttpConventions conventions;
@@ -54,7 +57,9 @@ public final class HttpVerticle extends VerticleBase {
     private final ai.mercury.events.RecommendationIds recommendationIds;
 
     HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, ServingLifecycle lifecycle,
-                 ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable) {
+                 ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable,
+                 ConnectionGuard.Shared connectionLimits) {
+        this.connectionLimits = connectionLimits;
         this.inference = inference;
         this.admission = admission;
         this.config = config;
@@ -76,6 +81,12 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         dispatcher = new Dispatcher(vertx, inference, admission, config.requestTimeoutMs());
         Router router = Router.router(vertx);
+        connections = new ConnectionGuard(connectionLimits, vertx);
+        router.route().handler(ctx -> { // first: every routed request tells the guard when its response ended
+            HttpServerRequest req = ctx.request();
+            ctx.addEndHandler(ignored -> connections.responseEnded(req));
+            ctx.next();
+        });
         conventions.mount(router); // request id, CORS, access log: before every route
         router.post("/recommend")
                 .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
@@ -99,9 +110,16 @@ public final class HttpVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(config.httpHost())
                 .setPort(boundPort.get() > 0 ? boundPort.get() : config.httpPort())
-                .setTcpNoDelay(true);
+                .setTcpNoDelay(true)
+                // HTTP/1.1 only: with h2c detection on, Vert.x waits for the first bytes before it creates the
+                // connection, so a client that never sends one would escape the connection handler's limits.
+                .setHttp2ClearTextEnabled(false)
+                .setIdleTimeout((int) config.connections().idleTimeoutMs()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
         HttpConventions.applyCompression(options, config.edge());
-        return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+        return vertx.createHttpServer(options).connectionHandler(connections::accepted).requestHandler(req -> {
+            connections.requestArrived(req);
+            router.handle(req);
+        }).listen().onSuccess(s -> {
             server = s;
             boundPort.compareAndSet(0, s.actualPort());
         });

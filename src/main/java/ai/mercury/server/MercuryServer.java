@@ -75,12 +75,13 @@ public final class MercuryServer implements AutoCloseable {
         Inference inference = new Inference(snapshots, metrics);
         Dispatcher.Admission admission = new Dispatcher.Admission(config.dispatch(), config.workerInstances(), metrics);
         AtomicInteger port = new AtomicInteger();
+        ConnectionGuard.Shared connectionLimits = new ConnectionGuard.Shared(config.connections(), metrics);
         RouteTable routes = new RouteTable();
         MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, lifecycle, routes);
         return vertx.deployVerticle(indexManager)
                 .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(inference, admission),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission, routes),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission, routes, connectionLimits),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> {
                     server.httpDeployment = id;

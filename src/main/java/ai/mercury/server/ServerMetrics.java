@@ -173,6 +173,20 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
                 + " gave an invalid (non-finite) result for this request; the operators are told through /admin/bundles and mercury_model_healthy");
     }
 
+    /** Gauge: open HTTP connections across the HTTP verticles. */
+    void bindConnections(IntSupplier open) {
+        Gauge.builder("mercury.http.connections", open, IntSupplier::getAsInt).strongReference(true)
+                .description("open HTTP connections (at most http.max_connections)").register(registry);
+    }
+
+    /** A connection the server closed, by reason: read_timeout, keepalive_timeout, evicted_idle, over_limit. */
+    void connectionClosed(String reason) {
+        Counter.builder("mercury.http.connections.closed").tag("reason", reason)
+                .description("connections the server closed: read_timeout (slow request), keepalive_timeout (no next request), "
+                        + "evicted_idle (made room past http.max_connections), over_limit (past it with none idle)")
+                .register(registry).increment();
+    }
+
     void recordNoModel() {
         noModel.increment();
     }
