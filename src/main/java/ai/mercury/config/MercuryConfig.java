@@ -46,7 +46,9 @@ public record MercuryConfig(
         EdgeConfig edge,
         EventsConfig events,
         SessionsConfig sessions,
-        ConnectionConfig connections) {
+        ConnectionConfig connections,
+        int warmupHttpSeconds,
+        int warmupSwapSeconds) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -63,6 +65,10 @@ public record MercuryConfig(
     public static final int DEFAULT_K = 20;
     public static final int DEFAULT_MAX_HISTORY = 200;
     public static final int DEFAULT_MAX_QUERY_CHARS = 1000;
+    /** Seconds of representative requests the server sends itself over HTTP after start, before it reports ready. */
+    public static final int DEFAULT_WARMUP_HTTP_SECONDS = 5;
+    /** Seconds of representative requests run in-process on a new bundle before it is published. */
+    public static final int DEFAULT_WARMUP_SWAP_SECONDS = 2;
     /** No token: the admin endpoints are disabled (they answer 401). */
     public static final String DEFAULT_ADMIN_TOKEN = "";
 
@@ -101,6 +107,8 @@ public record MercuryConfig(
         EventsConfig.putDefaults(d);
         SessionsConfig.putDefaults(d);
         ConnectionConfig.putDefaults(d);
+        d.put("warmup.http_seconds", DEFAULT_WARMUP_HTTP_SECONDS);
+        d.put("warmup.swap_seconds", DEFAULT_WARMUP_SWAP_SECONDS);
         DEFAULTS = Map.copyOf(d);
     }
 
@@ -191,7 +199,7 @@ public record MercuryConfig(
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
                 new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v),
                 intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v), events, SessionsConfig.from(v, events),
-                ConnectionConfig.from(v));
+                ConnectionConfig.from(v), intIn(v, "warmup.http_seconds", 0, 300), intIn(v, "warmup.swap_seconds", 0, 300));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */

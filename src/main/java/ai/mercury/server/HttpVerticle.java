@@ -48,6 +48,8 @@ public final class HttpVerticle extends VerticleBase {
     private Dispatcher dispatcher;
     private final ConnectionGuard.Shared connectionLimits;
     private ConnectionGuard connections;
+    /** Set once the start-up warm-up is over (or there was nothing to warm): until then /health/ready says warming_up. */
+    private final java.util.concurrent.atomic.AtomicBoolean warmedUp;
 
     private final ItemRoutes items; // null when live items are disabled
     private final HttpConventions conventions;
@@ -58,8 +60,9 @@ public final class HttpVerticle extends VerticleBase {
 
     HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, ServingLifecycle lifecycle,
                  ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable,
-                 ConnectionGuard.Shared connectionLimits) {
+                 ConnectionGuard.Shared connectionLimits, java.util.concurrent.atomic.AtomicBoolean warmedUp) {
         this.connectionLimits = connectionLimits;
+        this.warmedUp = warmedUp;
         this.inference = inference;
         this.admission = admission;
         this.config = config;
@@ -186,6 +189,8 @@ public final class HttpVerticle extends VerticleBase {
         Snapshot s = snapshots.peek();
         if (s == null) {
             sendError(ctx, 503, "not_ready", "no model bundle is loaded yet");
+        } else if (!warmedUp.get()) {
+            sendError(ctx, 503, "warming_up", "the server is sending itself warm-up requests (warmup.http_seconds) before it takes traffic");
         } else {
             sendJson(ctx, 200, new JsonObject().put("status", "ready").put("model_version", s.version())
                     .put("items", s.catalog().size()).put("index", s.index().kind()));
