@@ -9,22 +9,23 @@
 //     at the end (DELETE /admin/bundles/pin; UNPIN=0 keeps it), after which the newest bundle serves again.
 //
 // Env: BASE_URL, RATE (1000 req/s), DURATION (60s), MIX, ADMIN_TOKEN, SWAP_VERSIONS (comma-separated),
-// SWAP_AT (15s), SWAP_EVERY (15s), UNPIN (1), P99_MS (unset: no latency threshold), VUS / MAX_VUS, DATA.
+// SWAP_AT (15s), SWAP_EVERY (15s) (durations: 15s, 500ms, 2m, 1m30s, or a plain number of seconds), UNPIN (1), P99_MS (unset: no latency threshold), VUS / MAX_VUS, DATA.
 // Reports model_version_changes: how often a VU saw the version change between two of its answers.
 import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 import {
   ADMIN_TOKEN, BASE_URL, DATA, MIX, SUMMARY_TREND_STATS, adminHeaders, arrivalScenario, checkStatus, env, envFlag,
-  envNumber, modelVersion, nextRequest, ready, recommend, requestMix,
+  envNumber, envSeconds, modelVersion, nextRequest, ready, recommend, requestMix,
 } from './lib/mercury.js';
+import { k6Duration } from './lib/duration.js';
 
 const requests = requestMix(() => open(DATA));
 const RATE = envNumber('RATE', 1000);
 const DURATION = env('DURATION', '60s');
 const VERSIONS = env('SWAP_VERSIONS', '').split(',').map((v) => v.trim()).filter((v) => v.length > 0);
-const SWAP_AT = env('SWAP_AT', '15s');
-const SWAP_EVERY = envNumber('SWAP_EVERY', 15);
+const SWAP_AT = envSeconds('SWAP_AT', '15s');
+const SWAP_EVERY = envSeconds('SWAP_EVERY', '15s');
 const UNPIN = envFlag('UNPIN', true);
 const P99_MS = env('P99_MS', '');
 const adminSwaps = VERSIONS.length > 0;
@@ -38,7 +39,7 @@ let lastVersion = '';
 const scenarios = { reads: arrivalScenario('read', RATE, DURATION) };
 if (adminSwaps) {
   scenarios.swap = {
-    executor: 'per-vu-iterations', exec: 'swap', vus: 1, iterations: VERSIONS.length, startTime: SWAP_AT,
+    executor: 'per-vu-iterations', exec: 'swap', vus: 1, iterations: VERSIONS.length, startTime: k6Duration(SWAP_AT),
     maxDuration: DURATION, gracefulStop: '30s',
   };
 }
@@ -61,7 +62,7 @@ export const options = { scenarios, thresholds, summaryTrendStats: SUMMARY_TREND
 export function setup() {
   const r = ready();
   console.log(`swap: ${RATE} req/s for ${DURATION}, MIX=${MIX}; serving ${r.model_version} (${r.items} items)`
-    + (adminSwaps ? `; will activate ${VERSIONS.join(' → ')} from ${SWAP_AT} every ${SWAP_EVERY}s` : '; publish a bundle now (scripts/publish-bundle)'));
+    + (adminSwaps ? `; will activate ${VERSIONS.join(' → ')} from ${SWAP_AT}s every ${SWAP_EVERY}s` : '; publish a bundle now (scripts/publish-bundle)'));
   return { initial: r.model_version };
 }
 

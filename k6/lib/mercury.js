@@ -4,6 +4,7 @@ import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { SharedArray } from 'k6/data';
+import { parseSeconds } from './duration.js';
 
 /**
  * One request of the mix: its slice and the POST /recommend body, already serialized.
@@ -31,6 +32,14 @@ export function envNumber(name, fallback) {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got '${v}'`);
   return n;
+}
+
+/**
+ * Seconds in a duration variable: "15s", "500ms", "2m", "1m30s", or a plain number of seconds.
+ * @param {string} name @param {string} fallback @returns {number}
+ */
+export function envSeconds(name, fallback) {
+  return parseSeconds(name, env(name, fallback));
 }
 
 /** @param {string} name @param {boolean} fallback @returns {boolean} */

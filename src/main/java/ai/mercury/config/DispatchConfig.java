@@ -13,21 +13,50 @@ import java.util.Map;
  * @param inlineWhenIdle    run a cheap request on the event loop when no request is in flight
  * @param maxInFlight       requests being computed or waiting for a worker, beyond which new ones get 503
  * @param queueWaitBudgetMs longest a request may wait for a worker before it gets 503 instead of an answer
+ * @param maxInFlightExpensive expensive requests (below) in flight beyond which new expensive ones get 503, so that a few
+ *                          k = 1,000 or long-history requests cannot take every worker from the cheap majority
+ * @param expensiveK        a request with {@code k} at least this is expensive (search and JSON grow with k)
+ * @param expensiveHistory  a request with at least this many history items is expensive
+ * @param expensiveExcludes a request with at least this many excluded ids is expensive (over-fetching grows with them)
  */
-public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs) {
+public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs, int maxInFlightExpensive,
+                             int expensiveK, int expensiveHistory, int expensiveExcludes) {
     public static final boolean DEFAULT_INLINE_WHEN_IDLE = true;
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
     public static final long DEFAULT_QUEUE_WAIT_BUDGET_MS = 200;
+    public static final int DEFAULT_MAX_IN_FLIGHT_EXPENSIVE = 8;
+    public static final int DEFAULT_EXPENSIVE_K = 250;
+    public static final int DEFAULT_EXPENSIVE_HISTORY = 100;
+    public static final int DEFAULT_EXPENSIVE_EXCLUDES = 500;
+
+    /** The general limits with the default expensive-request limits. */
+    public DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs) {
+        this(inlineWhenIdle, maxInFlight, queueWaitBudgetMs, DEFAULT_MAX_IN_FLIGHT_EXPENSIVE, DEFAULT_EXPENSIVE_K,
+                DEFAULT_EXPENSIVE_HISTORY, DEFAULT_EXPENSIVE_EXCLUDES);
+    }
 
     static void putDefaults(Map<String, Object> d) {
         d.put("inference.inline_when_idle", DEFAULT_INLINE_WHEN_IDLE);
         d.put("inference.max_in_flight", DEFAULT_MAX_IN_FLIGHT);
         d.put("inference.queue_wait_budget_ms", DEFAULT_QUEUE_WAIT_BUDGET_MS);
+        d.put("inference.max_in_flight_expensive", DEFAULT_MAX_IN_FLIGHT_EXPENSIVE);
+        d.put("inference.expensive.k", DEFAULT_EXPENSIVE_K);
+        d.put("inference.expensive.history", DEFAULT_EXPENSIVE_HISTORY);
+        d.put("inference.expensive.excludes", DEFAULT_EXPENSIVE_EXCLUDES);
     }
 
     static DispatchConfig from(Map<String, Object> v) {
-        return new DispatchConfig(MercuryConfig.bool(v, "inference.inline_when_idle"),
-                MercuryConfig.intIn(v, "inference.max_in_flight", 1, 1_000_000),
-                MercuryConfig.intIn(v, "inference.queue_wait_budget_ms", 1, 600_000));
+        int maxInFlight = MercuryConfig.intIn(v, "inference.max_in_flight", 1, 1_000_000);
+        return new DispatchConfig(MercuryConfig.bool(v, "inference.inline_when_idle"), maxInFlight,
+                MercuryConfig.intIn(v, "inference.queue_wait_budget_ms", 1, 600_000),
+                MercuryConfig.intIn(v, "inference.max_in_flight_expensive", 1, 1_000_000),
+                MercuryConfig.intIn(v, "inference.expensive.k", 1, 1_000_000),
+                MercuryConfig.intIn(v, "inference.expensive.history", 1, 1_000_000),
+                MercuryConfig.intIn(v, "inference.expensive.excludes", 1, 1_000_000));
+    }
+
+    /** Whether a request of this size counts against {@link #maxInFlightExpensive}. */
+    public boolean expensive(int k, int history, int excludes) {
+        return k >= expensiveK || history >= expensiveHistory || excludes >= expensiveExcludes;
     }
 }

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * defaults below, the JSON file ({@code conf/mercury.json}, nested objects), environment variables
  * ({@code MERCURY_} + the dotted key upper-cased with dots as underscores, e.g.
  * {@code MERCURY_HTTP_PORT}), then explicit overrides (CLI flags). Every failure names the key.
- * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}, the HTTP conventions and {@code log.*} keys an {@link EdgeConfig}, the {@code events.*} and {@code sessions.*} keys an {@link EventsConfig} and a {@link SessionsConfig}; {@code admin.token} (also
+ * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}, the HTTP conventions and {@code log.*} keys an {@link EdgeConfig}, the {@code events.*} and {@code sessions.*} keys an {@link EventsConfig} and a {@link SessionsConfig}, the connection limits a {@link ConnectionConfig}; {@code admin.token} (also
  * {@code MERCURY_ADMIN_TOKEN}) is a {@link Secret}, which {@code toString} does not reveal.
  */
 public record MercuryConfig(
@@ -45,7 +45,10 @@ public record MercuryConfig(
         long shutdownGraceMs,
         EdgeConfig edge,
         EventsConfig events,
-        SessionsConfig sessions) {
+        SessionsConfig sessions,
+        ConnectionConfig connections,
+        int warmupHttpSeconds,
+        int warmupSwapSeconds) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -62,6 +65,10 @@ public record MercuryConfig(
     public static final int DEFAULT_K = 20;
     public static final int DEFAULT_MAX_HISTORY = 200;
     public static final int DEFAULT_MAX_QUERY_CHARS = 1000;
+    /** Seconds of representative requests the server sends itself over HTTP after start, before it reports ready. */
+    public static final int DEFAULT_WARMUP_HTTP_SECONDS = 5;
+    /** Seconds of representative requests run in-process on a new bundle before it is published. */
+    public static final int DEFAULT_WARMUP_SWAP_SECONDS = 2;
     /** No token: the admin endpoints are disabled (they answer 401). */
     public static final String DEFAULT_ADMIN_TOKEN = "";
 
@@ -99,6 +106,9 @@ public record MercuryConfig(
         EdgeConfig.putDefaults(d);
         EventsConfig.putDefaults(d);
         SessionsConfig.putDefaults(d);
+        ConnectionConfig.putDefaults(d);
+        d.put("warmup.http_seconds", DEFAULT_WARMUP_HTTP_SECONDS);
+        d.put("warmup.swap_seconds", DEFAULT_WARMUP_SWAP_SECONDS);
         DEFAULTS = Map.copyOf(d);
     }
 
@@ -188,7 +198,8 @@ public record MercuryConfig(
                 intIn(v, "inference.onnx_intra_op_threads", 1, 64), intIn(v, "inference.warmup_queries", 0, 10_000),
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
                 new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v),
-                intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v), events, SessionsConfig.from(v, events));
+                intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v), events, SessionsConfig.from(v, events),
+                ConnectionConfig.from(v), intIn(v, "warmup.http_seconds", 0, 300), intIn(v, "warmup.swap_seconds", 0, 300));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */

@@ -67,6 +67,8 @@ final class BundleManager implements AutoCloseable {
     private final AtomicBoolean followUpQueued = new AtomicBoolean();
     private final CompletableFuture<Snapshot> initialLoad = new CompletableFuture<>();
     private final RetiredSnapshots retired;
+    /** Runs representative requests on a new snapshot before it is published (set by the server); nothing by default. */
+    volatile java.util.function.Consumer<Snapshot> warmer = s -> { };
     private final Set<CompletableFuture<?>> adminTasks = ConcurrentHashMap.newKeySet();
     private volatile BundleStatus status;
     private volatile boolean closed;
@@ -302,6 +304,7 @@ final class BundleManager implements AutoCloseable {
             s.retire();
             return;
         }
+        if (!cause.equals("index rebuild")) warmer.accept(s); // a rebuild keeps warm towers and code
         Snapshot previous;
         if (live != null) {
             live.replayOnto(s); // off the writer: re-embeds the journal's items with this bundle's item tower

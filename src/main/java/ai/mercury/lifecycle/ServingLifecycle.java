@@ -88,6 +88,14 @@ public final class ServingLifecycle implements AutoCloseable {
     }
 
     /** The bundle side's state: active version, pin, directories, history, rejections. Immutable. */
+    /**
+     * Sets what runs on each new bundle's snapshot before it is published (the server's in-process
+     * warm-up of the request path), on the bundle thread. Exceptions are the warmer's to handle.
+     */
+    public void warmBeforePublishing(java.util.function.Consumer<Snapshot> warmer) {
+        bundles.warmer = warmer;
+    }
+
     public BundleStatus status() {
         return bundles.status();
     }

@@ -37,7 +37,11 @@ public final class CatalogSearch {
     /** One hit: {@code score} is the model's inner product for semantic hits and NaN for prefix ones. */
     public record Hit(CatalogItem item, Match match, float score) {}
 
-    /** The hits for {@code query} on {@code s}; {@code query} is non-blank, {@code k >= 1}. */
+    /**
+     * The hits for {@code query} on {@code s}; {@code query} is non-blank, {@code k >= 1}.
+     *
+     * @throws ModelOutputException when a tower or the search gives a non-finite number
+     */
     public static List<Hit> search(Snapshot s, TextEncoder text, String query, int k) {
         List<Hit> hits = new ArrayList<>(k);
         Set<String> seen = new HashSet<>();
@@ -54,7 +58,10 @@ public final class CatalogSearch {
         SearchResult r = s.index().search(q, want);
         for (int i = 0; i < r.size() && hits.size() < k; i++) {
             CatalogItem item = s.catalog().item(r.ordinal(i));
-            if (item != null && seen.add(item.itemId())) hits.add(new Hit(item, Match.SEMANTIC, r.score(i)));
+            if (item != null && seen.add(item.itemId())) {
+                ModelOutputException.requireFiniteScore(s, r.score(i));
+                hits.add(new Hit(item, Match.SEMANTIC, r.score(i)));
+            }
         }
         return hits;
     }
@@ -82,6 +89,8 @@ public final class CatalogSearch {
         double typicalPrice = Math.expm1(spec.item().price().mean());
         CatalogItem pseudo = new CatalogItem("query", query, Math.max(0, typicalPrice), null);
         Map<String, float[][]> inputs = new LinkedHashMap<>(FeatureEncoder.itemInputs(spec, text, List.of(pseudo)));
-        return s.itemTower().embed(inputs)[0];
+        float[] v = s.itemTower().embed(inputs)[0];
+        ModelOutputException.requireFinite(s, "the item tower", v);
+        return v;
     }
 }

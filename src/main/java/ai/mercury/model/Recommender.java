@@ -29,15 +29,22 @@ public final class Recommender {
         float[] userVector = userVector(s, encoded);
         long t2 = System.nanoTime();
         List<ScoredItem> items = topK(s, userVector, q.k(), q.filters());
+        for (ScoredItem item : items) ModelOutputException.requireFiniteScore(s, item.score());
         long t3 = System.nanoTime();
         return new Recommendation(s.version(), items, encoded.unknownHistory(), t1 - t0, t2 - t1, t3 - t2, s.index().kind());
     }
 
-    /** Runs the user tower on one encoded user. */
+    /**
+     * Runs the user tower on one encoded user.
+     *
+     * @throws ModelOutputException when the tower returns a non-finite value
+     */
     public static float[] userVector(Snapshot s, EncodedUser encoded) {
         Map<String, float[][]> batch = new LinkedHashMap<>();
         encoded.inputs().forEach((name, row) -> batch.put(name, new float[][] {row}));
-        return s.userTower().embed(batch)[0];
+        float[] v = s.userTower().embed(batch)[0];
+        ModelOutputException.requireFinite(s, "the user tower", v);
+        return v;
     }
 
     /**

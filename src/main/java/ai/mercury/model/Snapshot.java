@@ -59,6 +59,8 @@ public final class Snapshot {
         }
     };
     private volatile boolean closed;
+    /** Set when a live request met a non-finite model output; the snapshot keeps serving other inputs. */
+    private volatile String unhealthyReason;
 
     Snapshot(Bundle bundle, FeatureEncoder encoder, OnnxTower userTower, OnnxTower itemTower, Catalog catalog, ItemIndex index) {
         this.bundle = bundle;
@@ -115,6 +117,22 @@ public final class Snapshot {
     public void liveWriteApplied(long seq) {
         journalSequence = Math.max(journalSequence, seq);
         cacheEpoch = EPOCHS.incrementAndGet();
+    }
+
+    /**
+     * Marks this snapshot as having produced an invalid (non-finite) output for a live request:
+     * {@code /admin/bundles} and the {@code mercury.model.healthy} gauge report it until another
+     * snapshot is published. True only for the first call, so the caller logs once.
+     */
+    public synchronized boolean markUnhealthy(String reason) {
+        if (unhealthyReason != null) return false;
+        unhealthyReason = reason;
+        return true;
+    }
+
+    /** Null while healthy; else why not (see {@link #markUnhealthy}). */
+    public String unhealthyReason() {
+        return unhealthyReason;
     }
 
     public Instant loadedAt() {

@@ -103,8 +103,9 @@ public final class SnapshotLoader {
     }
 
     /**
-     * Loads both towers, then the encoder, catalog and index from the suppliers, and runs the
-     * smoke and warm-up queries; whatever was opened is closed when any step fails.
+     * Loads both towers, then the encoder, catalog and index from the suppliers, checks a loaded
+     * bundle's towers for non-finite outputs ({@link OutputCheck}), and runs the smoke and warm-up
+     * queries; whatever was opened is closed when any step fails.
      */
     private static Snapshot assemble(Bundle bundle, Options options, Consumer<String> log, Supplier<FeatureEncoder> encoder,
                                      Supplier<Catalog> catalog, Supplier<ItemIndex> indexBuilder, long journalSequence,
@@ -125,6 +126,8 @@ public final class SnapshotLoader {
             Catalog items = catalog.get();
             index = indexBuilder.get();
             Snapshot snapshot = new Snapshot(bundle, features, user, item, items, index);
+            // A new bundle's towers must be finite over every input a request can reach; a rebuild reuses checked towers.
+            if (indexOverBundleRows) logStep(bundle.version(), log, OutputCheck.run(snapshot));
             guide(snapshot, options.index().guideSamples(), log);
             if (options.index().graphOrder()) {
                 snapshot = inGraphOrder(snapshot, indexOverBundleRows, log);
@@ -136,6 +139,9 @@ public final class SnapshotLoader {
         } catch (BundleException e) {
             closeQuietly(user, item, index);
             throw e;
+        } catch (ModelOutputException e) {
+            closeQuietly(user, item, index);
+            throw new BundleException("non_finite_output", dir, e.getMessage(), e);
         } catch (RuntimeException e) {
             closeQuietly(user, item, index);
             throw new BundleException("load_failed", dir, e.toString(), e);
@@ -300,7 +306,7 @@ public final class SnapshotLoader {
     private static void requireFinite(Path dir, String tower, float[] v, int dim) throws BundleException {
         if (v.length != dim) throw new BundleException("smoke_failed", dir, tower + " returned " + v.length + " values, embedding_dim is " + dim);
         for (float x : v) {
-            if (!Float.isFinite(x)) throw new BundleException("smoke_failed", dir, tower + " returned a non-finite value");
+            if (!Float.isFinite(x)) throw new BundleException("non_finite_output", dir, tower + " returned a non-finite value on a smoke query");
         }
     }
 

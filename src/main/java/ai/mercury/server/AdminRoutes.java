@@ -5,6 +5,8 @@ import ai.mercury.lifecycle.BundleDirs;
 import ai.mercury.lifecycle.BundleStatus;
 import ai.mercury.lifecycle.LifecycleException;
 import ai.mercury.lifecycle.ServingLifecycle;
+import ai.mercury.model.Snapshot;
+import ai.mercury.model.SnapshotRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -26,15 +28,17 @@ import java.util.concurrent.CompletableFuture;
 final class AdminRoutes {
     private final MercuryConfig.Secret token;
     private final ServingLifecycle bundles;
+    private final SnapshotRegistry snapshots;
 
-    AdminRoutes(MercuryConfig config, ServingLifecycle bundles) {
+    AdminRoutes(MercuryConfig config, ServingLifecycle bundles, SnapshotRegistry snapshots) {
         this.token = config.adminToken();
         this.bundles = bundles;
+        this.snapshots = snapshots;
     }
 
     void mount(Router router) {
         router.route("/admin/*").handler(this::authenticate);
-        router.get("/admin/bundles").handler(ctx -> HttpVerticle.sendJson(ctx, 200, render(bundles.status())));
+        router.get("/admin/bundles").handler(ctx -> HttpVerticle.sendJson(ctx, 200, render(bundles.status(), snapshots)));
         router.post("/admin/bundles/:version/activate").handler(this::activate);
         router.delete("/admin/bundles/pin").handler(ctx -> reply(ctx, bundles.unpin()));
     }
@@ -66,10 +70,10 @@ final class AdminRoutes {
         reply(ctx, bundles.activate(version));
     }
 
-    private static void reply(RoutingContext ctx, CompletableFuture<BundleStatus> work) {
+    private void reply(RoutingContext ctx, CompletableFuture<BundleStatus> work) {
         Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {
             if (ar.succeeded()) {
-                HttpVerticle.sendJson(ctx, 200, render(ar.result()));
+                HttpVerticle.sendJson(ctx, 200, render(ar.result(), snapshots));
             } else {
                 ctx.fail(toApi(HttpVerticle.unwrap(ar.cause())));
             }
@@ -88,11 +92,19 @@ final class AdminRoutes {
         return new ApiException(status, e.code(), e.getMessage());
     }
 
-    static JsonObject render(BundleStatus s) {
+    /** The status as JSON; the active bundle's {@code healthy} comes from the serving snapshot (requests mark it). */
+    static JsonObject render(BundleStatus s, SnapshotRegistry snapshots) {
         JsonObject out = new JsonObject().put("artifacts_dir", s.artifactsDir().toString());
         BundleStatus.Active a = s.active();
-        out.put("active", a == null ? null : new JsonObject().put("version", a.version()).put("activated_at", time(a.activatedAt()))
-                .put("cause", a.cause()).put("items", a.items()).put("index", a.index()));
+        JsonObject active = a == null ? null : new JsonObject().put("version", a.version()).put("activated_at", time(a.activatedAt()))
+                .put("cause", a.cause()).put("items", a.items()).put("index", a.index());
+        if (active != null) {
+            Snapshot serving = snapshots.peek();
+            String unhealthy = serving != null && serving.version().equals(a.version()) ? serving.unhealthyReason() : null;
+            active.put("healthy", unhealthy == null);
+            if (unhealthy != null) active.put("unhealthy_reason", "model_output_invalid").put("unhealthy_message", unhealthy);
+        }
+        out.put("active", active);
         BundleStatus.Pin p = s.pin();
         out.put("pin", p == null ? null : new JsonObject().put("version", p.version()).put("state", p.state()).put("message", p.message()));
         JsonArray dirs = new JsonArray();

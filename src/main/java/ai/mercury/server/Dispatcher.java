@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li><b>Admission control.</b> Past {@code inference.max_in_flight} requests in flight, a new one
  *       is refused at once with 503 {@code overloaded}; a worker refuses a job that waited longer than
  *       {@code inference.queue_wait_budget_ms} for it while more requests are in flight than there are
- *       workers (a backlog, not one slow hop), and skips one whose caller has timed out.</li>
+ *       workers (a backlog, not one slow hop), and skips one whose caller has timed out. Expensive
+ *       requests (large k, long history or exclude lists: {@link DispatchConfig#expensive}) have their own,
+ *       smaller cap, {@code inference.max_in_flight_expensive}.</li>
  * </ul>
  * One instance per HTTP verticle; the {@link Admission} (the in-flight count) is shared by all of
  * them and by the workers. Event-loop confined apart from the admission's atomic counter.
@@ -38,6 +40,7 @@ final class Dispatcher {
     /** The shared in-flight count and the refusals, for the HTTP side and the workers. Thread-safe. */
     static final class Admission {
         final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger expensiveInFlight = new AtomicInteger();
         private final DispatchConfig config;
         private final long queueWaitBudgetNanos;
         private final ServerMetrics metrics;
@@ -94,11 +97,22 @@ final class Dispatcher {
             admission.metrics.shed("max_in_flight");
             return Future.succeededFuture(RecommendReply.failed(overloaded(admission.config.maxInFlight() + " requests are in flight")));
         }
+        DispatchConfig limits = admission.config;
+        boolean expensive = limits.expensive(query.k(), query.user().history().size(), query.filters().exclude().size());
+        if (expensive && admission.expensiveInFlight.incrementAndGet() > limits.maxInFlightExpensive()) {
+            admission.expensiveInFlight.decrementAndGet();
+            admission.inFlight.decrementAndGet();
+            admission.metrics.shed("max_in_flight_expensive");
+            return Future.succeededFuture(RecommendReply.failed(overloaded(limits.maxInFlightExpensive()
+                    + " expensive requests (k >= " + limits.expensiveK() + ", history >= " + limits.expensiveHistory() + " or excludes >= "
+                    + limits.expensiveExcludes() + ") are in flight")));
+        }
         if (n == 1 && admission.config.inlineWhenIdle() && cheap(query)) {
             try {
                 return Future.succeededFuture(inference.run(query));
             } finally {
                 admission.inFlight.decrementAndGet();
+                if (expensive) admission.expensiveInFlight.decrementAndGet();
             }
         }
         InferenceJob job = new InferenceJob(query, System.nanoTime(), arrivalNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
@@ -107,7 +121,10 @@ final class Dispatcher {
                 .recover(e -> Future.succeededFuture(e instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT
                         ? RecommendReply.failed(timeout(timeoutMs))
                         : RecommendReply.failed(new ApiException(500, "internal_error", "the request could not reach an inference worker"))))
-                .andThen(ignored -> admission.inFlight.decrementAndGet());
+                .andThen(ignored -> {
+                    admission.inFlight.decrementAndGet();
+                    if (expensive) admission.expensiveInFlight.decrementAndGet();
+                });
     }
 
     /** Small enough to run on the event loop: no query text to embed (MiniLM takes milliseconds), small k, history and excludes. */

@@ -12,6 +12,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -44,6 +45,10 @@ public final class HttpVerticle extends VerticleBase {
     private final Inference inference;
     private final Dispatcher.Admission admission;
     private Dispatcher dispatcher;
+    private final ConnectionGuard.Shared connectionLimits;
+    private ConnectionGuard connections;
+    /** Set once the start-up warm-up is over (or there was nothing to warm): until then /health/ready says warming_up. */
+    private final java.util.concurrent.atomic.AtomicBoolean warmedUp;
 
     private final ItemRoutes items; // null when live items are disabled
     private final HttpConventions conventions;
@@ -53,7 +58,10 @@ public final class HttpVerticle extends VerticleBase {
     private final ai.mercury.events.RecommendationIds recommendationIds;
 
     HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, ServingLifecycle lifecycle,
-                 ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable) {
+                 ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable,
+                 ConnectionGuard.Shared connectionLimits, java.util.concurrent.atomic.AtomicBoolean warmedUp) {
+        this.connectionLimits = connectionLimits;
+        this.warmedUp = warmedUp;
         this.inference = inference;
         this.admission = admission;
         this.config = config;
@@ -61,11 +69,11 @@ public final class HttpVerticle extends VerticleBase {
         this.metrics = metrics;
         this.boundPort = boundPort;
         this.parser = new RequestParser(config);
-        this.admin = new AdminRoutes(config, lifecycle);
+        this.admin = new AdminRoutes(config, lifecycle, snapshots);
         this.items = lifecycle.liveItems() == null ? null : new ItemRoutes(config, lifecycle.liveItems(), admin);
         this.cache = cache;
         this.conventions = new HttpConventions(config.edge());
-        this.model = new ModelRoutes(config, snapshots, lifecycle);
+        this.model = new ModelRoutes(config, snapshots, lifecycle, metrics);
         this.routeTable = routeTable;
         this.events = new EventRoutes(config, lifecycle.events(), snapshots, admin);
         this.recommendationIds = lifecycle.recommendationIds();
@@ -75,6 +83,12 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         dispatcher = new Dispatcher(vertx, inference, admission, config.requestTimeoutMs());
         Router router = Router.router(vertx);
+        connections = new ConnectionGuard(connectionLimits, vertx);
+        router.route().handler(ctx -> { // first: every routed request tells the guard when its response ended
+            HttpServerRequest req = ctx.request();
+            ctx.addEndHandler(ignored -> connections.responseEnded(req));
+            ctx.next();
+        });
         conventions.mount(router); // request id, CORS, access log: before every route
         router.route().handler(ErrorResponses::checkPath); // before any route with a path decodes it
         router.post("/recommend")
@@ -100,9 +114,16 @@ public final class HttpVerticle extends VerticleBase {
                 .setHost(config.httpHost())
                 .setPort(boundPort.get() > 0 ? boundPort.get() : config.httpPort())
                 .setTcpNoDelay(true)
-                .setHttp2ClearTextEnabled(false); // HTTP/1.x only: a malformed 'Upgrade: h2c' got Vert.x's empty 400
+                // HTTP/1.1 only: with h2c detection on, Vert.x waits for the first bytes before it creates the
+                // connection, so a client that never sends one would escape the connection handler's limits;
+                // and a malformed 'Upgrade: h2c' got Vert.x's empty 400.
+                .setHttp2ClearTextEnabled(false)
+                .setIdleTimeout((int) config.connections().idleTimeoutMs()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
         HttpConventions.applyCompression(options, config.edge());
-        return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(ErrorResponses::invalidRequest).listen().onSuccess(s -> {
+        return vertx.createHttpServer(options).connectionHandler(connections::accepted).requestHandler(req -> {
+            connections.requestArrived(req);
+            router.handle(req);
+        }).invalidRequestHandler(ErrorResponses::invalidRequest).listen().onSuccess(s -> {
             server = s;
             boundPort.compareAndSet(0, s.actualPort());
         });
@@ -166,6 +187,8 @@ public final class HttpVerticle extends VerticleBase {
         Snapshot s = snapshots.peek();
         if (s == null) {
             sendError(ctx, 503, "not_ready", "no model bundle is loaded yet");
+        } else if (!warmedUp.get()) {
+            sendError(ctx, 503, "warming_up", "the server is sending itself warm-up requests (warmup.http_seconds) before it takes traffic");
         } else {
             sendJson(ctx, 200, new JsonObject().put("status", "ready").put("model_version", s.version())
                     .put("items", s.catalog().size()).put("index", s.index().kind()));

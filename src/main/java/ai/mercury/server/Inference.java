@@ -1,5 +1,6 @@
 package ai.mercury.server;
 
+import ai.mercury.model.ModelOutputException;
 import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Recommender;
@@ -35,6 +36,8 @@ final class Inference {
             Recommendation r = Recommender.recommend(snapshot, query);
             metrics.recordRecommendation(r, System.nanoTime() - start);
             return RecommendReply.ok(r, epoch);
+        } catch (ModelOutputException e) {
+            return RecommendReply.failed(metrics.modelOutputInvalid(snapshot, e));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "recommendation failed on snapshot " + snapshot.version(), e);
             return RecommendReply.failed(new ApiException(500, "internal_error", "the recommendation failed on model "

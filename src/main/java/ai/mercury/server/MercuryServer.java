@@ -69,21 +69,27 @@ public final class MercuryServer implements AutoCloseable {
             vertx.close().onComplete(ignored -> metrics.close());
             return Future.failedFuture(e);
         }
+        lifecycle.warmBeforePublishing(snapshot -> Warmup.inProcess(config, snapshot, config.warmupSwapSeconds()));
+        java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
         IndexManagerVerticle indexManager = new IndexManagerVerticle(lifecycle);
         ResponseCache cache = config.cache().enabled() ? new ResponseCache(config.cache()) : null;
         if (cache != null) metrics.bindCache(cache);
         Inference inference = new Inference(snapshots, metrics);
         Dispatcher.Admission admission = new Dispatcher.Admission(config.dispatch(), config.workerInstances(), metrics);
         AtomicInteger port = new AtomicInteger();
+        ConnectionGuard.Shared connectionLimits = new ConnectionGuard.Shared(config.connections(), metrics);
         RouteTable routes = new RouteTable();
         MercuryServer server = new MercuryServer(vertx, config, snapshots, metrics, indexManager, port, lifecycle, routes);
         return vertx.deployVerticle(indexManager)
                 .compose(id -> vertx.deployVerticle(() -> new InferenceVerticle(inference, admission),
                         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(config.workerInstances())))
-                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission, routes),
+                .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config, snapshots, metrics, port, lifecycle, cache, inference, admission, routes, connectionLimits, warmedUp),
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> {
                     server.httpDeployment = id;
+                    // Ready only once the start-up bundle has loaded and the server has sent itself warmup.http_seconds of requests.
+                    indexManager.initialLoad().compose(first -> Warmup.overHttp(vertx, port.get(), first, config.warmupHttpSeconds()))
+                            .onComplete(ignored -> warmedUp.set(true));
                     return server;
                 })
                 .recover(e -> {

@@ -35,11 +35,13 @@ final class ModelRoutes {
     private final MercuryConfig config;
     private final SnapshotRegistry snapshots;
     private final ServingLifecycle lifecycle;
+    private final ServerMetrics metrics;
 
-    ModelRoutes(MercuryConfig config, SnapshotRegistry snapshots, ServingLifecycle lifecycle) {
+    ModelRoutes(MercuryConfig config, SnapshotRegistry snapshots, ServingLifecycle lifecycle, ServerMetrics metrics) {
         this.config = config;
         this.snapshots = snapshots;
         this.lifecycle = lifecycle;
+        this.metrics = metrics;
     }
 
     void mount(Router router) {
@@ -123,7 +125,12 @@ final class ModelRoutes {
         if (s == null) throw new ApiException(503, "no_model", "no model bundle is loaded yet");
         try {
             TextEncoder text = lifecycle.textEncoders().forBundle(s.manifest().textEncoder());
-            List<CatalogSearch.Hit> hits = CatalogSearch.search(s, text, query, k);
+            List<CatalogSearch.Hit> hits;
+            try {
+                hits = CatalogSearch.search(s, text, query, k);
+            } catch (ai.mercury.model.ModelOutputException e) {
+                throw metrics.modelOutputInvalid(s, e);
+            }
             JsonArray items = new JsonArray();
             for (CatalogSearch.Hit h : hits) {
                 JsonObject o = new JsonObject().put("item_id", h.item().itemId()).put("title", h.item().title()).put("price", h.item().price());

@@ -81,6 +81,11 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
             Snapshot s = r.peek();
             return s == null ? 0 : s.index().size();
         }).description("items in the serving index").register(registry);
+        Gauge.builder("mercury.model.healthy", snapshots, r -> {
+            Snapshot s = r.peek();
+            return s == null || s.unhealthyReason() != null ? 0 : 1;
+        }).description("1 while the serving snapshot has given only finite outputs; 0 once a request met a NaN/Infinity (see /admin/bundles), or with no model")
+                .register(registry);
         Gauge.builder("mercury.model.loaded", snapshots, r -> r.peek() == null ? 0 : 1)
                 .description("1 once a snapshot is serving").register(registry);
         swapsActivated = swapCounter("activated");
@@ -150,6 +155,36 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
     void bindInFlight(IntSupplier inFlight) {
         Gauge.builder("mercury.inference.in_flight", inFlight, IntSupplier::getAsInt).strongReference(true)
                 .description("/recommend requests being computed or waiting for an inference worker").register(registry);
+    }
+
+    /**
+     * A request met a non-finite model output on {@code s}: counts it, marks the snapshot unhealthy
+     * (logged once per snapshot, so a broken model cannot flood the log), and returns the 500 to answer.
+     */
+    ApiException modelOutputInvalid(Snapshot s, ai.mercury.model.ModelOutputException e) {
+        Counter.builder("mercury.model.output_invalid").tag("model_version", s.version())
+                .description("requests answered 500 model_output_invalid because a tower or search gave NaN/Infinity, by model version")
+                .register(registry).increment();
+        if (s.markUnhealthy(e.getMessage())) {
+            System.getLogger(ServerMetrics.class.getName()).log(System.Logger.Level.ERROR, "model " + s.version()
+                    + " is unhealthy: " + e.getMessage() + "; such requests are answered 500 model_output_invalid (publish a fixed bundle or roll back)");
+        }
+        return new ApiException(500, "model_output_invalid", "model " + s.version()
+                + " gave an invalid (non-finite) result for this request; the operators are told through /admin/bundles and mercury_model_healthy");
+    }
+
+    /** Gauge: open HTTP connections across the HTTP verticles. */
+    void bindConnections(IntSupplier open) {
+        Gauge.builder("mercury.http.connections", open, IntSupplier::getAsInt).strongReference(true)
+                .description("open HTTP connections (at most http.max_connections)").register(registry);
+    }
+
+    /** A connection the server closed, by reason: read_timeout, keepalive_timeout, evicted_idle, over_limit. */
+    void connectionClosed(String reason) {
+        Counter.builder("mercury.http.connections.closed").tag("reason", reason)
+                .description("connections the server closed: read_timeout (slow request), keepalive_timeout (no next request), "
+                        + "evicted_idle (made room past http.max_connections), over_limit (past it with none idle)")
+                .register(registry).increment();
     }
 
     void recordNoModel() {

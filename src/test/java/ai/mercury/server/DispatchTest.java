@@ -89,6 +89,38 @@ class DispatchTest {
     }
 
     @Test
+    void expensiveRequests_haveTheirOwnSmallerCap_cheapOnesPass(@TempDir Path artifacts) throws Exception {
+        FixtureBundle.copyTo(artifacts);
+        try (ServerHarness h = new ServerHarness(artifacts, Map.of("inference.max_in_flight_expensive", 1, "inference.expensive.k", 500,
+                "inference.inline_when_idle", false))) {
+            assertTrue(h.awaitInitialLoad());
+            JsonObject expensive = new JsonObject().put("k", 1000);
+            JsonObject cheap = new JsonObject().put("k", 5);
+            List<Future<HttpResponse<Buffer>>> expensiveSent = new ArrayList<>();
+            List<Future<HttpResponse<Buffer>>> cheapSent = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                expensiveSent.add(h.client.post(h.server.port(), "127.0.0.1", "/recommend").sendJsonObject(expensive));
+                cheapSent.add(h.client.post(h.server.port(), "127.0.0.1", "/recommend").sendJsonObject(cheap));
+            }
+            List<Future<HttpResponse<Buffer>>> all = new ArrayList<>(expensiveSent);
+            all.addAll(cheapSent);
+            Future.join(all).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            int shed = 0;
+            for (Future<HttpResponse<Buffer>> f : expensiveSent) {
+                HttpResponse<Buffer> r = f.result();
+                if (r.statusCode() != 200) {
+                    assertEquals(503, r.statusCode(), r.bodyAsString());
+                    assertTrue(r.bodyAsJsonObject().getString("message").contains("expensive"), r.bodyAsString());
+                    shed++;
+                }
+            }
+            for (Future<HttpResponse<Buffer>> f : cheapSent) assertEquals(200, f.result().statusCode(), "cheap requests are not capped");
+            assertTrue(shed >= 1, "some of 64 concurrent k = 1000 requests were refused at a cap of 1");
+            assertTrue(h.metric("mercury_requests_shed_total{reason=\"max_in_flight_expensive\"}") >= shed);
+        }
+    }
+
+    @Test
     void worker_refusesJobsPastTheirBudgetOrDeadline() {
         ServerMetrics metrics = new ServerMetrics(new SnapshotRegistry());
         try {

@@ -40,6 +40,8 @@ final class ServerHarness implements AutoCloseable {
                 "artifacts.dir", artifacts.toString(), "inference.warmup_queries", 2));
         all.put("items.journal_dir", tempJournalDir());
         all.put("events.dir", tempJournalDir()); // the event log is locked per directory too
+        all.put("warmup.http_seconds", 0); // tests that want the warm-up set it; the others start and swap at once
+        all.put("warmup.swap_seconds", 0);
         all.putAll(overrides);
         MercuryConfig config = MercuryConfig.load(null, Map.of(), all);
         VertxOptions options = new VertxOptions()
