@@ -76,14 +76,8 @@ public final class Recommender {
         int want = filters.isEmpty() ? k : r.size() + history.length * signals.neighbours() + 2 * HYBRID_CANDIDATES;
         int[] ordinals = new int[want];
         float[] scores = new float[want];
-        int n = HybridRanker.rank(signals, w, history, known, value, r.ordinals(), r.scores(), r.size(), o -> {
-            if (catalog.item(o) == null) return Float.NaN;
-            float[] v = index.vector(o);
-            if (v == null) return Float.NaN;
-            float dot = 0;
-            for (int d = 0; d < v.length; d++) dot += v[d] * userVector[d];
-            return dot;
-        }, hybrid, HYBRID_CANDIDATES, ordinals, scores);
+        int n = HybridRanker.rank(signals, w, history, known, value, r.ordinals(), r.scores(), r.size(),
+                o -> catalog.item(o) == null ? Float.NaN : index.score(userVector, o), hybrid, HYBRID_CANDIDATES, ordinals, scores);
         List<ScoredItem> items = new ArrayList<>(k);
         for (int i = 0; i < n && items.size() < k; i++) {
             CatalogItem item = catalog.item(ordinals[i]);

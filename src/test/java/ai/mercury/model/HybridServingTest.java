@@ -147,6 +147,27 @@ class HybridServingTest {
     }
 
     @Test
+    void indexScore_equalsTheDotProductOfTheStoredVector_withoutCopying(@TempDir Path artifacts) throws Exception {
+        Path dir = publish(artifacts, HybridBlend.MODEL_ONLY);
+        for (SnapshotLoader.Options options : List.of(EXACT, HNSW)) {
+            Snapshot s = SnapshotLoader.load(dir, options, l -> { });
+            try {
+                float[] q = new float[FixtureBundle.DIM];
+                for (int d = 0; d < q.length; d++) q[d] = (d % 3) - 0.7f;
+                for (int o = 0; o < s.index().ordinalLimit(); o++) {
+                    float[] v = s.index().vector(o);
+                    float dot = 0;
+                    for (int d = 0; d < q.length; d++) dot += v[d] * q[d];
+                    assertEquals(dot, s.index().score(q, o), 1e-5);
+                }
+                assertTrue(Float.isNaN(s.index().score(q, s.index().ordinalLimit())), "an ordinal never added");
+            } finally {
+                s.retire();
+            }
+        }
+    }
+
+    @Test
     void listedFilesWithoutTheirManifestSection_areRefused(@TempDir Path artifacts) throws Exception {
         Path dir = publish(artifacts, HybridBlend.MODEL_ONLY);
         Path manifest = dir.resolve("manifest.json");
