@@ -77,7 +77,18 @@ public final class BundleWriter {
      * minute for 100k items on two cores).
      */
     public static Path publish(Path artifactsDir, Content c, IndexParams hnswIndex) throws IOException {
+        return publish(artifactsDir, c, hnswIndex, null);
+    }
+
+    /**
+     * As {@link #publish(Path, Content, IndexParams)}, with the hybrid's count signals
+     * ({@link HybridSignals#COOCCURRENCE}, {@link HybridSignals#POPULARITY}) when {@code signals} is not null.
+     */
+    public static Path publish(Path artifactsDir, Content c, IndexParams hnswIndex, HybridSignals signals) throws IOException {
         validate(c);
+        if (signals != null && signals.rows() != c.items().size()) {
+            throw new IllegalArgumentException("hybrid signals have " + signals.rows() + " rows, the catalog " + c.items().size() + " items");
+        }
         Staging staging = stage(artifactsDir, c.version());
         Path tmp = staging.tmp();
         try {
@@ -100,6 +111,11 @@ public final class BundleWriter {
                 files.put(name, new FileEntry(Files.size(f), Sha256.of(f)));
             }
             if (hnswIndex != null) files.put(Manifest.HNSW_INDEX, entry(tmp.resolve(Manifest.HNSW_INDEX)));
+            if (signals != null) {
+                signals.write(tmp);
+                files.put(HybridSignals.COOCCURRENCE, entry(tmp.resolve(HybridSignals.COOCCURRENCE)));
+                files.put(HybridSignals.POPULARITY, entry(tmp.resolve(HybridSignals.POPULARITY)));
+            }
             int textDim = c.textEncoder().dim();
             Manifest manifest = new Manifest(Manifest.FORMAT, c.version(), Instant.now().toString(), c.itemVectors().dim(), "dot",
                     c.textEncoder(), c.featureSpec(),
@@ -145,6 +161,48 @@ public final class BundleWriter {
             manifest.putObject("derived_from").put("version", bundle.version())
                     .put("change", "added " + Manifest.HNSW_INDEX + " (m=" + hnswIndex.m() + ", ef_construction="
                             + hnswIndex.efConstruction() + ")");
+            writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
+            return rename(staging, artifactsDir);
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(tmp);
+            throw e;
+        }
+    }
+
+    /**
+     * Publishes a copy of the bundle in {@code source} as {@code newVersion} with the hybrid's count
+     * signals added ({@link HybridSignals}, rows in the source's catalog order) and {@code hybrid} as
+     * the manifest's {@code training.hybrid}; the rest of the manifest is the source's, with
+     * {@code derived_from}. For bundles trained before the hybrid ({@code mercury bundle hybridize}).
+     */
+    public static Path publishWithHybrid(Path source, Path artifactsDir, String newVersion, HybridSignals signals, ObjectNode hybrid)
+            throws IOException, BundleException {
+        checkVersion(newVersion);
+        Bundle bundle = BundleReader.read(source);
+        if (signals.rows() != bundle.items().size()) {
+            throw new IllegalArgumentException("hybrid signals have " + signals.rows() + " rows, the bundle " + bundle.items().size() + " items");
+        }
+        Staging staging = stage(artifactsDir, newVersion);
+        Path tmp = staging.tmp();
+        try {
+            for (String name : bundle.manifest().files().keySet()) {
+                if (name.equals(HybridSignals.COOCCURRENCE) || name.equals(HybridSignals.POPULARITY)) continue;
+                Files.copy(source.resolve(name), tmp.resolve(name));
+                fsync(tmp.resolve(name));
+            }
+            signals.write(tmp);
+            ObjectNode manifest = (ObjectNode) Json.MAPPER.readTree(source.resolve(Manifest.FILE_NAME).toFile());
+            manifest.put("version", newVersion);
+            manifest.put("created_at", Instant.now().toString());
+            for (String name : List.of(HybridSignals.COOCCURRENCE, HybridSignals.POPULARITY)) {
+                FileEntry e = entry(tmp.resolve(name));
+                ((ObjectNode) manifest.get("files")).putObject(name).put("size", e.size()).put("sha256", e.sha256());
+            }
+            JsonNode training = manifest.get("training");
+            ObjectNode t = training instanceof ObjectNode o ? o : manifest.putObject("training");
+            t.set("hybrid", hybrid);
+            manifest.remove("evaluation"); // the figures described the model alone
+            manifest.putObject("derived_from").put("version", bundle.version()).put("change", "added the hybrid's signals and weights");
             writeBytes(tmp.resolve(Manifest.FILE_NAME), Json.MAPPER.writeValueAsBytes(manifest));
             return rename(staging, artifactsDir);
         } catch (IOException | RuntimeException e) {

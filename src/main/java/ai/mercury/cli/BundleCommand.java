@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 
 /** {@code bundle verify DIR}, {@code bundle bootstrap} and {@code bundle index DIR}. */
 @Command(name = "bundle", mixinStandardHelpOptions = true, description = "Inspect and create bundles.",
-        subcommands = {BundleCommand.Verify.class, BundleCommand.Bootstrap.class, BundleCommand.Index.class, BundleCommand.Synth.class})
+        subcommands = {BundleCommand.Verify.class, BundleCommand.Bootstrap.class, BundleCommand.Index.class, BundleCommand.Synth.class,
+                HybridizeCommand.class})
 final class BundleCommand implements Runnable {
     @Override
     public void run() {

@@ -116,7 +116,8 @@ final class TrainCommand implements Callable<Integer> {
                     querySlot, TrainConfig.DEFAULT_QUERY_SHARE, fitEnd, holdout, !noRefit);
             String v = version != null ? version : BundleWriter.versionFor(Instant.now());
             try (Encoders enc = Encoders.open(textEncoder)) {
-                TrainingRun.Outcome outcome = TrainingRun.run(dataset, data, enc.encoder, c, artifacts, v, command, quiet ? null : System.err);
+                TrainingRun.Outcome outcome = TrainingRun.run(dataset, data, enc.encoder, c, artifacts, v, command, quiet ? null : System.err,
+                        null, datasetConfig.evaluation() == null ? TrainingRun.FIRST_CONTEXT_FIELD : datasetConfig.evaluation().popularityField());
                 System.out.println(outcome.bundle());
             }
             return 0;

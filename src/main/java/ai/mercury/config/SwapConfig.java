@@ -57,6 +57,7 @@ public record SwapConfig(
         d.put("swap.keep_bundles", DEFAULT_KEEP_BUNDLES);
         d.put("swap.state_dir", DEFAULT_STATE_DIR);
         for (String key : GATE_KEYS.keySet()) d.put(key, 0.0);
+        d.put(QualityGate.HYBRID_KEY, false);
     }
 
     static SwapConfig from(Map<String, Object> v) {
@@ -73,6 +74,7 @@ public record SwapConfig(
         String state = MercuryConfig.str(v, "swap.state_dir").trim();
         return new SwapConfig(MercuryConfig.bool(v, "swap.watch"), MercuryConfig.intIn(v, "swap.scan_interval_ms", 50, 3_600_000),
                 settle, incomplete, MercuryConfig.intIn(v, "swap.leak_warn_ms", 1, 86_400_000),
-                MercuryConfig.intIn(v, "swap.keep_bundles", 0, 100_000), state.isEmpty() ? null : Path.of(state), new QualityGate(minimums));
+                MercuryConfig.intIn(v, "swap.keep_bundles", 0, 100_000), state.isEmpty() ? null : Path.of(state),
+                new QualityGate(minimums, MercuryConfig.bool(v, QualityGate.HYBRID_KEY)));
     }
 }

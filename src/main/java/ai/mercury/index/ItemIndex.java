@@ -54,6 +54,18 @@ public interface ItemIndex extends AutoCloseable {
     float[] vector(int ordinal);
 
     /**
+     * The dot product of {@code query} with the vector at {@code ordinal}, without copying it; NaN when
+     * the ordinal was never added or was removed. (The hybrid scores its extra candidates with it.)
+     */
+    default float score(float[] query, int ordinal) {
+        float[] v = vector(ordinal);
+        if (v == null) return Float.NaN;
+        float s = 0;
+        for (int d = 0; d < v.length; d++) s += v[d] * query[d];
+        return s;
+    }
+
+    /**
      * Appends {@code vector} at {@code ordinal}, which must equal {@link #ordinalLimit()}. Grows
      * the index when it is full. One writer at a time.
      */

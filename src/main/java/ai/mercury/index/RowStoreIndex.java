@@ -47,6 +47,13 @@ abstract class RowStoreIndex implements ItemIndex {
         return rows.vector(ordinal);
     }
 
+    @Override
+    public float score(float[] query, int ordinal) {
+        RowStore.State s = rows.state();
+        if (ordinal < 0 || ordinal >= s.count() || s.isRemoved(ordinal) || query.length != rows.dim()) return Float.NaN;
+        return kernel.dot(s.data(), ordinal * rows.dim(), query, rows.dim());
+    }
+
     /** Appends the row at {@code ordinal}, which must be the next one. */
     void appendRow(int ordinal, float[] vector) {
         if (ordinal != ordinalLimit()) throw new IllegalArgumentException("next ordinal is " + ordinalLimit() + ", got " + ordinal);

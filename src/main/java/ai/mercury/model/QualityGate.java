@@ -36,18 +36,36 @@ public final class QualityGate {
         }
     }
 
+    /** The config key of {@link #requireHybridBeatsBaselines()}. */
+    public static final String HYBRID_KEY = "swap.require_hybrid_beats_baselines";
+
     private final List<Minimum> minimums;
+    private final boolean requireHybridBeatsBaselines;
 
     public QualityGate(List<Minimum> minimums) {
+        this(minimums, false);
+    }
+
+    /**
+     * @param requireHybridBeatsBaselines refuse a bundle whose manifest does not show the trainer's
+     *        hybrid at least as good as the best baseline on every hold-out slice (Recall@100 and NDCG@10:
+     *        {@code training.hybrid.holdout_beats_best_baseline}); a bundle without that figure is refused too
+     */
+    public QualityGate(List<Minimum> minimums, boolean requireHybridBeatsBaselines) {
         this.minimums = List.copyOf(minimums);
+        this.requireHybridBeatsBaselines = requireHybridBeatsBaselines;
     }
 
     public List<Minimum> minimums() {
         return minimums;
     }
 
+    public boolean requireHybridBeatsBaselines() {
+        return requireHybridBeatsBaselines;
+    }
+
     public boolean enabled() {
-        return !minimums.isEmpty();
+        return !minimums.isEmpty() || requireHybridBeatsBaselines;
     }
 
     /** Throws {@code BundleException(quality_gate)} naming every figure that is missing or too low. */
@@ -62,6 +80,17 @@ public final class QualityGate {
                 failures.add(String.format(Locale.ROOT, "%s is %.6f, below %s = %s", m.dotted(), node.asDouble(), m.key(), m.min()));
             }
         }
+        if (requireHybridBeatsBaselines) {
+            JsonNode hybrid = manifest.training() == null ? null : manifest.training().get("hybrid");
+            JsonNode beats = hybrid == null ? null : hybrid.get("holdout_beats_best_baseline");
+            if (beats == null || !beats.isBoolean()) {
+                failures.add(Manifest.FILE_NAME + " has no training.hybrid.holdout_beats_best_baseline (a bundle trained before the hybrid), which "
+                        + HYBRID_KEY + " = true requires");
+            } else if (!beats.asBoolean()) {
+                failures.add("on the trainer's hold-out the hybrid loses to the best baseline (" + hybrid.path("holdout_losses_to_best_baseline")
+                        + "), which " + HYBRID_KEY + " = true refuses");
+            }
+        }
         if (!failures.isEmpty()) {
             throw new BundleException(REASON, dir, String.join("; ", failures) + " (the quality gate: run mercury eval on the bundle, or lower the minimum)");
         }
@@ -69,6 +98,6 @@ public final class QualityGate {
 
     @Override
     public String toString() {
-        return minimums.isEmpty() ? "QualityGate[none]" : "QualityGate" + minimums;
+        return !enabled() ? "QualityGate[none]" : "QualityGate" + minimums + (requireHybridBeatsBaselines ? "+hybrid_beats_baselines" : "");
     }
 }

@@ -1,5 +1,8 @@
 package ai.mercury.model;
 
+import ai.mercury.bundle.HybridBlend;
+import ai.mercury.bundle.HybridRanker;
+import ai.mercury.bundle.HybridSignals;
 import ai.mercury.core.CatalogItem;
 import ai.mercury.feature.FeatureEncoder.EncodedUser;
 import ai.mercury.index.ItemIndex;
@@ -28,10 +31,69 @@ public final class Recommender {
         long t1 = System.nanoTime();
         float[] userVector = userVector(s, encoded);
         long t2 = System.nanoTime();
-        List<ScoredItem> items = topK(s, userVector, q.k(), q.filters());
+        Hybrid.Bound hybrid = Hybrid.ENABLED ? s.hybridBound() : null;
+        List<ScoredItem> items = hybrid == null ? topK(s, userVector, q.k(), q.filters())
+                : hybridTopK(s, hybrid, userVector, q);
         for (ScoredItem item : items) ModelOutputException.requireFiniteScore(s, item.score());
         long t3 = System.nanoTime();
         return new Recommendation(s.version(), items, encoded.unknownHistory(), t1 - t0, t2 - t1, t3 - t2, s.index().kind());
+    }
+
+    /**
+     * Model candidates of a hybrid request (at least this many, as on the trainer's hold-out, where the
+     * weights were chosen) and co-occurrence and popularity candidates added (each).
+     */
+    static final int HYBRID_CANDIDATES = 100;
+
+    /**
+     * The hybrid ranking ({@link HybridRanker}): the model's candidates, the history's co-occurrence
+     * neighbours and the context's popular items, by the bundle's blend for this kind of query.
+     * Filters apply to the merged ranking; when fewer than k pass, the model's filtered search fills up.
+     */
+    static List<ScoredItem> hybridTopK(Snapshot s, Hybrid.Bound hybrid, float[] userVector, RecommendQuery q) {
+        Catalog catalog = s.catalog();
+        ItemIndex index = s.index();
+        int k = q.k();
+        Filters filters = q.filters();
+        List<String> ids = q.user().history();
+        int[] history = new int[Math.min(ids.size(), HybridRanker.HISTORY_FOR_NEIGHBOURS)];
+        int known = 0;
+        int knownAll = 0;
+        for (String id : ids) {
+            int o = catalog.ordinalOf(id);
+            if (o < 0) continue;
+            knownAll++;
+            if (known < history.length) history[known++] = o;
+        }
+        HybridSignals signals = hybrid.hybrid().signals();
+        HybridBlend.Weights w = hybrid.hybrid().blend().of(HybridBlend.QueryKind.of(knownAll));
+        if (w.modelOnly()) return topK(s, userVector, k, filters);
+        int live = index.size();
+        if (live == 0) return List.of();
+        int fetch = Math.min(live, Math.max(k, HYBRID_CANDIDATES));
+        SearchResult r = index.search(userVector, fetch);
+        String field = signals.field();
+        int value = field == null ? -1 : signals.valueIndex(q.user().context().get(field));
+        int want = filters.isEmpty() ? k : r.size() + history.length * signals.neighbours() + 2 * HYBRID_CANDIDATES;
+        int[] ordinals = new int[want];
+        float[] scores = new float[want];
+        int n = HybridRanker.rank(signals, w, history, known, value, r.ordinals(), r.scores(), r.size(),
+                o -> catalog.item(o) == null ? Float.NaN : index.score(userVector, o), hybrid, HYBRID_CANDIDATES, ordinals, scores);
+        List<ScoredItem> items = new ArrayList<>(k);
+        for (int i = 0; i < n && items.size() < k; i++) {
+            CatalogItem item = catalog.item(ordinals[i]);
+            if (item != null && filters.accepts(item)) items.add(new ScoredItem(item, scores[i]));
+        }
+        if (items.size() < k) {
+            // Filters left too few: fill up from the model's own filtered search.
+            java.util.Set<String> have = new java.util.HashSet<>();
+            for (ScoredItem it : items) have.add(it.item().itemId());
+            for (ScoredItem it : topK(s, userVector, k + items.size(), filters)) {
+                if (items.size() >= k) break;
+                if (have.add(it.item().itemId())) items.add(it);
+            }
+        }
+        return items;
     }
 
     /**

@@ -61,14 +61,31 @@ public final class Snapshot {
     private volatile boolean closed;
     /** Set when a live request met a non-finite model output; the snapshot keeps serving other inputs. */
     private volatile String unhealthyReason;
+    private final Hybrid.Bound hybrid;
 
     Snapshot(Bundle bundle, FeatureEncoder encoder, OnnxTower userTower, OnnxTower itemTower, Catalog catalog, ItemIndex index) {
+        this(bundle, encoder, userTower, itemTower, catalog, index, null);
+    }
+
+    /** With the bundle's hybrid part (null: the model alone), bound to {@code catalog}'s ordinals as they are now. */
+    Snapshot(Bundle bundle, FeatureEncoder encoder, OnnxTower userTower, OnnxTower itemTower, Catalog catalog, ItemIndex index, Hybrid hybrid) {
         this.bundle = bundle;
         this.encoder = encoder;
         this.userTower = userTower;
         this.itemTower = itemTower;
         this.catalog = catalog;
         this.index = index;
+        this.hybrid = hybrid == null ? null : hybrid.bind(catalog);
+    }
+
+    /** The hybrid part bound to this snapshot's ordinals; null when the bundle has none. */
+    Hybrid.Bound hybridBound() {
+        return hybrid;
+    }
+
+    /** The bundle's hybrid part (signals and weights); null when it has none. */
+    public Hybrid hybrid() {
+        return hybrid == null ? null : hybrid.hybrid();
     }
 
     public String version() {

@@ -84,9 +84,15 @@ public final class SnapshotLoader {
      */
     public static Snapshot load(Bundle bundle, Options options, Consumer<String> log) throws BundleException {
         FeatureSpec spec = bundle.manifest().featureSpec();
+        Hybrid hybrid = Hybrid.load(bundle);
+        if (hybrid != null) {
+            log.accept("hybrid: " + hybrid.signals().neighbours() + " co-occurrence neighbours per item, popularity by "
+                    + (hybrid.signals().field() == null ? "nothing (overall)" : hybrid.signals().field()) + ", weights " + hybrid.blend().toJson()
+                    + (Hybrid.ENABLED ? "" : " (off: -Dmercury.hybrid=false)"));
+        }
         return assemble(bundle, options, log,
                 () -> new FeatureEncoder(spec, bundle.itemVectors(), spec.queryEnabled() ? options.textEncoder() : null),
-                () -> new Catalog(bundle.items()), () -> index(bundle, options.index(), log), 0, true);
+                () -> new Catalog(bundle.items()), () -> index(bundle, options.index(), log), 0, true, hybrid);
     }
 
     /**
@@ -99,7 +105,7 @@ public final class SnapshotLoader {
     public static Snapshot rebuild(Snapshot source, List<ai.mercury.core.CatalogItem> items, Vectors vectors, long journalSequence,
                                    Options options) throws BundleException {
         return assemble(source.bundle(), options, line -> { }, source::encoder, () -> new Catalog(items),
-                () -> ItemIndexes.build(vectors, options.index()), journalSequence, false);
+                () -> ItemIndexes.build(vectors, options.index()), journalSequence, false, source.hybrid());
     }
 
     /**
@@ -109,7 +115,7 @@ public final class SnapshotLoader {
      */
     private static Snapshot assemble(Bundle bundle, Options options, Consumer<String> log, Supplier<FeatureEncoder> encoder,
                                      Supplier<Catalog> catalog, Supplier<ItemIndex> indexBuilder, long journalSequence,
-                                     boolean indexOverBundleRows) throws BundleException {
+                                     boolean indexOverBundleRows, Hybrid hybrid) throws BundleException {
         Path dir = bundle.dir();
         Manifest m = bundle.manifest();
         FeatureSpec spec = m.featureSpec();
@@ -125,7 +131,7 @@ public final class SnapshotLoader {
             FeatureEncoder features = encoder.get();
             Catalog items = catalog.get();
             index = indexBuilder.get();
-            Snapshot snapshot = new Snapshot(bundle, features, user, item, items, index);
+            Snapshot snapshot = new Snapshot(bundle, features, user, item, items, index, hybrid);
             // A new bundle's towers must be finite over every input a request can reach; a rebuild reuses checked towers.
             if (indexOverBundleRows) logStep(bundle.version(), log, OutputCheck.run(snapshot));
             guide(snapshot, options.index().guideSamples(), log);
@@ -238,7 +244,10 @@ public final class SnapshotLoader {
             List<CatalogItem> items = new java.util.ArrayList<>(order.length);
             for (int old : order) items.add(b.items().get(old));
             renumbered = new Snapshot(new Bundle(b.dir(), b.manifest(), items, b.itemVectors()), s.encoder(), s.userTower(), s.itemTower(),
-                    s.catalog(), s.index());
+                    s.catalog(), s.index(), s.hybrid());
+        } else if (s.hybrid() != null) {
+            // Same towers and index, the hybrid part bound to the new ordinals.
+            renumbered = new Snapshot(s.bundle(), s.encoder(), s.userTower(), s.itemTower(), s.catalog(), s.index(), s.hybrid());
         }
         logStep(s.version(), log, "index: rows renumbered in graph order (" + order.length + " items, "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms)");

@@ -53,6 +53,9 @@ public final class TrainingData {
     private final int headWidth;
     private final List<Example> examples;
     private final List<Query> holdoutQueries;
+    private final List<Map<String, String>> exampleContexts;
+    private final List<Map<String, String>> queryContexts;
+    private final List<Instant> queryTimes;
     private final boolean[] coldInHoldout;
     private final boolean[] heldOutOfSelection;
     private final TextEncoder textEncoder;
@@ -88,6 +91,9 @@ public final class TrainingData {
 
         examples = new ArrayList<>(fit.size());
         holdoutQueries = new ArrayList<>();
+        exampleContexts = new ArrayList<>(fit.size());
+        queryContexts = new ArrayList<>();
+        queryTimes = new ArrayList<>();
         Map<String, List<Basket>> byUser = new HashMap<>();
         for (Basket b : fit) {
             List<Basket> previous = byUser.computeIfAbsent(b.userId(), k -> new ArrayList<>());
@@ -98,14 +104,22 @@ public final class TrainingData {
             float[] head = head(new UserContext(b.context(), b.time(), List.of(), null));
             boolean holdout = !b.time().isBefore(config.holdoutStart());
             examples.add(new Example(head, prior, basketItems, b.time(), holdout));
+            exampleContexts.add(b.context());
             if (!holdout) continue;
             if (prior.length > 0) {
                 holdoutQueries.add(new Query(Slice.WARM, head, prior, basketItems));
+                queryContexts.add(b.context());
+                queryTimes.add(b.time());
             } else {
                 holdoutQueries.add(new Query(Slice.COLD_USER_CONTEXT, head, new int[0], basketItems));
+                queryContexts.add(b.context());
+                queryTimes.add(b.time());
                 if (basketItems.length >= 2) {
                     holdoutQueries.add(new Query(Slice.COLD_USER_FIRST_ITEM, head, new int[] {basketItems[0]},
                             java.util.Arrays.copyOfRange(basketItems, 1, basketItems.length)));
+                    queryContexts.add(b.context());
+                    queryTimes.add(b.time());
+                queryTimes.add(b.time());
                 }
             }
         }
@@ -260,6 +274,21 @@ public final class TrainingData {
     /** Every fit basket, in time order. */
     public List<Example> examples() {
         return examples;
+    }
+
+    /** Each example's basket context (field → value), parallel to {@link #examples()}. */
+    public List<Map<String, String>> exampleContexts() {
+        return exampleContexts;
+    }
+
+    /** Each hold-out query's context, parallel to {@link #holdoutQueries()}. */
+    public List<Map<String, String>> queryContexts() {
+        return queryContexts;
+    }
+
+    /** Each hold-out query's basket time, parallel to {@link #holdoutQueries()}. */
+    public List<Instant> queryTimes() {
+        return queryTimes;
     }
 
     public List<Query> holdoutQueries() {

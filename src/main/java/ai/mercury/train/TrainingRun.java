@@ -1,6 +1,7 @@
 package ai.mercury.train;
 
 import ai.mercury.bundle.BundleWriter;
+import ai.mercury.bundle.HybridSignals;
 import ai.mercury.core.CatalogItem;
 import ai.mercury.core.Json;
 import ai.mercury.core.TextEncoderInfo;
@@ -45,6 +46,19 @@ public final class TrainingRun {
     /** As {@link #run(Dataset, Path, TextEncoder, TrainConfig, Path, String, String, PrintStream)}, handing the final model to {@code probe}. */
     public static Outcome run(Dataset dataset, Path dataFile, TextEncoder textEncoder, TrainConfig config, Path artifactsDir,
                               String version, String command, PrintStream progress, TwoTowerTrainer.Probe probe) throws IOException {
+        return run(dataset, dataFile, textEncoder, config, artifactsDir, version, command, progress, probe, FIRST_CONTEXT_FIELD);
+    }
+
+    /** Names the first context field of the data's feature spec as the popularity field. */
+    public static final String FIRST_CONTEXT_FIELD = "\0first";
+
+    /**
+     * As above, with the context field that the hybrid's popularity is grouped by (the dataset's
+     * {@code evaluation.popularity_field}; null: overall popularity only).
+     */
+    public static Outcome run(Dataset dataset, Path dataFile, TextEncoder textEncoder, TrainConfig config, Path artifactsDir,
+                              String version, String command, PrintStream progress, TwoTowerTrainer.Probe probe,
+                              String popularityField) throws IOException {
         Instant started = Instant.now();
         long t0 = System.nanoTime();
         TrainingData data = new TrainingData(dataset, textEncoder, config);
@@ -66,13 +80,41 @@ public final class TrainingRun {
                 data.heldOutOfSelectionCount());
         ObjectNode b = training.putObject("holdout_baselines_recall@100");
         baselines.forEach((name, m) -> b.set(name, metrics(m)));
+        HybridSignals signals = null;
+        if (result.selection() != null) {
+            String field = !FIRST_CONTEXT_FIELD.equals(popularityField) ? popularityField
+                    : data.spec().context().isEmpty() ? null : data.spec().context().get(0).name();
+            long h0 = System.nanoTime();
+            HybridTuner.Outcome hybrid = new HybridTuner(data, result.selection(), field).tune(progress);
+            signals = bundleSignals(data, field);
+            ObjectNode h = hybrid.toJson();
+            h.set("signals", signals.describe());
+            h.put("tuning_millis", (System.nanoTime() - h0) / 1_000_000);
+            training.set("hybrid", h);
+        }
         BundleWriter.Content content = new BundleWriter.Content(version, data.spec(), new TextEncoderInfo(textEncoder.name(), textEncoder.dim()),
                 result.userTower(), result.itemTower(), items, Vectors.ofRows(result.itemVectors()), training, null);
-        Path bundle = BundleWriter.publish(artifactsDir, content);
+        Path bundle = BundleWriter.publish(artifactsDir, content, null, signals);
         if (progress != null) {
             progress.printf("published %s (training %.1f s)%n", bundle, result.millis() / 1000.0);
         }
         return new Outcome(bundle, result, data);
+    }
+
+    /** The served signals: every fit basket (the hold-out included, as the refit sees it). */
+    static HybridSignals bundleSignals(TrainingData data, String field) {
+        return bundleSignals(data, field, data.itemCount(), o -> o);
+    }
+
+    /** As above, in another row order: {@code rowOf} maps the data's ordinals to the bundle's rows (-1: absent). */
+    public static HybridSignals bundleSignals(TrainingData data, String field, int rows, java.util.function.IntUnaryOperator rowOf) {
+        List<int[]> baskets = new java.util.ArrayList<>(data.examples().size());
+        List<String> values = new java.util.ArrayList<>(data.examples().size());
+        for (int e = 0; e < data.examples().size(); e++) {
+            baskets.add(java.util.Arrays.stream(data.examples().get(e).items()).map(rowOf).filter(r -> r >= 0).toArray());
+            values.add(field == null ? null : data.exampleContexts().get(e).get(field));
+        }
+        return HybridSignals.count(rows, baskets, values, field, HybridSignals.DEFAULT_NEIGHBOURS);
     }
 
     private static ObjectNode provenance(Dataset dataset, Path dataFile, TextEncoder textEncoder, TrainConfig c, String command,

@@ -41,7 +41,14 @@ public final class TwoTowerTrainer {
     public record Result(TowerSpec userTower, TowerSpec itemTower, float[][] itemVectors, List<EpochStats> epochs,
                          int bestEpoch, HoldoutEvaluator.Metrics bestHoldout, float textWeightFactor, float textWeight,
                          List<EpochStats> refitEpochs, long millis, float diffuseTextWeightFactor, float textWeightRaw,
-                         HoldoutEvaluator.Metrics tunedHoldout) {}
+                         HoldoutEvaluator.Metrics tunedHoldout, SelectionVectors selection) {}
+
+    /**
+     * The selection model (fit before the hold-out, never the refit) as the hold-out sees it: one user
+     * vector per hold-out query (rows in {@link TrainingData#holdoutQueries()} order) and the catalog's
+     * item vectors. What the hybrid's weights are chosen on.
+     */
+    public record SelectionVectors(float[][] users, float[][] items) {}
 
     /**
      * Per-epoch decay of the exponential moving average of the weights that is evaluated, selected and
@@ -60,6 +67,7 @@ public final class TwoTowerTrainer {
     private final TrainConfig config;
     private final Progress progress;
     private Probe probe;
+    private SelectionVectors selection;
 
     public TwoTowerTrainer(TrainingData data, TrainConfig config, PrintStream progressOut) {
         this.data = data;
@@ -137,6 +145,7 @@ public final class TwoTowerTrainer {
             progress.line(String.format(java.util.Locale.ROOT, "text weight x%.2f for one item, x%.2f for a diffuse history: hold-out %s",
                     oneItem, diffuse, tunedHoldout));
             run.model.setTextWeights(oneItem, diffuse);
+            selection = run.selectionVectors();
             if (!config.refit() || bestEpoch == 0) {
                 return finish(run, epochs, bestEpoch, bestHoldout, List.of(), t0, oneItem, diffuse, tunedHoldout);
             }
@@ -211,7 +220,7 @@ public final class TwoTowerTrainer {
         float[][] vectors = item.forward(data.itemInputs());
         // text_weight: the weight of one touched item's text similarity, λ·oneItem (= scale + raw).
         return new Result(user, item, vectors, epochs, bestEpoch, bestHoldout, oneItem, run.model.historyTextScale() + run.model.historyTextRaw(),
-                refit, (System.nanoTime() - t0) / 1_000_000, diffuse, run.model.historyTextRaw(), tuned);
+                refit, (System.nanoTime() - t0) / 1_000_000, diffuse, run.model.historyTextRaw(), tuned, selection);
     }
 
     /** A pair of text weight multipliers (see {@link TwoTowerModel#setTextWeights}) and its hold-out metrics. */
@@ -428,6 +437,22 @@ public final class TwoTowerTrainer {
                 all.add(row);
             }
             return balancedPair(all);
+        }
+
+        /** The hold-out queries' user vectors and the catalog's item vectors of the current model. */
+        SelectionVectors selectionVectors() {
+            if (data.holdoutQueries().isEmpty()) return null;
+            try (NDManager sub = manager.newSubManager()) {
+                model.parameters().values().forEach(p -> p.tempAttach(sub));
+                itemX.tempAttach(sub);
+                if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
+                NDArray vectors = model.items(itemX, itemTextBlock);
+                float[][] items = TwoTowerModel.matrix(vectors);
+                HoldoutEvaluator.Inputs in = evaluator.inputs(items);
+                NDArray users = model.users(sub.create(in.head()), sub.create(in.history()), sub.create(in.hasHistory()),
+                        in.query() == null ? null : sub.create(in.query()), in.hasQuery() == null ? null : sub.create(in.hasQuery()));
+                return new SelectionVectors(TwoTowerModel.matrix(users), items);
+            }
         }
 
         /** Every hold-out query scored against every item: whole, or split at the learned width. */

@@ -50,5 +50,16 @@ class TwoTableTrainingTest {
             com.fasterxml.jackson.databind.JsonNode warm = bundle.manifest().training().path("holdout_baselines_recall@100").path(method).path("warm");
             assertTrue(warm.isNumber() && warm.asDouble() >= 0 && warm.asDouble() <= 1, method + ": " + warm);
         }
+        // The hybrid: its count files, the weights chosen on the hold-out, its figures against the baselines and the verdict.
+        assertTrue(bundle.manifest().files().containsKey("cooccurrence.npy") && bundle.manifest().files().containsKey("popularity.npy"));
+        com.fasterxml.jackson.databind.JsonNode hybrid = bundle.manifest().training().path("hybrid");
+        for (String kind : new String[] {"no_history", "one_item", "long_history"}) {
+            assertTrue(hybrid.path("weights").path(kind).path("cooccurrence").isNumber(), kind + ": " + hybrid.path("weights"));
+        }
+        for (String method : new String[] {"hybrid", "model", "popularity", "cooccurrence"}) {
+            assertTrue(hybrid.path("holdout").path(method).path("warm").path("ndcg@10").isNumber(), method + ": " + hybrid.path("holdout"));
+        }
+        assertTrue(hybrid.path("holdout_beats_best_baseline").isBoolean());
+        assertEquals(50, hybrid.path("signals").path("neighbours_per_item").asInt());
     }
 }

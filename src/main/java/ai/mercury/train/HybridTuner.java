@@ -1,0 +1,378 @@
+package ai.mercury.train;
+
+import ai.mercury.bundle.HybridBlend;
+import ai.mercury.bundle.HybridBlend.QueryKind;
+import ai.mercury.bundle.HybridBlend.Weights;
+import ai.mercury.bundle.HybridRanker;
+import ai.mercury.bundle.HybridSignals;
+import ai.mercury.core.Json;
+import ai.mercury.train.TrainingData.Query;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Chooses the hybrid's weights ({@link HybridBlend}) on the trainer's hold-out, never the test: the
+ * selection model (fit before the hold-out, {@link TwoTowerTrainer.SelectionVectors}) ranks every
+ * hold-out query through {@link HybridRanker}, the server's code, with count signals from the baskets
+ * before the hold-out (pseudo-cold items left out, as the selection run never sees them). Per kind
+ * of query (no history / one item / longer) a grid of weights in units of the model's score spread
+ * is tried; the choice maximises Recall@100 and NDCG@10 relative to the model alone, on the condition
+ * that the kind's cold-item recall does not drop by more than {@link #COLD_TOLERANCE}. Then the chosen
+ * blend, the model alone and the baselines (popularity, popularity by the context field,
+ * cooccurrence, exact and untruncated) are reported per slice.
+ */
+public final class HybridTuner {
+    static final int K = 100;
+    /** Absolute cold-item Recall@100 the blend may lose against the model alone on a kind's queries. */
+    static final double COLD_TOLERANCE = 0.005;
+    static final float[] COUNT_WEIGHTS = {0f, 0.01f, 0.02f, 0.05f, 0.1f, 0.2f, 0.4f, 0.8f, 1.6f, 3.2f};
+    static final float[] UNKNOWN_WEIGHTS = {0f, 0.5f, 1f, 1.5f, 2f};
+    static final String[] SLICES = {"warm", "cold_user_context", "cold_user_first_item"};
+
+    /** Per slice: [recall@100 sum, ndcg@10 sum, queries], and cold_item: [recall sum, 0, queries]. */
+    static final class Tally {
+        final Map<String, double[]> sums = new LinkedHashMap<>();
+
+        void add(String slice, double recall, double ndcg) {
+            double[] s = sums.computeIfAbsent(slice, x -> new double[3]);
+            s[0] += recall;
+            s[1] += ndcg;
+            s[2]++;
+        }
+
+        double recall(String slice) {
+            double[] s = sums.get(slice);
+            return s == null || s[2] == 0 ? 0 : s[0] / s[2];
+        }
+
+        double ndcg(String slice) {
+            double[] s = sums.get(slice);
+            return s == null || s[2] == 0 ? 0 : s[1] / s[2];
+        }
+
+        int queries(String slice) {
+            double[] s = sums.get(slice);
+            return s == null ? 0 : (int) s[2];
+        }
+
+        ObjectNode toJson() {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            sums.forEach((slice, s) -> {
+                ObjectNode e = o.putObject(slice);
+                e.put("queries", (int) s[2]);
+                e.put("recall@100", round(recall(slice)));
+                if (!slice.equals("cold_item")) e.put("ndcg@10", round(ndcg(slice)));
+            });
+            return o;
+        }
+    }
+
+    /** The chosen blend and the hold-out figures by method. */
+    public record Outcome(HybridBlend blend, Map<String, Tally> figures, List<String> losses, float spread) {
+        public ObjectNode toJson() {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.set("weights", blend.toJson());
+            o.put("model_score_spread", spread);
+            ObjectNode h = o.putObject("holdout");
+            figures.forEach((m, t) -> h.set(m, t.toJson()));
+            ObjectNode best = o.putObject("holdout_best_baseline");
+            for (String slice : SLICES) {
+                ObjectNode b = best.putObject(slice);
+                for (String metric : new String[] {"recall@100", "ndcg@10"}) {
+                    String name = bestBaseline(figures, slice, metric);
+                    if (name == null) continue;
+                    ObjectNode e = b.putObject(metric);
+                    e.put("method", name);
+                    e.put("value", round(value(figures.get(name), slice, metric)));
+                }
+            }
+            ArrayNode l = o.putArray("holdout_losses_to_best_baseline");
+            losses.forEach(l::add);
+            o.put("holdout_beats_best_baseline", losses.isEmpty());
+            return o;
+        }
+    }
+
+    static final String HYBRID = "hybrid";
+    static final String MODEL = "model";
+
+    private final TrainingData data;
+    private final TwoTowerTrainer.SelectionVectors sel;
+    private final HybridSignals signals;
+    private final String field;
+    private final String popularityName;
+    private final List<Query> queries;
+    private final int n;
+    // Per query: the model's exact top K and scores.
+    private final int[][] modelOrd;
+    private final float[][] modelScore;
+    private final int[] contextValue;
+
+    public HybridTuner(TrainingData data, TwoTowerTrainer.SelectionVectors sel, String field) {
+        this.data = data;
+        this.sel = sel;
+        this.field = field;
+        this.popularityName = "popularity_by_" + (field == null ? "context" : field);
+        this.queries = data.holdoutQueries();
+        this.n = data.itemCount();
+        List<int[]> baskets = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        for (int e = 0; e < data.examples().size(); e++) {
+            TrainingData.Example ex = data.examples().get(e);
+            if (ex.holdout()) continue;
+            int[] items = Arrays.stream(ex.items()).filter(i -> !data.heldOutOfSelection(i)).toArray();
+            if (items.length == 0) continue;
+            baskets.add(items);
+            values.add(field == null ? null : data.exampleContexts().get(e).get(field));
+        }
+        this.signals = HybridSignals.count(n, baskets, values, field, HybridSignals.DEFAULT_NEIGHBOURS);
+        int q = queries.size();
+        modelOrd = new int[q][];
+        modelScore = new float[q][];
+        contextValue = new int[q];
+        int[] all = new int[n];
+        int[] keys = new int[n];
+        for (int i = 0; i < n; i++) keys[i] = i;
+        float[] scores = new float[n];
+        for (int k = 0; k < q; k++) {
+            float[] u = sel.users()[k];
+            for (int i = 0; i < n; i++) scores[i] = dot(u, sel.items()[i]);
+            for (int i = 0; i < n; i++) all[i] = i;
+            int top = Math.min(K, n);
+            HybridRanker.selectTop(all, n, top, scores, keys);
+            modelOrd[k] = Arrays.copyOf(all, top);
+            modelScore[k] = new float[top];
+            for (int i = 0; i < top; i++) modelScore[k][i] = scores[all[i]];
+            contextValue[k] = signals.valueIndex(field == null ? null : data.queryContexts().get(k).get(field));
+        }
+    }
+
+    static float dot(float[] a, float[] b) {
+        float s = 0;
+        for (int d = 0; d < a.length; d++) s += a[d] * b[d];
+        return s;
+    }
+
+    public Outcome tune(PrintStream progress) {
+        // The weights' unit: the median gap between the model's first and K-th score.
+        float[] gaps = new float[queries.size()];
+        for (int k = 0; k < gaps.length; k++) gaps[k] = modelScore[k][0] - modelScore[k][modelScore[k].length - 1];
+        Arrays.sort(gaps);
+        float spread = gaps.length == 0 ? 1f : Math.max(1e-3f, gaps[gaps.length / 2]);
+        HybridBlend blend = HybridBlend.MODEL_ONLY;
+        for (QueryKind kind : QueryKind.values()) {
+            Tally base = evaluate(HybridBlend.MODEL_ONLY, kind);
+            String slice = null;
+            double baseR = 0;
+            double baseN = 0;
+            for (String s : base.sums.keySet()) {
+                if (s.equals("cold_item")) continue;
+                slice = s;
+            }
+            if (slice == null) continue; // no query of this kind on the hold-out: the model alone
+            baseR = mean(base, true);
+            baseN = mean(base, false);
+            double baseCold = base.recall("cold_item");
+            int coldQueries = base.queries("cold_item");
+            Weights chosen = Weights.MODEL_ONLY;
+            double chosenScore = 2;
+            for (float c : kind == QueryKind.NO_HISTORY ? new float[] {0f} : COUNT_WEIGHTS) {
+                for (float p : COUNT_WEIGHTS) {
+                    if (c == 0 && p == 0) continue;
+                    for (float u : UNKNOWN_WEIGHTS) {
+                        Weights w = new Weights(c * spread, p * spread, u);
+                        Tally t = evaluate(blend.with(kind, w), kind);
+                        if (coldQueries > 0 && t.recall("cold_item") < baseCold - COLD_TOLERANCE) continue;
+                        double score = ratio(mean(t, true), baseR) + ratio(mean(t, false), baseN);
+                        if (score > chosenScore + 1e-9) {
+                            chosenScore = score;
+                            chosen = w;
+                        }
+                    }
+                }
+            }
+            blend = blend.with(kind, chosen);
+            if (progress != null) {
+                progress.printf(Locale.ROOT, "hybrid weights for %s queries: %s (hold-out recall@100 and ndcg@10 x%.3f on average vs the model alone)%n",
+                        kind.key, chosen, chosenScore / 2);
+            }
+        }
+        Map<String, Tally> figures = new LinkedHashMap<>();
+        figures.put(HYBRID, evaluate(blend, null));
+        figures.put(MODEL, evaluate(HybridBlend.MODEL_ONLY, null));
+        figures.putAll(baselines());
+        List<String> losses = new ArrayList<>();
+        Tally hybrid = figures.get(HYBRID);
+        for (String slice : SLICES) {
+            if (hybrid.queries(slice) == 0) continue;
+            for (String metric : new String[] {"recall@100", "ndcg@10"}) {
+                String best = bestBaseline(figures, slice, metric);
+                if (best != null && value(hybrid, slice, metric) < value(figures.get(best), slice, metric)) {
+                    losses.add(String.format(Locale.ROOT, "%s %s: %.4f < %s %.4f", slice, metric, value(hybrid, slice, metric), best,
+                            value(figures.get(best), slice, metric)));
+                }
+            }
+        }
+        if (progress != null) {
+            for (String slice : SLICES) {
+                StringBuilder line = new StringBuilder("hold-out " + slice + " recall@100 / ndcg@10:");
+                figures.forEach((m, t) -> line.append(String.format(Locale.ROOT, "  %s %.4f / %.4f", m, t.recall(slice), t.ndcg(slice))));
+                progress.println(line);
+            }
+            progress.printf(Locale.ROOT, "hold-out cold_item recall@100: hybrid %.4f, model %.4f%n", hybrid.recall("cold_item"),
+                    figures.get(MODEL).recall("cold_item"));
+            progress.println(losses.isEmpty() ? "hold-out: the hybrid is at least as good as the best baseline on every slice"
+                    : "hold-out: the hybrid loses to the best baseline on " + losses);
+        }
+        return new Outcome(blend, figures, losses, spread);
+    }
+
+    private static double ratio(double v, double base) {
+        return base <= 0 ? (v > 0 ? 2 : 1) : v / base;
+    }
+
+    /** Mean over the tally's query slices (not cold_item), weighted by queries. */
+    private static double mean(Tally t, boolean recall) {
+        double sum = 0;
+        double count = 0;
+        for (Map.Entry<String, double[]> e : t.sums.entrySet()) {
+            if (e.getKey().equals("cold_item")) continue;
+            sum += recall ? e.getValue()[0] : e.getValue()[1];
+            count += e.getValue()[2];
+        }
+        return count == 0 ? 0 : sum / count;
+    }
+
+    static String bestBaseline(Map<String, Tally> figures, String slice, String metric) {
+        String best = null;
+        double bestValue = -1;
+        for (Map.Entry<String, Tally> e : figures.entrySet()) {
+            if (e.getKey().equals(HYBRID) || e.getKey().equals(MODEL)) continue;
+            double v = value(e.getValue(), slice, metric);
+            if (e.getValue().queries(slice) > 0 && v > bestValue) {
+                bestValue = v;
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
+    static double value(Tally t, String slice, String metric) {
+        return metric.equals("recall@100") ? t.recall(slice) : t.ndcg(slice);
+    }
+
+    /** The hold-out queries of {@code kind} (all when null) ranked by the blend. */
+    Tally evaluate(HybridBlend blend, QueryKind kind) {
+        Tally t = new Tally();
+        int[] out = new int[K];
+        float[] outScores = new float[K];
+        for (int k = 0; k < queries.size(); k++) {
+            Query query = queries.get(k);
+            QueryKind qk = QueryKind.of(query.history().length);
+            if (kind != null && qk != kind) continue;
+            float[] u = sel.users()[k];
+            float[][] items = sel.items();
+            int got = HybridRanker.rank(signals, blend.of(qk), query.history(), query.history().length, contextValue[k],
+                    modelOrd[k], modelScore[k], modelOrd[k].length, o -> dot(u, items[o]), HybridRanker.IDENTITY, K, out, outScores);
+            score(t, query, out, got);
+        }
+        return t;
+    }
+
+    private void score(Tally t, Query query, int[] ranking, int got) {
+        int[] targets = query.targets();
+        int hits = 0;
+        double dcg = 0;
+        int cold = 0;
+        int coldHits = 0;
+        for (int target : targets) {
+            int rank = -1;
+            for (int i = 0; i < got; i++) {
+                if (ranking[i] == target) {
+                    rank = i;
+                    break;
+                }
+            }
+            if (rank >= 0) hits++;
+            if (rank >= 0 && rank < 10) dcg += 1 / (Math.log(rank + 2) / Math.log(2));
+            if (data.coldInHoldout(target)) {
+                cold++;
+                if (rank >= 0) coldHits++;
+            }
+        }
+        double idcg = 0;
+        for (int i = 0; i < Math.min(10, targets.length); i++) idcg += 1 / (Math.log(i + 2) / Math.log(2));
+        t.add(query.slice().name().toLowerCase(Locale.ROOT), hits / (double) targets.length, idcg == 0 ? 0 : dcg / idcg);
+        if (cold > 0) t.add("cold_item", coldHits / (double) cold, 0);
+    }
+
+    /** popularity, popularity by the context field and cooccurrence, exact, on the same queries and counts. */
+    private Map<String, Tally> baselines() {
+        Tally pop = new Tally();
+        Tally popCtx = new Tally();
+        Tally cooc = new Tally();
+        // Basket lists per item, for the untruncated co-occurrence counts.
+        List<int[]> baskets = new ArrayList<>();
+        List<List<Integer>> containing = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) containing.add(new ArrayList<>());
+        for (TrainingData.Example ex : data.examples()) {
+            if (ex.holdout()) continue;
+            int[] items = Arrays.stream(ex.items()).filter(i -> !data.heldOutOfSelection(i)).distinct().toArray();
+            if (items.length == 0) continue;
+            for (int i : items) containing.get(i).add(baskets.size());
+            baskets.add(items);
+        }
+        float maxCount = 1;
+        for (int i = 0; i < n; i++) maxCount = Math.max(maxCount, signals.count(i));
+        int[] all = new int[n];
+        int[] keys = new int[n];
+        for (int i = 0; i < n; i++) keys[i] = i;
+        float[] s = new float[n];
+        float[] ctx = new float[n];
+        int[] ranking = new int[K];
+        for (int k = 0; k < queries.size(); k++) {
+            Query query = queries.get(k);
+            for (int i = 0; i < n; i++) s[i] = signals.count(i);
+            int got = rankInto(s, all, keys, ranking);
+            score(pop, query, ranking, got);
+            // By context: the value's own count first, the overall count breaks ties and orders the rest.
+            int v = contextValue[k];
+            for (int i = 0; i < n; i++) ctx[i] = signals.valueCount(i, v) + signals.count(i) / (2 * maxCount);
+            got = rankInto(ctx.clone(), all, keys, ranking);
+            score(popCtx, query, ranking, got);
+            // Co-occurrence: whole counts first, popularity by context (scaled below one count) after.
+            float[] c = new float[n];
+            for (int i = 0; i < n; i++) c[i] = ctx[i] / (2 * maxCount + 1);
+            for (int h : query.history()) {
+                for (int b : containing.get(h)) for (int i : baskets.get(b)) c[i] += 1;
+            }
+            got = rankInto(c, all, keys, ranking);
+            score(cooc, query, ranking, got);
+        }
+        Map<String, Tally> out = new LinkedHashMap<>();
+        out.put("popularity", pop);
+        out.put(popularityName, popCtx);
+        out.put("cooccurrence", cooc);
+        return out;
+    }
+
+    private static int rankInto(float[] scores, int[] all, int[] keys, int[] ranking) {
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        int top = Math.min(ranking.length, all.length);
+        HybridRanker.selectTop(all, all.length, top, scores, keys);
+        System.arraycopy(all, 0, ranking, 0, top);
+        return top;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e5) / 1e5;
+    }
+}

@@ -1,0 +1,138 @@
+package ai.mercury.bundle;
+
+import ai.mercury.bundle.HybridBlend.Weights;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HybridRankerTest {
+    /** Items 0..9; 0 and 1 always bought together, 2 alone in many baskets (popular), 9 never (no data yet). */
+    static HybridSignals signals() {
+        List<int[]> baskets = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            baskets.add(new int[] {0, 1});
+            values.add("FR");
+        }
+        for (int i = 0; i < 30; i++) {
+            baskets.add(new int[] {2, 2, 3});
+            values.add(i < 20 ? "DE" : "FR");
+        }
+        for (int i = 0; i < 5; i++) {
+            baskets.add(new int[] {4, 5, 6, 7, 8});
+            values.add(null);
+        }
+        return HybridSignals.count(10, baskets, values, "country", 4);
+    }
+
+    @Test
+    void counts_neighboursSelfFirst_popularityByValue() {
+        HybridSignals s = signals();
+        assertEquals(0, s.neighbour(0, 0), "the item itself first (its own basket count)");
+        assertEquals(20f, s.neighbourCount(0, 0));
+        assertEquals(1, s.neighbour(0, 1));
+        assertEquals(20f, s.neighbourCount(0, 1));
+        assertEquals(-1, s.neighbour(0, 2), "no third neighbour");
+        assertEquals(30f, s.count(2), "duplicates in a basket count once");
+        assertEquals(0f, s.count(9));
+        assertTrue(s.valueIndex("FR") >= 0 && s.valueIndex("DE") >= 0, "both values have >= 10 baskets");
+        assertEquals(-1, s.valueIndex("XX"));
+        assertEquals(20f, s.valueCount(2, s.valueIndex("DE")));
+        assertEquals(2, s.popular(s.valueIndex("DE"))[0]);
+        assertEquals(2, s.popular(-1)[0]);
+    }
+
+    @Test
+    void roundTrip_throughTheBundleFiles(@TempDir Path dir) throws Exception {
+        HybridSignals s = signals();
+        s.write(dir);
+        HybridSignals r = HybridSignals.read(dir, s.describe(), 10);
+        for (int row = 0; row < 10; row++) {
+            assertEquals(s.count(row), r.count(row));
+            for (int j = 0; j < 4; j++) {
+                assertEquals(s.neighbour(row, j), r.neighbour(row, j));
+                assertEquals(s.neighbourCount(row, j), r.neighbourCount(row, j));
+            }
+            for (String v : new String[] {"FR", "DE", "XX"}) {
+                assertEquals(s.popularity(row, s.valueIndex(v)), r.popularity(row, r.valueIndex(v)), 1e-6);
+            }
+        }
+        assertArrayEquals(s.popular(0), r.popular(0));
+    }
+
+    @Test
+    void modelOnly_keepsTheModelsOrder() {
+        int[] ord = {5, 3, 9};
+        float[] sc = {3, 2, 1};
+        int[] out = new int[3];
+        float[] outScores = new float[3];
+        int n = HybridRanker.rank(signals(), Weights.MODEL_ONLY, new int[0], 0, -1, ord, sc, 3, o -> 0, HybridRanker.IDENTITY, 10, out, outScores);
+        assertEquals(3, n);
+        assertArrayEquals(ord, out);
+    }
+
+    @Test
+    void cooccurrence_bringsTheHistorysNeighbourIn() {
+        int[] ord = {5, 6, 7};
+        float[] sc = {3, 2.9f, 2.8f};
+        int[] out = new int[3];
+        float[] outScores = new float[3];
+        // Item 1 is no model candidate; the history [0] co-occurs with it in 20 baskets.
+        HybridRanker.rank(signals(), new Weights(1f, 0f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, HybridRanker.IDENTITY, 2, out, outScores);
+        assertTrue(Arrays.stream(out).anyMatch(o -> o == 1), Arrays.toString(out));
+        assertTrue(Arrays.stream(out).anyMatch(o -> o == 0), "the history item itself (repurchase): " + Arrays.toString(out));
+    }
+
+    @Test
+    void unknownItems_keepTheirPlaceAmongTheModelsCandidates_whenTheBonusIsUniform() {
+        // Items 4..8 have the same counts (5 baskets each, no co-occurrence with an empty history): the same bonus.
+        // Item 9 has no data: with unknown = 1 it gets exactly that bonus, so the model's order stands.
+        int[] ord = {4, 9, 5, 6};
+        float[] sc = {4, 3, 2, 1};
+        int[] out = new int[4];
+        float[] outScores = new float[4];
+        int n = HybridRanker.rank(signals(), new Weights(0f, 0.7f, 1f), new int[0], 0, -1, ord, sc, 4, o -> -100f, HybridRanker.IDENTITY, 0,
+                out, outScores);
+        assertEquals(4, n);
+        assertArrayEquals(ord, out, Arrays.toString(out));
+        // With unknown = 0 the new item falls behind the known ones that were below it.
+        HybridRanker.rank(signals(), new Weights(0f, 2f, 0f), new int[0], 0, -1, ord, sc, 4, o -> -100f, HybridRanker.IDENTITY, 0,
+                out, outScores);
+        assertEquals(9, out[3], Arrays.toString(out));
+    }
+
+    @Test
+    void selectTop_matchesAFullSort() {
+        Random random = new Random(3);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + random.nextInt(300);
+            int k = 1 + random.nextInt(n);
+            float[] value = new float[n];
+            int[] keys = new int[n];
+            for (int i = 0; i < n; i++) {
+                value[i] = random.nextInt(20);
+                keys[i] = random.nextInt(1000);
+            }
+            int[] slots = IntStream.range(0, n).toArray();
+            HybridRanker.selectTop(slots, n, k, value, keys);
+            int[] expected = IntStream.range(0, n).boxed()
+                    .sorted(Comparator.<Integer>comparingDouble(i -> -value[i]).thenComparingInt(i -> keys[i]))
+                    .limit(k).mapToInt(Integer::intValue).toArray();
+            for (int i = 0; i < k; i++) {
+                assertEquals(value[expected[i]], value[slots[i]], "trial " + trial + " position " + i);
+                assertEquals(keys[expected[i]], keys[slots[i]], "trial " + trial + " position " + i);
+            }
+        }
+    }
+}
