@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * defaults below, the JSON file ({@code conf/mercury.json}, nested objects), environment variables
  * ({@code MERCURY_} + the dotted key upper-cased with dots as underscores, e.g.
  * {@code MERCURY_HTTP_PORT}), then explicit overrides (CLI flags). Every failure names the key.
- * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}, the HTTP conventions and {@code log.*} keys an {@link EdgeConfig}, the {@code events.*} and {@code sessions.*} keys an {@link EventsConfig} and a {@link SessionsConfig}; {@code admin.token} (also
+ * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}, the HTTP conventions and {@code log.*} keys an {@link EdgeConfig}, the {@code events.*} and {@code sessions.*} keys an {@link EventsConfig} and a {@link SessionsConfig}, the {@code replication.kafka.*} keys a {@link ReplicationConfig}; {@code admin.token} (also
  * {@code MERCURY_ADMIN_TOKEN}) is a {@link Secret}, which {@code toString} does not reveal.
  */
 public record MercuryConfig(
@@ -45,7 +45,8 @@ public record MercuryConfig(
         long shutdownGraceMs,
         EdgeConfig edge,
         EventsConfig events,
-        SessionsConfig sessions) {
+        SessionsConfig sessions,
+        ReplicationConfig replication) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -99,6 +100,7 @@ public record MercuryConfig(
         EdgeConfig.putDefaults(d);
         EventsConfig.putDefaults(d);
         SessionsConfig.putDefaults(d);
+        ReplicationConfig.putDefaults(d);
         DEFAULTS = Map.copyOf(d);
     }
 
@@ -188,7 +190,8 @@ public record MercuryConfig(
                 intIn(v, "inference.onnx_intra_op_threads", 1, 64), intIn(v, "inference.warmup_queries", 0, 10_000),
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
                 new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v),
-                intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v), events, SessionsConfig.from(v, events));
+                intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v), events, SessionsConfig.from(v, events),
+                ReplicationConfig.from(v));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */

@@ -9,6 +9,8 @@ import ai.mercury.live.ItemWrite;
 import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
+import ai.mercury.replication.KafkaItemLog;
+import ai.mercury.replication.ReplicationException;
 
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +34,7 @@ public final class ServingLifecycle implements AutoCloseable {
     private final SnapshotRegistry registry;
     private final TextEncoderRegistry textEncoders;
     private final LiveItems live; // null when items.enabled is false
+    private final KafkaItemLog itemLog; // null unless replication.kafka.bootstrap_servers is set (and items are enabled)
     private final BundleManager bundles;
     private final RecommendationIds recommendationIds = new RecommendationIds();
     private final Events events; // null when events.enabled is false
@@ -44,23 +47,43 @@ public final class ServingLifecycle implements AutoCloseable {
         this.registry = registry;
         this.textEncoders = new TextEncoderRegistry(config.items().textCacheEntries());
         BundleManager[] manager = new BundleManager[1]; // the writer may ask for a rebuild only after a snapshot is published
-        try {
-            this.live = config.items().enabled() ? new LiveItems(new LiveItems.Options(config.items().journalDir(),
-                    config.items().rebuildRemovedFraction(), config.items().rebuildMinRemoved()), textEncoders, registry, new LiveItems.Listener() {
-                @Override
-                public void written(ItemWrite.Op op, String outcome, long nanos) {
-                    events.liveWrite(op.name().toLowerCase(Locale.ROOT), outcome, nanos);
-                }
+        LiveItems.Listener listener = new LiveItems.Listener() {
+            @Override
+            public void written(ItemWrite.Op op, String outcome, long nanos) {
+                events.liveWrite(op.name().toLowerCase(Locale.ROOT), outcome, nanos);
+            }
 
-                @Override
-                public void rebuildNeeded(String version) {
-                    manager[0].rebuildIndex(version);
-                }
-            }) : null;
+            @Override
+            public void rebuildNeeded(String version) {
+                manager[0].rebuildIndex(version);
+            }
+        };
+        LiveItems.Options options = new LiveItems.Options(config.items().journalDir(), config.items().rebuildRemovedFraction(),
+                config.items().rebuildMinRemoved());
+        boolean replicated = config.items().enabled() && config.replication().enabled();
+        KafkaItemLog log = null;
+        LiveItems writer = null;
+        try {
+            if (replicated) {
+                // Kafka is the log: no journal; the topic is read to its end here, before the first bundle loads.
+                log = new KafkaItemLog(config.replication());
+                writer = new LiveItems(options, textEncoders, registry, listener,
+                        new LiveItems.Shared(log, config.replication().writeTimeoutMs(), config.replication().readYourWrites()));
+                log.start(writer);
+            } else if (config.items().enabled()) {
+                writer = new LiveItems(options, textEncoders, registry, listener);
+            }
         } catch (RuntimeException e) {
+            if (log != null) log.close();
+            if (writer != null) writer.close();
             textEncoders.close();
+            if (e instanceof ReplicationException) {
+                throw new MercuryConfig.ConfigException("replication.kafka.bootstrap_servers: " + e.getMessage());
+            }
             throw new MercuryConfig.ConfigException("items.journal_dir: " + e.getMessage());
         }
+        this.live = writer;
+        this.itemLog = log;
         if (live != null) events.bindLiveGauges(live::journaledItems);
         this.bundles = new BundleManager(config, registry, events, live, textEncoders);
         manager[0] = bundles;
@@ -69,6 +92,7 @@ public final class ServingLifecycle implements AutoCloseable {
                     ? new Events(config.events(), config.sessions(), recommendationIds, this::canonicalItemId, events::eventLogged) : null;
         } catch (RuntimeException e) {
             bundles.close();
+            if (itemLog != null) itemLog.close();
             if (live != null) live.close();
             textEncoders.close();
             throw new MercuryConfig.ConfigException("events.dir: " + e.getMessage());
@@ -117,6 +141,16 @@ public final class ServingLifecycle implements AutoCloseable {
         return live;
     }
 
+    /** What serves (read-only use: the lifecycle is the only publisher). */
+    public SnapshotRegistry snapshots() {
+        return registry;
+    }
+
+    /** The Kafka log of the live catalog, or null on one node (no {@code replication.kafka.bootstrap_servers}). */
+    public KafkaItemLog itemLog() {
+        return itemLog;
+    }
+
     /** Events and sessions, or null when {@code events.enabled} is false. */
     public Events events() {
         return events;
@@ -149,6 +183,7 @@ public final class ServingLifecycle implements AutoCloseable {
             if (events != null) events.close();
         } finally {
             try {
+                if (itemLog != null) itemLog.close(); // first: it feeds the writer
                 if (live != null) live.close();
             } finally {
                 textEncoders.close();

@@ -52,6 +52,7 @@ public final class HttpVerticle extends VerticleBase {
     private final RouteTable routeTable;
     private final EventRoutes events;
     private final ai.mercury.events.RecommendationIds recommendationIds;
+    private final ServingLifecycle lifecycle;
 
     HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, ServingLifecycle lifecycle,
                  ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable) {
@@ -70,6 +71,7 @@ public final class HttpVerticle extends VerticleBase {
         this.routeTable = routeTable;
         this.events = new EventRoutes(config, lifecycle.events(), snapshots, admin);
         this.recommendationIds = lifecycle.recommendationIds();
+        this.lifecycle = lifecycle;
     }
 
     @Override
@@ -169,8 +171,15 @@ public final class HttpVerticle extends VerticleBase {
         if (s == null) {
             sendError(ctx, 503, "not_ready", "no model bundle is loaded yet");
         } else {
-            sendJson(ctx, 200, new JsonObject().put("status", "ready").put("model_version", s.version())
-                    .put("items", s.catalog().size()).put("index", s.index().kind()));
+            JsonObject body = new JsonObject().put("status", "ready").put("model_version", s.version())
+                    .put("items", s.catalog().size()).put("index", s.index().kind());
+            ai.mercury.replication.KafkaItemLog log = lifecycle.itemLog();
+            if (log != null) {
+                // Ready means "answers reads": a replica behind or cut off from Kafka still serves; the figures say how stale.
+                ai.mercury.replication.KafkaItemLog.Status r = log.status();
+                body.put("replication", new JsonObject().put("catalog_offset", r.offset()).put("lag", r.lag()).put("reachable", r.reachable()));
+            }
+            sendJson(ctx, 200, body);
         }
     }
 
