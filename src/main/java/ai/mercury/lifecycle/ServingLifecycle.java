@@ -9,6 +9,7 @@ import ai.mercury.live.ItemWrite;
 import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
+import ai.mercury.replication.KafkaEventLog;
 import ai.mercury.replication.KafkaItemLog;
 import ai.mercury.replication.ReplicationException;
 
@@ -38,6 +39,7 @@ public final class ServingLifecycle implements AutoCloseable {
     private final BundleManager bundles;
     private final RecommendationIds recommendationIds = new RecommendationIds();
     private final Events events; // null when events.enabled is false
+    private final KafkaEventLog eventLog; // null unless replication is on with replication.kafka.replicate_events (and events are enabled)
 
     /**
      * @throws MercuryConfig.ConfigException when the live-item journal cannot be opened (the message names
@@ -97,6 +99,22 @@ public final class ServingLifecycle implements AutoCloseable {
             textEncoders.close();
             throw new MercuryConfig.ConfigException("events.dir: " + e.getMessage());
         }
+        KafkaEventLog sessionsLog = null;
+        if (this.events != null && config.replication().enabled() && config.replication().replicateEvents()) {
+            try {
+                sessionsLog = new KafkaEventLog(config.replication(), this.events, config.events().dir(), config.sessions().idleTtlMs());
+                sessionsLog.start();
+            } catch (RuntimeException e) {
+                if (sessionsLog != null) sessionsLog.close();
+                this.events.close();
+                bundles.close();
+                if (itemLog != null) itemLog.close();
+                if (live != null) live.close();
+                textEncoders.close();
+                throw new MercuryConfig.ConfigException("replication.kafka.bootstrap_servers: " + e.getMessage());
+            }
+        }
+        this.eventLog = sessionsLog;
         events.bindRecommendationIds(recommendationIds);
         if (this.events != null) events.bindSessionGauges(this.events.store()::sessionCount, this.events.store()::userCount);
     }
@@ -151,6 +169,11 @@ public final class ServingLifecycle implements AutoCloseable {
         return itemLog;
     }
 
+    /** The Kafka events topic that shares sessions between replicas, or null. */
+    public KafkaEventLog eventLog() {
+        return eventLog;
+    }
+
     /** Events and sessions, or null when {@code events.enabled} is false. */
     public Events events() {
         return events;
@@ -180,6 +203,7 @@ public final class ServingLifecycle implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (eventLog != null) eventLog.close(); // first: it feeds the session store and is fed by the event log
             if (events != null) events.close();
         } finally {
             try {

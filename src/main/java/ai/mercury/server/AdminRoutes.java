@@ -59,6 +59,13 @@ final class AdminRoutes {
                     .put("records_applied", s.recordsApplied()).put("records_skipped", s.recordsSkipped())
                     .put("produced", s.produced()).put("produce_failures", s.produceFailures()).put("startup_catch_up_ms", s.startupCatchUpMs()));
         }
+        ai.mercury.replication.KafkaEventLog events = lifecycle.eventLog();
+        if (events != null) {
+            ai.mercury.replication.KafkaEventLog.Status e = events.status();
+            out.put("events", new JsonObject().put("topic", e.topic()).put("replica_id", e.replicaId()).put("partitions", e.partitions())
+                    .put("following", e.following()).put("lag", e.lag()).put("produced", e.produced()).put("produce_failures", e.produceFailures())
+                    .put("applied", e.applied()).put("skipped_own", e.skippedOwn()).put("unreadable", e.unreadable()).put("last_error", e.lastError()));
+        }
         return out;
     }
 
