@@ -115,7 +115,7 @@ class ReplicationIT {
             AtomicReferenceArray<ServerProcess> replicas = new AtomicReferenceArray<>(3);
             for (int r = 0; r < 3; r++) replicas.set(r, ServerProcess.start(artifacts, work.resolve("replica-" + r), TOKEN, logs, sets));
             try {
-                for (int r = 0; r < 3; r++) replicas.get(r).awaitReady(START);
+                for (int r = 0; r < 3; r++) replicas.set(r, ready(replicas.get(r), artifacts, work.resolve("replica-" + r), logs, sets));
                 long startedMs = (System.nanoTime() - testStart) / 1_000_000;
                 try (Watermarks marks = new Watermarks(replicas)) {
                     Map<String, Ack> acked = new ConcurrentHashMap<>();
@@ -142,7 +142,8 @@ class ReplicationIT {
                             victim.kill();
                             restarter = new Thread(() -> {
                                 try {
-                                    ServerProcess again = ServerProcess.start(artifacts, work.resolve("replica-2"), TOKEN, logs, sets).awaitReady(START);
+                                    ServerProcess again = ready(ServerProcess.start(artifacts, work.resolve("replica-2"), TOKEN, logs, sets),
+                                            artifacts, work.resolve("replica-2"), logs, sets);
                                     replicas.set(2, again);
                                     downBetween.set(1, System.nanoTime());
                                     dead.remove(2);
@@ -282,6 +283,23 @@ class ReplicationIT {
                     ServerProcess p = replicas.get(r);
                     if (p != null) p.close();
                 }
+            }
+        }
+    }
+
+    /**
+     * Waits for {@code p} to be ready; starts it again on another port when the free port it was
+     * given was taken meanwhile (the start-up reads Kafka for seconds before it binds, and other
+     * processes share this machine).
+     */
+    private static ServerProcess ready(ServerProcess p, Path artifacts, Path journal, Path logs, String[] sets) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return p.awaitReady(START);
+            } catch (IllegalStateException e) {
+                if (attempt >= 3 || e.getMessage() == null || !e.getMessage().contains("Address already in use")) throw e;
+                p.close();
+                p = ServerProcess.start(artifacts, journal, TOKEN, logs, sets);
             }
         }
     }
