@@ -103,7 +103,8 @@ public final class Events implements AutoCloseable {
         return ((Forget) record).id();
     }
 
-    private void apply(Object record, boolean count) {
+    /** Synchronized: with replication two threads record (the log's writer and the Kafka follower), and a session's ring has one writer at a time. */
+    private synchronized void apply(Object record, boolean count) {
         if (record instanceof Event e) {
             store.record(e, canonical.apply(e.itemId()));
             if (count && listener != null) listener.eventLogged(e.type(), e.modelVersion());

@@ -157,7 +157,12 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
             } catch (RuntimeException e) {
                 if (closed) break;
                 lastError = e.toString();
-                LOG.log(System.Logger.Level.ERROR, "following topic " + config.itemsTopic() + " failed; retrying", e);
+                LOG.log(System.Logger.Level.ERROR, "following topic " + config.itemsTopic() + " failed at offset " + position + "; retrying from there", e);
+                try {
+                    consumer.seek(partition, position); // the failed batch was polled: read it again (applying a write twice is harmless)
+                } catch (RuntimeException again) {
+                    lastError = again.toString();
+                }
                 sleepQuietly(1_000);
             }
         }
