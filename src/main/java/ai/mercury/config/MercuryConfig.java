@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * defaults below, the JSON file ({@code conf/mercury.json}, nested objects), environment variables
  * ({@code MERCURY_} + the dotted key upper-cased with dots as underscores, e.g.
  * {@code MERCURY_HTTP_PORT}), then explicit overrides (CLI flags). Every failure names the key.
- * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}, the HTTP conventions and {@code log.*} keys an {@link EdgeConfig}, the {@code events.*} and {@code sessions.*} keys an {@link EventsConfig} and a {@link SessionsConfig}, the connection limits a {@link ConnectionConfig}; {@code admin.token} (also
+ * The {@code swap.*} keys form a {@link SwapConfig}, the {@code inference.*} dispatch keys a {@link DispatchConfig}, the {@code items.*} keys an {@link ItemsConfig}, the HTTP conventions and {@code log.*} keys an {@link EdgeConfig}, the {@code events.*} and {@code sessions.*} keys an {@link EventsConfig} and a {@link SessionsConfig}, the connection limits a {@link ConnectionConfig}, the {@code replication.kafka.*} keys a {@link ReplicationConfig}; {@code admin.token} (also
  * {@code MERCURY_ADMIN_TOKEN}) is a {@link Secret}, which {@code toString} does not reveal.
  */
 public record MercuryConfig(
@@ -48,7 +48,8 @@ public record MercuryConfig(
         SessionsConfig sessions,
         ConnectionConfig connections,
         int warmupHttpSeconds,
-        int warmupSwapSeconds) {
+        int warmupSwapSeconds,
+        ReplicationConfig replication) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -109,6 +110,7 @@ public record MercuryConfig(
         ConnectionConfig.putDefaults(d);
         d.put("warmup.http_seconds", DEFAULT_WARMUP_HTTP_SECONDS);
         d.put("warmup.swap_seconds", DEFAULT_WARMUP_SWAP_SECONDS);
+        ReplicationConfig.putDefaults(d);
         DEFAULTS = Map.copyOf(d);
     }
 
@@ -199,7 +201,8 @@ public record MercuryConfig(
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
                 new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v),
                 intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v), events, SessionsConfig.from(v, events),
-                ConnectionConfig.from(v), intIn(v, "warmup.http_seconds", 0, 300), intIn(v, "warmup.swap_seconds", 0, 300));
+                ConnectionConfig.from(v), intIn(v, "warmup.http_seconds", 0, 300), intIn(v, "warmup.swap_seconds", 0, 300),
+                ReplicationConfig.from(v));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */

@@ -23,6 +23,8 @@ public final class Events implements AutoCloseable {
     private final EventLog log;
     private final Listener listener;
     private final UnaryOperator<String> canonical;
+    /** Where logged records also go (the Kafka events topic, with replication); null on one node. */
+    private volatile java.util.function.Consumer<List<?>> outbound;
 
     /** Told about every event applied (after it is in the log). Called on the log's writer thread. */
     public interface Listener {
@@ -54,10 +56,55 @@ public final class Events implements AutoCloseable {
                 + " records, " + store.sessionCount() + " sessions, " + store.userCount() + " users in " + (System.nanoTime() - started) / 1_000_000 + " ms"
                 + (bad > 0 ? "; " + bad + " unreadable lines skipped" : ""));
         this.log = new EventLog(new EventLog.Options(config.dir(), config.flushMs(), config.segmentBytes(), config.retentionDays()),
-                records -> records.forEach(r -> apply(r, true)));
+                records -> {
+                    records.forEach(r -> apply(r, true));
+                    java.util.function.Consumer<List<?>> out = outbound;
+                    if (out != null) out.accept(records);
+                });
     }
 
-    private void apply(Object record, boolean count) {
+    /**
+     * With replication: every record this replica logs (events, tombstones) is also handed to
+     * {@code sink} (on the log's writer thread, after the local write; it must not block), and the
+     * records other replicas logged arrive through {@link #applyReplicated}.
+     */
+    public void replicateTo(java.util.function.Consumer<List<?>> sink) {
+        this.outbound = sink;
+    }
+
+    /**
+     * Records events and tombstones another replica logged into this replica's session store (not
+     * into its local log, which keeps what this replica received). Any thread.
+     */
+    public void applyReplicated(List<?> records) {
+        for (Object r : records) apply(r, false);
+    }
+
+    /** One record (an {@link Event} or a {@link Forget}) as a JSON object, UTF-8: the log line, and the Kafka record value. */
+    public static byte[] encode(Object record) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+        try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(out)) {
+            if (record instanceof Event e) e.write(g);
+            else ((Forget) record).write(g);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The record {@link #encode} wrote, or null when {@code bytes} is not one. */
+    public static Object decode(byte[] bytes) {
+        return EventLogReader.parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The Kafka key of a record: the session (events of one session stay in order), else the user. */
+    public static String key(Object record) {
+        if (record instanceof Event e) return e.sessionId() != null ? e.sessionId() : e.userId();
+        return ((Forget) record).id();
+    }
+
+    /** Synchronized: with replication two threads record (the log's writer and the Kafka follower), and a session's ring has one writer at a time. */
+    private synchronized void apply(Object record, boolean count) {
         if (record instanceof Event e) {
             store.record(e, canonical.apply(e.itemId()));
             if (count && listener != null) listener.eventLogged(e.type(), e.modelVersion());

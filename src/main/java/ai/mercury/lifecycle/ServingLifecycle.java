@@ -9,6 +9,9 @@ import ai.mercury.live.ItemWrite;
 import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
+import ai.mercury.replication.KafkaEventLog;
+import ai.mercury.replication.KafkaItemLog;
+import ai.mercury.replication.ReplicationException;
 
 import java.util.List;
 import java.util.Locale;
@@ -32,9 +35,11 @@ public final class ServingLifecycle implements AutoCloseable {
     private final SnapshotRegistry registry;
     private final TextEncoderRegistry textEncoders;
     private final LiveItems live; // null when items.enabled is false
+    private final KafkaItemLog itemLog; // null unless replication.kafka.bootstrap_servers is set (and items are enabled)
     private final BundleManager bundles;
     private final RecommendationIds recommendationIds = new RecommendationIds();
     private final Events events; // null when events.enabled is false
+    private final KafkaEventLog eventLog; // null unless replication is on with replication.kafka.replicate_events (and events are enabled)
 
     /**
      * @throws MercuryConfig.ConfigException when the live-item journal cannot be opened (the message names
@@ -44,23 +49,43 @@ public final class ServingLifecycle implements AutoCloseable {
         this.registry = registry;
         this.textEncoders = new TextEncoderRegistry(config.items().textCacheEntries());
         BundleManager[] manager = new BundleManager[1]; // the writer may ask for a rebuild only after a snapshot is published
-        try {
-            this.live = config.items().enabled() ? new LiveItems(new LiveItems.Options(config.items().journalDir(),
-                    config.items().rebuildRemovedFraction(), config.items().rebuildMinRemoved()), textEncoders, registry, new LiveItems.Listener() {
-                @Override
-                public void written(ItemWrite.Op op, String outcome, long nanos) {
-                    events.liveWrite(op.name().toLowerCase(Locale.ROOT), outcome, nanos);
-                }
+        LiveItems.Listener listener = new LiveItems.Listener() {
+            @Override
+            public void written(ItemWrite.Op op, String outcome, long nanos) {
+                events.liveWrite(op.name().toLowerCase(Locale.ROOT), outcome, nanos);
+            }
 
-                @Override
-                public void rebuildNeeded(String version) {
-                    manager[0].rebuildIndex(version);
-                }
-            }) : null;
+            @Override
+            public void rebuildNeeded(String version) {
+                manager[0].rebuildIndex(version);
+            }
+        };
+        LiveItems.Options options = new LiveItems.Options(config.items().journalDir(), config.items().rebuildRemovedFraction(),
+                config.items().rebuildMinRemoved());
+        boolean replicated = config.items().enabled() && config.replication().enabled();
+        KafkaItemLog log = null;
+        LiveItems writer = null;
+        try {
+            if (replicated) {
+                // Kafka is the log: no journal; the topic is read to its end here, before the first bundle loads.
+                log = new KafkaItemLog(config.replication());
+                writer = new LiveItems(options, textEncoders, registry, listener,
+                        new LiveItems.Shared(log, config.replication().writeTimeoutMs(), config.replication().readYourWrites()));
+                log.start(writer);
+            } else if (config.items().enabled()) {
+                writer = new LiveItems(options, textEncoders, registry, listener);
+            }
         } catch (RuntimeException e) {
+            if (log != null) log.close();
+            if (writer != null) writer.close();
             textEncoders.close();
+            if (e instanceof ReplicationException) {
+                throw new MercuryConfig.ConfigException("replication.kafka.bootstrap_servers: " + e.getMessage());
+            }
             throw new MercuryConfig.ConfigException("items.journal_dir: " + e.getMessage());
         }
+        this.live = writer;
+        this.itemLog = log;
         if (live != null) events.bindLiveGauges(live::journaledItems);
         this.bundles = new BundleManager(config, registry, events, live, textEncoders);
         manager[0] = bundles;
@@ -69,10 +94,27 @@ public final class ServingLifecycle implements AutoCloseable {
                     ? new Events(config.events(), config.sessions(), recommendationIds, this::canonicalItemId, events::eventLogged) : null;
         } catch (RuntimeException e) {
             bundles.close();
+            if (itemLog != null) itemLog.close();
             if (live != null) live.close();
             textEncoders.close();
             throw new MercuryConfig.ConfigException("events.dir: " + e.getMessage());
         }
+        KafkaEventLog sessionsLog = null;
+        if (this.events != null && config.replication().enabled() && config.replication().replicateEvents()) {
+            try {
+                sessionsLog = new KafkaEventLog(config.replication(), this.events, config.events().dir(), config.sessions().idleTtlMs());
+                sessionsLog.start();
+            } catch (RuntimeException e) {
+                if (sessionsLog != null) sessionsLog.close();
+                this.events.close();
+                bundles.close();
+                if (itemLog != null) itemLog.close();
+                if (live != null) live.close();
+                textEncoders.close();
+                throw new MercuryConfig.ConfigException("replication.kafka.bootstrap_servers: " + e.getMessage());
+            }
+        }
+        this.eventLog = sessionsLog;
         events.bindRecommendationIds(recommendationIds);
         if (this.events != null) events.bindSessionGauges(this.events.store()::sessionCount, this.events.store()::userCount);
     }
@@ -125,6 +167,21 @@ public final class ServingLifecycle implements AutoCloseable {
         return live;
     }
 
+    /** What serves (read-only use: the lifecycle is the only publisher). */
+    public SnapshotRegistry snapshots() {
+        return registry;
+    }
+
+    /** The Kafka log of the live catalog, or null on one node (no {@code replication.kafka.bootstrap_servers}). */
+    public KafkaItemLog itemLog() {
+        return itemLog;
+    }
+
+    /** The Kafka events topic that shares sessions between replicas, or null. */
+    public KafkaEventLog eventLog() {
+        return eventLog;
+    }
+
     /** Events and sessions, or null when {@code events.enabled} is false. */
     public Events events() {
         return events;
@@ -154,9 +211,11 @@ public final class ServingLifecycle implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (eventLog != null) eventLog.close(); // first: it feeds the session store and is fed by the event log
             if (events != null) events.close();
         } finally {
             try {
+                if (itemLog != null) itemLog.close(); // first: it feeds the writer
                 if (live != null) live.close();
             } finally {
                 textEncoders.close();

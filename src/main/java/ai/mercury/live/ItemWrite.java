@@ -34,8 +34,13 @@ public record ItemWrite(long seq, Instant at, Op op, String itemId, CatalogItem 
         return new ItemWrite(seq, at, Op.DELETE, itemId, null);
     }
 
-    /** The journal payload: one JSON object, UTF-8. */
-    byte[] toBytes() {
+    /** The same write at {@code seq} (a shared log assigns the sequence when it takes the write). */
+    public ItemWrite withSeq(long seq) {
+        return new ItemWrite(seq, at, op, itemId, item);
+    }
+
+    /** The journal payload, also the value of a Kafka record: one JSON object, UTF-8. */
+    public byte[] toBytes() {
         ObjectNode node = Json.MAPPER.createObjectNode();
         node.put("seq", seq).put("at", at.toString()).put("op", op.name().toLowerCase(java.util.Locale.ROOT)).put("item_id", itemId);
         if (item != null) node.set("item", item.toJson());
@@ -47,7 +52,7 @@ public record ItemWrite(long seq, Instant at, Op op, String itemId, CatalogItem 
     }
 
     /** Parses a payload written by {@link #toBytes()}; IllegalArgumentException when it is not one. */
-    static ItemWrite fromBytes(byte[] payload) {
+    public static ItemWrite fromBytes(byte[] payload) {
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(payload);
@@ -58,7 +63,13 @@ public record ItemWrite(long seq, Instant at, Op op, String itemId, CatalogItem 
                 || !node.path("item_id").isTextual() || !node.path("at").isTextual()) {
             throw new IllegalArgumentException("not a journal record");
         }
-        Op op = Op.valueOf(node.get("op").asText().toUpperCase(java.util.Locale.ROOT));
+        Op op;
+        try {
+            op = Op.valueOf(node.get("op").asText().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown op " + node.get("op").asText());
+        }
+        if (op == Op.UPSERT && !node.path("item").isObject()) throw new IllegalArgumentException("an upsert without its item");
         CatalogItem item = op == Op.UPSERT ? CatalogItem.fromJson(node.get("item")) : null;
         return new ItemWrite(node.get("seq").asLong(), Instant.parse(node.get("at").asText()), op, node.get("item_id").asText(), item);
     }

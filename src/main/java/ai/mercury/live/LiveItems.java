@@ -37,6 +37,11 @@ import java.util.function.Predicate;
  * snapshot also runs on this thread ({@link #publish}), so no write can fall between "the new
  * snapshot has caught up" and "the new snapshot serves".
  *
+ * <p>Logs: on one node the log is the local {@link Journal}. With a {@link SharedItemLog} (Kafka,
+ * several replicas) there is no journal: accepted writes are appended to the shared log, and every
+ * replica applies them in the log's order as they come back ({@link #applyFromLog}). Either way a
+ * logged write reaches the snapshot through one method, {@link #applyLogged}.
+ *
  * <p>Bundles: a new snapshot gets the journal's items replayed onto it before it is published
  * (re-embedded with its own item tower, {@link #replayOnto}); writes that the new bundle already
  * contains — it was created after them and holds the upserted item, or lacks the deleted one —
@@ -53,6 +58,15 @@ public final class LiveItems implements AutoCloseable {
      */
     public record Options(Path journalDir, double rebuildRemovedFraction, int rebuildMinRemoved) {}
 
+    /**
+     * Writes through a shared log instead of the journal.
+     *
+     * @param log            where accepted writes go; every replica applies them from there
+     * @param writeTimeoutMs longest a write waits for the log's acknowledgement (and for its local apply)
+     * @param readYourWrites acknowledge a write only once this replica applied it (else once the log holds it)
+     */
+    public record Shared(SharedItemLog log, long writeTimeoutMs, boolean readYourWrites) {}
+
     /** Callbacks to the server: metrics and the rebuild request. */
     public interface Listener {
         default void written(Op op, String outcome, long nanos) {}
@@ -61,8 +75,12 @@ public final class LiveItems implements AutoCloseable {
         default void rebuildNeeded(String version) {}
     }
 
-    /** What a write did. {@code status}: created, updated or deleted. */
-    public record WriteResult(String itemId, String status, boolean embedded, long seq, String modelVersion, long nanos) {}
+    /**
+     * What a write did. {@code status}: created, updated or deleted. {@code applied}: this replica
+     * serves it already; false only with a shared log, when the log took the write but this replica
+     * had not applied it within the write timeout (or read-your-writes is off).
+     */
+    public record WriteResult(String itemId, String status, boolean embedded, long seq, String modelVersion, long nanos, boolean applied) {}
 
     /** An item as the serving snapshot has it now. */
     public record ItemInfo(CatalogItem item, String source, Instant writtenAt, Long seq, float vectorNorm, String modelVersion) {}
@@ -81,26 +99,62 @@ public final class LiveItems implements AutoCloseable {
     /** The latest write per id (upsert or delete), in the journal. Written by the writer thread only. */
     private final Map<String, ItemWrite> effective = new ConcurrentHashMap<>();
     private final Thread writer;
-    private Journal journal; // writer thread
-    private long nextSeq = 1; // writer thread
+    private final Shared shared; // null: the journal is the log
+    /** With a shared log: writes the log took, waiting for this replica to apply them, by seq. Writer thread. */
+    private final java.util.NavigableMap<Long, Pending> awaiting = new java.util.TreeMap<>();
+    private final java.util.concurrent.ScheduledExecutorService timeouts;
+    private Journal journal; // writer thread; null with a shared log
+    private long nextSeq = 1; // writer thread (journal)
+    /** The highest sequence applied (to the serving snapshot, or recorded before one serves). */
+    private volatile long appliedSeq;
     private volatile boolean closed;
     private volatile boolean rebuildRequested;
 
+    /** One node: the journal in {@code options.journalDir()} is the log. */
     public LiveItems(Options options, TextEncoderRegistry encoders, SnapshotRegistry registry, Listener listener) {
+        this(options, encoders, registry, listener, null);
+    }
+
+    /**
+     * @param shared null for the local journal; else writes go through the shared log, no journal is
+     *               opened, and the log's existing writes arrive through {@link #applyFromLog}
+     */
+    public LiveItems(Options options, TextEncoderRegistry encoders, SnapshotRegistry registry, Listener listener, Shared shared) {
         this.options = options;
         this.registry = registry;
         this.listener = listener;
         this.embedder = new ItemEmbedder(encoders);
-        List<ItemWrite> replay = new ArrayList<>();
-        this.journal = Journal.open(options.journalDir(), replay);
-        for (ItemWrite w : replay) {
-            effective.put(w.itemId(), w);
-            nextSeq = w.seq() + 1;
+        this.shared = shared;
+        if (shared == null) {
+            List<ItemWrite> replay = new ArrayList<>();
+            this.journal = Journal.open(options.journalDir(), replay);
+            for (ItemWrite w : replay) {
+                effective.put(w.itemId(), w);
+                nextSeq = w.seq() + 1;
+            }
+            appliedSeq = nextSeq - 1;
+            LOG.log(System.Logger.Level.INFO, journal.file() + ": " + replay.size() + " records, " + effective.size() + " items with live writes");
+            this.timeouts = null;
+        } else {
+            this.timeouts = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "mercury-live-write-timeouts");
+                t.setDaemon(true);
+                return t;
+            });
         }
-        LOG.log(System.Logger.Level.INFO, journal.file() + ": " + replay.size() + " records, " + effective.size() + " items with live writes");
         this.writer = new Thread(this::run, "mercury-live-items");
         writer.setDaemon(true);
         writer.start();
+    }
+
+    /** The highest log sequence this replica has applied (journal: the last journaled write). */
+    public long appliedSequence() {
+        return appliedSeq;
+    }
+
+    /** Whether writes go through a shared log (several replicas) rather than the local journal. */
+    public boolean replicated() {
+        return shared != null;
     }
 
     /** Items with a live write (upserts and deletes) in the journal. */
@@ -127,7 +181,11 @@ public final class LiveItems implements AutoCloseable {
         // Filled in while the group is processed.
         ItemWrite write;
         float[] vector;
+        Snapshot embeddedOn;
         boolean existed;
+        /** With a shared log: the sequence the log gave the write (0 until it took it). */
+        volatile long seq;
+        private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 
         Pending(Op op, String itemId, CatalogItem item) {
             this.op = op;
@@ -141,9 +199,22 @@ public final class LiveItems implements AutoCloseable {
         }
 
         void fail(Reason reason, String message, Throwable cause) {
+            if (!finished.compareAndSet(false, true)) return; // a timeout and the log's answer may race
             listener.written(op, reason.name().toLowerCase(java.util.Locale.ROOT), System.nanoTime() - start);
             done.completeExceptionally(new LiveWriteException(reason, message, cause));
         }
+
+        void succeed(long seq, String modelVersion, boolean applied) {
+            if (!finished.compareAndSet(false, true)) return;
+            long nanos = System.nanoTime() - start;
+            String status = op == Op.DELETE ? "deleted" : existed ? "updated" : "created";
+            listener.written(op, applied ? status : "accepted", nanos);
+            done.complete(new WriteResult(itemId, status, vector != null, seq, modelVersion, nanos, applied));
+        }
+    }
+
+    private void enqueue(Runnable task) {
+        queue.add(task);
     }
 
     private CompletableFuture<WriteResult> submitWrite(Pending p) {
@@ -182,6 +253,11 @@ public final class LiveItems implements AutoCloseable {
             if (r instanceof Pending p) p.fail(Reason.SHUTTING_DOWN, "the server is shutting down", null);
             else runTask(r);
         }
+        for (Pending p : awaiting.values()) {
+            Snapshot s = registry.peek();
+            p.succeed(p.seq, s == null ? null : s.version(), false); // the log holds it; this replica stopped before applying it
+        }
+        awaiting.clear();
     }
 
     /** The writer thread must survive anything a group throws: the writes still waiting get a 500, later ones go on. */
@@ -204,12 +280,20 @@ public final class LiveItems implements AutoCloseable {
         }
     }
 
-    /** Checks and embeds each write, journals the accepted ones with one fsync, applies and acknowledges them. */
+    /**
+     * Checks and embeds each write, then logs the accepted ones: into the journal with one fsync,
+     * after which they are applied and acknowledged here; or into the shared log, from which every
+     * replica applies them ({@link #applyFromLog}).
+     */
     private void processGroup(List<Pending> group) {
         if (group.isEmpty()) return;
         Snapshot s = registry.peek();
         if (s == null) {
             for (Pending p : group) p.fail(Reason.NO_MODEL, "no model bundle is loaded yet; see /health/ready", null);
+            return;
+        }
+        if (shared != null && !shared.log().writable()) {
+            for (Pending p : group) p.fail(Reason.UNAVAILABLE, "the catalog log (Kafka) is unreachable; nothing was written, retry later", null);
             return;
         }
         Map<String, CatalogItem> inGroup = new HashMap<>(); // state after the earlier writes of this group (null = deleted)
@@ -218,29 +302,37 @@ public final class LiveItems implements AutoCloseable {
         for (Pending p : group) {
             CatalogItem before = inGroup.containsKey(p.itemId) ? inGroup.get(p.itemId) : current(s, p.itemId);
             p.existed = before != null;
+            long seq = shared == null ? nextSeq++ : 0; // a shared log numbers the writes itself
             if (p.op == Op.DELETE) {
                 if (before == null) {
+                    if (shared == null) nextSeq--;
                     p.fail(Reason.NOT_FOUND, "there is no item " + p.itemId + " in model " + s.version(), null);
                     continue;
                 }
                 inGroup.put(p.itemId, null);
-                p.write = ItemWrite.delete(nextSeq++, now, p.itemId);
+                p.write = ItemWrite.delete(seq, now, p.itemId);
             } else {
                 if (ItemEmbedder.needsEmbedding(before, p.item)) {
                     try {
                         p.vector = embedder.embed(s, List.of(p.item))[0];
+                        p.embeddedOn = s;
                     } catch (RuntimeException e) {
+                        if (shared == null) nextSeq--;
                         LOG.log(System.Logger.Level.ERROR, "embedding live item " + p.itemId + " on " + s.version() + " failed", e);
                         p.fail(Reason.EMBEDDING, "the item could not be embedded by model " + s.version() + ": " + e.getMessage(), e);
                         continue;
                     }
                 }
                 inGroup.put(p.itemId, p.item);
-                p.write = ItemWrite.upsert(nextSeq++, now, p.item);
+                p.write = ItemWrite.upsert(seq, now, p.item);
             }
             accepted.add(p);
         }
         if (accepted.isEmpty()) return;
+        if (shared != null) {
+            for (Pending p : accepted) sendToSharedLog(p);
+            return;
+        }
         try {
             journal.append(accepted.stream().map(p -> p.write).toList());
         } catch (JournalException e) {
@@ -249,21 +341,148 @@ public final class LiveItems implements AutoCloseable {
             for (Pending p : accepted) p.fail(Reason.JOURNAL, "the write could not be made durable: " + e.getMessage(), e);
             return;
         }
-        for (Pending p : accepted) {
-            float[] vector = p.vector;
-            if (p.op == Op.UPSERT && vector == null) {
-                // Metadata-only: keep the vector the item has now (possibly from an earlier write of this group).
-                int o = s.catalog().ordinalOf(p.itemId);
-                vector = o < 0 ? null : s.index().vector(o);
-            }
-            apply(s, p.write, vector);
-            effective.put(p.itemId, p.write);
-            long nanos = System.nanoTime() - p.start;
-            String status = p.op == Op.DELETE ? "deleted" : p.existed ? "updated" : "created";
-            listener.written(p.op, status, nanos);
-            p.done.complete(new WriteResult(p.itemId, status, p.vector != null, p.write.seq(), s.version(), nanos));
+        Map<Long, float[]> vectors = new HashMap<>();
+        for (Pending p : accepted) if (p.vector != null) vectors.put(p.write.seq(), p.vector);
+        applyLogged(accepted.stream().map(p -> p.write).toList(), vectors);
+        for (Pending p : accepted) p.succeed(p.write.seq(), s.version(), true);
+    }
+
+    /**
+     * Appends {@code p} to the shared log. The answer waits for the log's acknowledgement and, with
+     * read-your-writes, for this replica to apply the write as it comes back from the log; a timer
+     * bounds the wait: without the log's acknowledgement the write answers "unavailable".
+     */
+    private void sendToSharedLog(Pending p) {
+        CompletableFuture<Long> taken;
+        try {
+            taken = shared.log().append(p.write);
+        } catch (RuntimeException e) {
+            taken = CompletableFuture.failedFuture(e);
         }
-        maybeRequestRebuild(s);
+        taken.whenComplete((seq, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+                p.fail(Reason.UNAVAILABLE, "the catalog log (Kafka) did not take the write: " + cause.getMessage(), cause);
+            } else {
+                p.seq = seq;
+                enqueue(() -> acknowledged(p, seq));
+            }
+        });
+        timeouts.schedule(() -> {
+            if (p.done.isDone()) return;
+            long seq = p.seq;
+            if (seq > 0) {
+                Snapshot s = registry.peek();
+                p.succeed(seq, s == null ? null : s.version(), false); // durable in the log, not yet applied here
+            } else {
+                p.fail(Reason.UNAVAILABLE, "the catalog log (Kafka) did not acknowledge the write within " + shared.writeTimeoutMs()
+                        + " ms; it was not acknowledged (retrying is safe: writes are idempotent)", null);
+            }
+        }, shared.writeTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** The shared log took {@code p} at {@code seq}: answer now, or once this replica has applied it. Writer thread. */
+    private void acknowledged(Pending p, long seq) {
+        if (p.done.isDone()) return;
+        if (seq <= appliedSeq || !shared.readYourWrites()) {
+            Snapshot s = registry.peek();
+            p.succeed(seq, s == null ? null : s.version(), seq <= appliedSeq);
+        } else {
+            awaiting.put(seq, p);
+        }
+    }
+
+    /**
+     * Applies writes read from the shared log, in the log's order, then answers the writes of this
+     * replica among them. {@code throughSeq}: the log position these writes reach (records that
+     * were not writes, or were unreadable, are skipped up to it). Works before any snapshot serves:
+     * the writes are recorded and replayed onto the first one, as the journal's are. Any thread;
+     * completes once applied.
+     */
+    public CompletableFuture<Void> applyFromLog(List<ItemWrite> writes, long throughSeq) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (closed) {
+            done.completeExceptionally(new LiveWriteException(Reason.SHUTTING_DOWN, "the server is shutting down", null));
+            return done;
+        }
+        enqueue(() -> {
+            try {
+                Map<Long, float[]> vectors = new HashMap<>();
+                Snapshot s = registry.peek();
+                for (ItemWrite w : writes) {
+                    Pending mine = awaiting.get(w.seq());
+                    if (mine != null && mine.vector != null && mine.embeddedOn == s) vectors.put(w.seq(), mine.vector);
+                }
+                applyLogged(writes, vectors);
+                appliedSeq = Math.max(appliedSeq, throughSeq);
+                String version = s == null ? null : s.version();
+                for (var it = awaiting.headMap(throughSeq, true).entrySet().iterator(); it.hasNext(); ) {
+                    var e = it.next();
+                    e.getValue().succeed(e.getKey(), version, true);
+                    it.remove();
+                }
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+                throw t;
+            }
+        });
+        return done;
+    }
+
+    /**
+     * The one path by which a logged write reaches the serving snapshot, whichever log it came
+     * from: the journal (right after its group's fsync) or the shared log (in the log's order).
+     * Writer thread. {@code embedded}: vectors already computed on the serving snapshot, by seq;
+     * the other writes that need one are embedded here in one batch. Before any snapshot serves,
+     * the writes are only recorded (the first snapshot gets them replayed onto it).
+     */
+    private void applyLogged(List<ItemWrite> writes, Map<Long, float[]> embedded) {
+        Snapshot s = registry.peek();
+        if (s != null) {
+            Map<Long, float[]> vectors = new HashMap<>(embedded);
+            Map<String, CatalogItem> state = new HashMap<>(); // after the earlier writes of this batch (null = deleted)
+            List<ItemWrite> toEmbed = new ArrayList<>();
+            for (ItemWrite w : writes) {
+                CatalogItem before = state.containsKey(w.itemId()) ? state.get(w.itemId()) : current(s, w.itemId());
+                if (w.op() == Op.UPSERT && !vectors.containsKey(w.seq()) && ItemEmbedder.needsEmbedding(before, w.item())) toEmbed.add(w);
+                state.put(w.itemId(), w.item());
+            }
+            embedInto(s, toEmbed, vectors);
+            for (ItemWrite w : writes) {
+                float[] vector = null;
+                if (w.op() == Op.UPSERT) {
+                    CatalogItem before = current(s, w.itemId());
+                    vector = ItemEmbedder.needsEmbedding(before, w.item()) ? vectors.get(w.seq()) : s.index().vector(s.catalog().ordinalOf(w.itemId()));
+                    if (vector == null) {
+                        effective.put(w.itemId(), w); // logged, but this model cannot serve it (its embedding failed)
+                        continue;
+                    }
+                }
+                apply(s, w, vector);
+                effective.put(w.itemId(), w);
+            }
+            maybeRequestRebuild(s);
+        } else {
+            for (ItemWrite w : writes) effective.put(w.itemId(), w);
+        }
+        if (!writes.isEmpty()) appliedSeq = Math.max(appliedSeq, writes.get(writes.size() - 1).seq());
+    }
+
+    /** Embeds {@code writes} in one batch, one by one when the batch fails (so one bad item does not sink the others). */
+    private void embedInto(Snapshot s, List<ItemWrite> writes, Map<Long, float[]> into) {
+        if (writes.isEmpty()) return;
+        try {
+            float[][] v = embedder.embed(s, writes.stream().map(ItemWrite::item).toList());
+            for (int i = 0; i < v.length; i++) into.put(writes.get(i).seq(), v[i]);
+            return;
+        } catch (RuntimeException e) {
+            if (writes.size() == 1) {
+                LOG.log(System.Logger.Level.ERROR, s.version() + ": live item " + writes.get(0).itemId() + " could not be embedded; this model does not serve it", e);
+                return;
+            }
+        }
+        for (ItemWrite w : writes) embedInto(s, List.of(w), into);
     }
 
     private static CatalogItem current(Snapshot s, String itemId) {
@@ -330,6 +549,17 @@ public final class LiveItems implements AutoCloseable {
         ItemWrite w = effective.get(itemId);
         boolean live = w != null && w.op() == Op.UPSERT;
         return new ItemInfo(item, live ? "live" : "bundle", live ? w.at() : null, live ? w.seq() : null, (float) Math.sqrt(sq), s.version());
+    }
+
+    /**
+     * The serving catalog's digest, taken between two writes (so it matches {@code appliedSeq}
+     * exactly); null when nothing serves. Blocks until the writer gets to it.
+     */
+    public CatalogDigest digest() {
+        return callOnWriter(() -> {
+            Snapshot s = registry.peek();
+            return s == null ? null : CatalogDigest.of(s, appliedSeq);
+        });
     }
 
     // ---------------------------------------------------------------- snapshots
@@ -464,7 +694,7 @@ public final class LiveItems implements AutoCloseable {
         for (ItemWrite w : List.copyOf(effective.values())) {
             if (redundant.test(w) && effective.remove(w.itemId(), w)) dropped++;
         }
-        if (dropped > 0 || journal.records() > 2L * effective.size() + 1000) {
+        if (journal != null && (dropped > 0 || journal.records() > 2L * effective.size() + 1000)) {
             long before = journal.records();
             journal.rewrite(sorted(effective.values()));
             LOG.log(System.Logger.Level.INFO, journal.file() + ": compacted from " + before + " to " + journal.records() + " records ("
@@ -519,6 +749,7 @@ public final class LiveItems implements AutoCloseable {
         }
         closed = true;
         writer.interrupt();
-        journal.close();
+        if (timeouts != null) timeouts.shutdownNow();
+        if (journal != null) journal.close();
     }
 }

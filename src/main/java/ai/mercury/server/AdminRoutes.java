@@ -5,8 +5,11 @@ import ai.mercury.lifecycle.BundleDirs;
 import ai.mercury.lifecycle.BundleStatus;
 import ai.mercury.lifecycle.LifecycleException;
 import ai.mercury.lifecycle.ServingLifecycle;
+import ai.mercury.live.CatalogDigest;
+import ai.mercury.live.LiveItems;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
+import ai.mercury.replication.KafkaItemLog;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -41,6 +44,53 @@ final class AdminRoutes {
         router.get("/admin/bundles").handler(ctx -> HttpVerticle.sendJson(ctx, 200, render(bundles.status(), snapshots)));
         router.post("/admin/bundles/:version/activate").handler(this::activate);
         router.delete("/admin/bundles/pin").handler(ctx -> reply(ctx, bundles.unpin()));
+        router.get("/admin/replication").handler(ctx -> HttpVerticle.sendJson(ctx, 200, replication(bundles)));
+        router.get("/admin/catalog/digest").handler(this::digest);
+    }
+
+    /** How this replica's catalog is kept: the local journal, or the Kafka topic with the consumer's position and lag. */
+    static JsonObject replication(ServingLifecycle lifecycle) {
+        LiveItems live = lifecycle.liveItems();
+        KafkaItemLog log = lifecycle.itemLog();
+        JsonObject out = new JsonObject().put("mode", live == null ? "off" : log == null ? "journal" : "kafka")
+                .put("applied_seq", live == null ? null : live.appliedSequence());
+        if (log != null) {
+            KafkaItemLog.Status s = log.status();
+            out.put("catalog", new JsonObject().put("topic", s.topic()).put("reachable", s.reachable()).put("following", s.following())
+                    .put("offset", s.offset()).put("end_offset", s.endOffset()).put("lag", s.lag())
+                    .put("last_contact_at", time(s.lastContactAt())).put("last_error", s.lastError())
+                    .put("records_applied", s.recordsApplied()).put("records_skipped", s.recordsSkipped())
+                    .put("produced", s.produced()).put("produce_failures", s.produceFailures()).put("startup_catch_up_ms", s.startupCatchUpMs()));
+        }
+        ai.mercury.replication.KafkaEventLog events = lifecycle.eventLog();
+        if (events != null) {
+            ai.mercury.replication.KafkaEventLog.Status e = events.status();
+            out.put("events", new JsonObject().put("topic", e.topic()).put("replica_id", e.replicaId()).put("partitions", e.partitions())
+                    .put("following", e.following()).put("lag", e.lag()).put("produced", e.produced()).put("produce_failures", e.produceFailures())
+                    .put("applied", e.applied()).put("skipped_own", e.skippedOwn()).put("unreadable", e.unreadable()).put("last_error", e.lastError()));
+        }
+        return out;
+    }
+
+    /** The serving catalog's digest, taken between two live writes, on a worker (it walks the whole catalog). */
+    private void digest(RoutingContext ctx) {
+        LiveItems live = bundles.liveItems();
+        ctx.vertx().executeBlocking(() -> {
+            if (live != null) return live.digest();
+            Snapshot s = bundles.snapshots().peek();
+            return s == null ? null : CatalogDigest.of(s, 0);
+        }, false).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause() instanceof ai.mercury.live.LiveWriteException
+                        ? new ApiException(503, "shutting_down", "the server is shutting down") : ar.cause());
+            } else if (ar.result() == null) {
+                ctx.fail(new ApiException(503, "no_model", "no model bundle is loaded yet; see /health/ready"));
+            } else {
+                CatalogDigest d = ar.result();
+                HttpVerticle.sendJson(ctx, 200, new JsonObject().put("sha256", d.sha256()).put("items", d.items())
+                        .put("model_version", d.modelVersion()).put("applied_seq", d.appliedSeq()));
+            }
+        });
     }
 
     /** Passes requests that carry the admin bearer token; 401 otherwise. Also guards the /items writes. */

@@ -56,6 +56,7 @@ public final class HttpVerticle extends VerticleBase {
     private final RouteTable routeTable;
     private final EventRoutes events;
     private final ai.mercury.events.RecommendationIds recommendationIds;
+    private final ServingLifecycle lifecycle;
 
     HttpVerticle(MercuryConfig config, SnapshotRegistry snapshots, ServerMetrics metrics, AtomicInteger boundPort, ServingLifecycle lifecycle,
                  ResponseCache cache, Inference inference, Dispatcher.Admission admission, RouteTable routeTable,
@@ -77,6 +78,7 @@ public final class HttpVerticle extends VerticleBase {
         this.routeTable = routeTable;
         this.events = new EventRoutes(config, lifecycle.events(), snapshots, admin);
         this.recommendationIds = lifecycle.recommendationIds();
+        this.lifecycle = lifecycle;
     }
 
     @Override
@@ -190,8 +192,15 @@ public final class HttpVerticle extends VerticleBase {
         } else if (!warmedUp.get()) {
             sendError(ctx, 503, "warming_up", "the server is sending itself warm-up requests (warmup.http_seconds) before it takes traffic");
         } else {
-            sendJson(ctx, 200, new JsonObject().put("status", "ready").put("model_version", s.version())
-                    .put("items", s.catalog().size()).put("index", s.index().kind()));
+            JsonObject body = new JsonObject().put("status", "ready").put("model_version", s.version())
+                    .put("items", s.catalog().size()).put("index", s.index().kind());
+            ai.mercury.replication.KafkaItemLog log = lifecycle.itemLog();
+            if (log != null) {
+                // Ready means "answers reads": a replica behind or cut off from Kafka still serves; the figures say how stale.
+                ai.mercury.replication.KafkaItemLog.Status r = log.status();
+                body.put("replication", new JsonObject().put("catalog_offset", r.offset()).put("lag", r.lag()).put("reachable", r.reachable()));
+            }
+            sendJson(ctx, 200, body);
         }
     }
 

@@ -50,11 +50,11 @@ final class ItemRoutes {
     private void put(RoutingContext ctx) {
         String id = itemId(ctx);
         CatalogItem item = parseItem(id, ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
-        reply(ctx, live.upsert(item), r -> r.status().equals("created") ? 201 : 200);
+        reply(ctx, live.upsert(item), r -> !r.applied() ? 202 : r.status().equals("created") ? 201 : 200);
     }
 
     private void delete(RoutingContext ctx) {
-        reply(ctx, live.delete(itemId(ctx)), r -> 200);
+        reply(ctx, live.delete(itemId(ctx)), r -> r.applied() ? 200 : 202);
     }
 
     private void get(RoutingContext ctx) {
@@ -121,16 +121,21 @@ final class ItemRoutes {
                 inStock == null || inStock.isNull() || inStock.asBoolean(), CatalogItem.extraFields(root));
     }
 
-    private static void reply(RoutingContext ctx, CompletableFuture<LiveItems.WriteResult> work,
+    private void reply(RoutingContext ctx, CompletableFuture<LiveItems.WriteResult> work,
                               java.util.function.ToIntFunction<LiveItems.WriteResult> status) {
         Future.fromCompletionStage(work, ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {
             if (ar.succeeded()) {
                 LiveItems.WriteResult r = ar.result();
-                HttpVerticle.sendJson(ctx, status.applyAsInt(r), new JsonObject().put("item_id", r.itemId()).put("status", r.status())
+                JsonObject body = new JsonObject().put("item_id", r.itemId()).put("status", r.applied() ? r.status() : "accepted")
                         .put("embedded", r.embedded()).put("model_version", r.modelVersion()).put("journal_seq", r.seq())
-                        .put("took_ms", r.nanos() / 1e6));
+                        .put("took_ms", r.nanos() / 1e6);
+                if (live.replicated()) body.put("applied", r.applied()); // one node: the answer stays as it was
+                HttpVerticle.sendJson(ctx, status.applyAsInt(r), body);
             } else {
                 Throwable e = HttpVerticle.unwrap(ar.cause());
+                if (e instanceof LiveWriteException lwe && lwe.reason() == LiveWriteException.Reason.UNAVAILABLE) {
+                    ctx.response().putHeader("Retry-After", "1");
+                }
                 ctx.fail(e instanceof LiveWriteException lwe ? toApi(lwe) : e);
             }
         }));
@@ -141,6 +146,7 @@ final class ItemRoutes {
             case NOT_FOUND -> new ApiException(404, "item_not_found", e.getMessage());
             case NO_MODEL -> new ApiException(503, "no_model", e.getMessage());
             case JOURNAL -> new ApiException(503, "journal_unavailable", e.getMessage());
+            case UNAVAILABLE -> new ApiException(503, "unavailable", e.getMessage());
             case SHUTTING_DOWN -> new ApiException(503, "shutting_down", e.getMessage());
             case EMBEDDING -> new ApiException(500, "embedding_failed", e.getMessage());
             case INTERNAL -> new ApiException(500, "internal_error", e.getMessage());

@@ -111,6 +111,25 @@ class MercuryConfigTest {
         assertMessage(Map.of("swap.scan_interval_ms", 0), "swap.scan_interval_ms");
     }
 
+    @Test
+    void replicationIsOffByDefaultAndItsKeysAreValidated() {
+        ReplicationConfig off = MercuryConfig.defaults().replication();
+        assertTrue(!off.enabled());
+        assertEquals("mercury.items", off.itemsTopic());
+        assertEquals(5_000, off.writeTimeoutMs());
+        assertTrue(off.readYourWrites());
+        ReplicationConfig on = MercuryConfig.load(null, Map.of("MERCURY_REPLICATION_KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092, kafka-2:9092"), Map.of()).replication();
+        assertTrue(on.enabled());
+        assertEquals("kafka-1:9092,kafka-2:9092", on.bootstrapServers());
+        assertMessage(Map.of("replication.kafka.bootstrap_servers", "kafka-1"), "replication.kafka.bootstrap_servers");
+        assertMessage(Map.of("replication.kafka.bootstrap_servers", "a:1;rm -rf"), "replication.kafka.bootstrap_servers");
+        assertMessage(Map.of("replication.kafka.items_topic", "bad topic"), "replication.kafka.items_topic");
+        assertMessage(Map.of("replication.kafka.items_topic", "x", "replication.kafka.events_topic", "x"), "must differ");
+        assertMessage(Map.of("replication.kafka.write_timeout_ms", 10), "replication.kafka.write_timeout_ms");
+        assertMessage(Map.of("replication.kafka.read_your_writes", "maybe"), "replication.kafka.read_your_writes");
+        assertMessage(Map.of("replication.kafka.client_id", "a b"), "replication.kafka.client_id");
+    }
+
     private static void assertMessage(Map<String, ?> overrides, String expected) {
         var e = assertThrows(MercuryConfig.ConfigException.class, () -> MercuryConfig.load(null, Map.of(), overrides));
         assertTrue(e.getMessage().contains(expected), e.getMessage());

@@ -52,7 +52,9 @@ class OpenApiContractTest {
     /** Documented answers no request of a healthy test server can provoke, and why. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
             "adminActivate 503", "shutting_down: only while the server stops",
-            "adminUnpin 503", "shutting_down: only while the server stops");
+            "adminUnpin 503", "shutting_down: only while the server stops",
+            "putItem 202", "replication only (ReplicatedItemsTest, ReplicationIT): Kafka took the write, this replica had not applied it in time",
+            "deleteItem 202", "replication only, as putItem 202");
 
     private static ServerHarness serving;
     private static ServerHarness empty;
@@ -294,6 +296,11 @@ class OpenApiContractTest {
         c.add(new Case("adminActivate", HttpMethod.POST, "/admin/bundles/" + BROKEN + "/activate", 409).admin());
         c.add(new Case("adminUnpin", HttpMethod.DELETE, "/admin/bundles/pin", 200).admin());
         c.add(new Case("adminUnpin", HttpMethod.DELETE, "/admin/bundles/pin", 401));
+        c.add(new Case("adminReplication", HttpMethod.GET, "/admin/replication", 200).admin());
+        c.add(new Case("adminReplication", HttpMethod.GET, "/admin/replication", 401));
+        c.add(new Case("adminCatalogDigest", HttpMethod.GET, "/admin/catalog/digest", 200).admin());
+        c.add(new Case("adminCatalogDigest", HttpMethod.GET, "/admin/catalog/digest", 401));
+        c.add(new Case("adminCatalogDigest", HttpMethod.GET, "/admin/catalog/digest", 503).admin().onEmptyServer());
         // pages and documents: 200, then 304 with the ETag of the 200
         for (String[] page : new String[][] {{"openApiYaml", "/openapi.yaml"}, {"openApiJson", "/openapi.json"}, {"demoPage", "/"},
                 {"docsPage", "/docs"}, {"staticFile", "/static/app.js"}}) {

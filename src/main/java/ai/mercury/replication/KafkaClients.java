@@ -1,0 +1,139 @@
+package ai.mercury.replication;
+
+import ai.mercury.config.ReplicationConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Kafka client settings shared by the items and events logs, and the topic set-up. */
+final class KafkaClients {
+    /** Held so that the level sticks (java.util.logging keeps loggers weakly). */
+    private static final Logger KAFKA_LOGGER = Logger.getLogger("org.apache.kafka");
+    /** Logs two WARN lines per reconnect attempt while the broker is down; {@link KafkaItemLog} logs the outage once instead. */
+    private static final Logger NETWORK_LOGGER = Logger.getLogger("org.apache.kafka.clients.NetworkClient");
+
+    private KafkaClients() {}
+
+    /** Kafka's clients log every setting at INFO and each reconnect attempt at WARN; keep warnings and errors only. */
+    static void quietLogging() {
+        if (KAFKA_LOGGER.getLevel() == null) KAFKA_LOGGER.setLevel(Level.WARNING);
+        if (NETWORK_LOGGER.getLevel() == null) NETWORK_LOGGER.setLevel(Level.SEVERE);
+    }
+
+    static String clientId(ReplicationConfig config, String role) {
+        String base = config.clientId();
+        if (base.isEmpty()) {
+            try {
+                base = InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                base = "mercury";
+            }
+        }
+        return "mercury-" + base + "-" + ProcessHandle.current().pid() + "-" + role;
+    }
+
+    /**
+     * An idempotent producer that waits for every in-sync replica ({@code acks=all}) and gives up
+     * on a record within the write timeout, so that no send outlives the answer by much.
+     */
+    static Properties producer(ReplicationConfig config, String role) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId(config, role));
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        int timeout = config.writeTimeoutMs();
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(500, timeout * 4 / 5));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(timeout, 2_000));
+        p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    /** A consumer without a group: every replica reads the whole topic itself ({@code assign}, not {@code subscribe}). */
+    static Properties consumer(ReplicationConfig config, String role) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId(config, role));
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 200);
+        p.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
+        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return p;
+    }
+
+    /**
+     * Creates {@code topic} when it is missing (and {@code replication.kafka.create_topics} allows),
+     * then checks it: {@code partitions} when not null must match, and a compacted topic must be compacted.
+     */
+    static void ensureTopic(ReplicationConfig config, String topic, Integer partitions, boolean compacted, long timeoutMs) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId(config, "admin"));
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, timeoutMs));
+        try (Admin admin = Admin.create(p)) {
+            if (config.createTopics()) {
+                NewTopic t = new NewTopic(topic, Optional.ofNullable(partitions), Optional.empty());
+                if (compacted) t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                try {
+                    admin.createTopics(List.of(t)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) throw e;
+                }
+            }
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS).get(topic);
+            if (partitions != null && d.partitions().size() != partitions) {
+                throw new ReplicationException("topic " + topic + " has " + d.partitions().size() + " partitions; Mercury needs exactly " + partitions
+                        + " (one order for the whole catalog)");
+            }
+            if (compacted) {
+                ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                Config c = admin.describeConfigs(List.of(r)).all().get(timeoutMs, TimeUnit.MILLISECONDS).get(r);
+                String policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG) == null ? "" : c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+                if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+                    throw new ReplicationException("topic " + topic + " has cleanup.policy=" + policy + "; the catalog topic must be compacted"
+                            + " (a deleting policy would drop live items after the retention time)");
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new ReplicationException("cannot set up topic " + topic + " on " + config.bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ReplicationException("the Kafka cluster at " + config.bootstrapServers() + " did not answer within " + timeoutMs + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReplicationException("interrupted while setting up topic " + topic, e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new ReplicationException("cannot set up topic " + topic + " on " + config.bootstrapServers() + ": " + e.getMessage(), e);
+        }
+    }
+}
