@@ -217,14 +217,20 @@ final class ErrorResponses {
     }
 
     /**
-     * A first handler on every route: refuses a path with a broken percent-escape ({@code /%zz})
-     * with a 400 before the router tries to decode it (where it would fail with a logged trace).
+     * A first handler on every route: refuses a path or query string with a broken percent-escape
+     * ({@code /%zz}, {@code ?query=%zz}) with a 400 before the router tries to decode it (where it would fail with a logged trace).
      */
     static void checkPath(RoutingContext ctx) {
         String path = ctx.request().path();
         if (path != null && path.indexOf('%') >= 0 && !validEscapes(path)) {
             ClientErrorLog.log("bad_request", ctx.request().method() + " " + path + ": invalid percent-escape in the path");
             ctx.fail(ApiException.badRequest("the path has an invalid percent-escape (use %XX with two hex digits)"));
+            return;
+        }
+        String query = ctx.request().query();
+        if (query != null && query.indexOf('%') >= 0 && !validEscapes(query)) {
+            ClientErrorLog.log("bad_request", ctx.request().method() + " " + path + ": invalid percent-escape in the query string");
+            ctx.fail(ApiException.badRequest("the query string is not valid URL encoding (use %XX with two hex digits)"));
             return;
         }
         ctx.next();
