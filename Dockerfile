@@ -28,10 +28,10 @@ FROM build AS jar-build
 FROM jar-${JAR_FROM} AS jar
 
 FROM ${BASE_IMAGE}
-# A non-root user owning only what the server writes: bundles, the journal, native-library caches.
+# A non-root user owning only what the server writes: bundles, the journal, the event log, native-library caches.
 RUN (getent group mercury || groupadd --system --gid 10001 mercury) \
  && (getent passwd mercury || useradd --system --uid 10001 --gid mercury --home-dir /home/mercury --create-home --shell /usr/sbin/nologin mercury) \
- && mkdir -p /app/conf /data/artifacts /data/journal \
+ && mkdir -p /app/conf /data/artifacts /data/journal /data/events \
  && chown -R mercury:mercury /data /home/mercury
 WORKDIR /app
 COPY --from=jar /mercury.jar /app/mercury.jar
@@ -43,10 +43,11 @@ COPY deploy/container/healthcheck.sh /app/healthcheck.sh
 USER mercury
 ENV MERCURY_ARTIFACTS_DIR=/data/artifacts \
     MERCURY_ITEMS_JOURNAL_DIR=/data/journal \
+    MERCURY_EVENTS_DIR=/data/events \
     MERCURY_PROFILE=auto \
     HOME=/home/mercury \
     DJL_CACHE_DIR=/home/mercury/.djl.ai
-VOLUME ["/data/artifacts", "/data/journal"]
+VOLUME ["/data/artifacts", "/data/journal", "/data/events"]
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 CMD ["bash", "/app/healthcheck.sh"]
 ENTRYPOINT ["bash", "/app/entrypoint.sh"]

@@ -47,6 +47,11 @@ if [[ ! -w $journal ]]; then
   echo "entrypoint: $journal is not writable by uid $(id -u); live items go to /tmp/journal and are lost at restart" >&2
   mkdir -p /tmp/journal && export MERCURY_ITEMS_JOURNAL_DIR=/tmp/journal
 fi
+events=${MERCURY_EVENTS_DIR:-/data/events}
+if [[ ! -w $events ]]; then
+  echo "entrypoint: $events is not writable by uid $(id -u); the event log goes to /tmp/events and is lost at restart" >&2
+  mkdir -p /tmp/events && export MERCURY_EVENTS_DIR=/tmp/events
+fi
 if [[ -z $(find "$artifacts" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -print -quit 2>/dev/null) ]]; then
   if [[ -d $artifacts && -w $artifacts ]]; then
     # First start on an empty volume: serve the bundle baked into the image.

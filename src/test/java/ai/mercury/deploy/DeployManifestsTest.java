@@ -122,7 +122,14 @@ class DeployManifestsTest {
         assertEquals(claim, deployment.at("/spec/template/spec/volumes/0/persistentVolumeClaim/claimName").asText());
         Set<String> mounts = new TreeSet<>();
         for (JsonNode m : container.path("volumeMounts")) mounts.add(m.path("mountPath").asText());
-        assertEquals(Set.of("/data/artifacts", "/data/journal"), mounts, "the image's volumes");
+        assertEquals(Set.of("/data/artifacts", "/data/journal", "/data/events"), mounts, "the image's volumes");
+        // Every directory the server writes is a volume of the image, pointed at by its setting (the
+        // image runs as non-root, so a relative default under /app would not be writable).
+        String dockerfile = Files.readString(Path.of("Dockerfile"));
+        for (String env : List.of("MERCURY_ARTIFACTS_DIR=/data/artifacts", "MERCURY_ITEMS_JOURNAL_DIR=/data/journal", "MERCURY_EVENTS_DIR=/data/events")) {
+            assertTrue(dockerfile.contains(env), "the Dockerfile sets " + env);
+            assertTrue(dockerfile.contains("\"" + env.substring(env.indexOf('=') + 1) + "\""), "the Dockerfile declares the volume of " + env);
+        }
         // A probe on a route the server lacks would fail: the check above can fail.
         assertEquals(404, get("/healthz").statusCode());
     }
