@@ -136,4 +136,23 @@ final class KafkaClients {
             throw new ReplicationException("cannot set up topic " + topic + " on " + config.bootstrapServers() + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Stops a follower thread and its clients: wakes the consumer's poll, waits up to 5 s for the
+     * follower, gives the producer's sends in flight a second, and closes the consumer only once
+     * its thread is gone (a KafkaConsumer is not safe to close from another thread while in use).
+     */
+    static void stop(org.apache.kafka.clients.consumer.KafkaConsumer<?, ?> consumer, Thread follower,
+                     org.apache.kafka.clients.producer.KafkaProducer<?, ?> producer) {
+        consumer.wakeup();
+        if (follower != null) {
+            try {
+                follower.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        producer.close(java.time.Duration.ofSeconds(1));
+        if (follower == null || !follower.isAlive()) consumer.close(java.time.Duration.ofSeconds(1));
+    }
 }

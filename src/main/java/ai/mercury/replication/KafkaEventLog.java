@@ -210,15 +210,6 @@ public final class KafkaEventLog implements AutoCloseable {
         if (closed) return;
         closed = true;
         events.replicateTo(null);
-        consumer.wakeup();
-        if (follower != null) {
-            try {
-                follower.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        producer.close(Duration.ofSeconds(1));
-        if (follower == null || !follower.isAlive()) consumer.close(Duration.ofSeconds(1));
+        KafkaClients.stop(consumer, follower, producer);
     }
 }

@@ -272,15 +272,6 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        consumer.wakeup();
-        if (follower != null) {
-            try {
-                follower.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        producer.close(Duration.ofSeconds(1));
-        if (follower == null || !follower.isAlive()) consumer.close(Duration.ofSeconds(1));
+        KafkaClients.stop(consumer, follower, producer);
     }
 }
