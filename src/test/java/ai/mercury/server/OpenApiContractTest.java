@@ -204,6 +204,36 @@ class OpenApiContractTest {
         }
     }
 
+    /**
+     * The protocol errors the document's description lists (answered before any route) have the
+     * Error schema and the documented code, and the description names each of them.
+     */
+    @Test
+    void protocolErrorsAnswerTheErrorSchema() throws Exception {
+        JsonObject errorSchema = document.getJsonObject("components").getJsonObject("schemas").getJsonObject("Error");
+        Validator error = Validator.create(JsonSchema.of(errorSchema), new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("app:///"));
+        String description = document.getJsonObject("info").getString("description");
+        Map<String, byte[]> requests = new LinkedHashMap<>();
+        requests.put("400 bad_request", "POST /recommend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        requests.put("414 uri_too_long", HostileInputTest.request("GET", "/" + "a".repeat(10_000), Map.of(), null));
+        requests.put("431 header_fields_too_large", HostileInputTest.request("GET", "/health/live", Map.of("X-Big", "b".repeat(10_000)), null));
+        requests.put("417 expectation_failed", HostileInputTest.request("POST", "/recommend",
+                Map.of("Content-Type", "application/json", "Expect", "bogus"), "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        for (Map.Entry<String, byte[]> e : requests.entrySet()) {
+            String[] statusAndCode = e.getKey().split(" ");
+            assertTrue(description.contains("`" + e.getKey() + "`"), "the description lists " + e.getKey());
+            RawHttp.Exchange x = RawHttp.exchange(serving.server.port(), e.getValue(), 1, 5000);
+            assertEquals(1, x.responses().size(), e.getKey() + ": " + new String(x.raw(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            RawHttp.Response r = x.responses().get(0);
+            assertEquals(Integer.parseInt(statusAndCode[0]), r.status(), e.getKey() + ": " + r.head());
+            JsonObject body = new JsonObject(r.bodyText());
+            assertEquals(statusAndCode[1], body.getString("error"), body.encode());
+            OutputUnit out = error.validate(body);
+            assertTrue(out.getValid(), e.getKey() + ": " + out.getErrors());
+        }
+    }
+
     /** The requests: for each operation its success and each error it documents. Order matters where state changes. */
     static List<Case> cases() {
         String bad = "{\"k\": 0}";
