@@ -77,6 +77,7 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
     private final AtomicLong produceFailures = new AtomicLong();
     private final AtomicLong withdrawn = new AtomicLong();
     private Thread follower;
+    private int missingCodecs; // follower thread only
     private LiveItems live;
 
     /** What {@code GET /admin/replication} and {@code /health/ready} report about the catalog log. */
@@ -173,6 +174,9 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
                 if (!reachable && sending.get() > 0) withdrawSends();
             } catch (WakeupException e) {
                 if (closed) break;
+            } catch (LinkageError e) { // NoClassDefFoundError/UnsatisfiedLinkError of a left-out codec
+                lastError = KafkaClients.missingCodec(config.itemsTopic(), e, missingCodecs++ == 0);
+                sleepQuietly(1_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

@@ -199,6 +199,24 @@ class ReplicatedItemsTest {
     }
 
     @Test
+    void aTopicCompressedWithACodecTheJarLeavesOutIsRefusedAtStart(@TempDir Path artifacts) throws Exception {
+        FixtureBundle.copyTo(artifacts);
+        String topic = "zstd-items-" + UUID.randomUUID();
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact", "compression.type", "zstd")))).all().get();
+        }
+        Map<String, Object> o = new HashMap<>(Map.of("http.port", 0, "artifacts.dir", artifacts.toString(),
+                "items.journal_dir", ServerHarness.tempJournalDir(), "events.dir", ServerHarness.tempJournalDir()));
+        o.putAll(replica(topic));
+        MercuryConfig config = MercuryConfig.load(null, Map.of(), o);
+        Exception e = assertThrows(Exception.class, () -> MercuryServer.start(config).toCompletionStage().toCompletableFuture().get());
+        assertTrue(String.valueOf(e.getMessage()).contains("compression.type=zstd"), e.toString());
+    }
+
+    @Test
     void aReplicaThatCannotReachTheBrokerDoesNotStart(@TempDir Path artifacts) throws Exception {
         FixtureBundle.copyTo(artifacts);
         Map<String, Object> o = new HashMap<>(Map.of("http.port", 0, "artifacts.dir", artifacts.toString(),
