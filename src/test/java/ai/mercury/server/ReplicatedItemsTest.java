@@ -199,8 +199,9 @@ class ReplicatedItemsTest {
     }
 
     @Test
-    void aTopicCompressedWithACodecTheJarLeavesOutIsRefusedAtStart(@TempDir Path artifacts) throws Exception {
+    void aTopicCompressedWithACodecTheJarLeavesOutIsRefusedAtStart(@TempDir Path artifacts, @TempDir Path kafka) throws Exception {
         FixtureBundle.copyTo(artifacts);
+        if (broker == null) broker = KafkaBroker.start("127.0.0.1", "127.0.0.1", 0, kafka); // the outage test stopped the shared one
         String topic = "zstd-items-" + UUID.randomUUID();
         java.util.Properties p = new java.util.Properties();
         p.put("bootstrap.servers", broker.bootstrapServers());
