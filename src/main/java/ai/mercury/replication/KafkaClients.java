@@ -33,6 +33,13 @@ final class KafkaClients {
     /** Logs two WARN lines per reconnect attempt while the broker is down; {@link KafkaItemLog} logs the outage once instead. */
     private static final Logger NETWORK_LOGGER = Logger.getLogger("org.apache.kafka.clients.NetworkClient");
 
+    /**
+     * Topic compression types whose batches the serving jar can read: the broker keeps the
+     * producer's (uncompressed) batches, or recompresses with a codec the jar carries. The jar
+     * leaves zstd-jni and snappy-java out (pom.xml).
+     */
+    static final List<String> READABLE_COMPRESSION = List.of("producer", "uncompressed", "gzip", "lz4");
+
     private KafkaClients() {}
 
     /** Kafka's clients log every setting at INFO and each reconnect attempt at WARN; keep warnings and errors only. */
@@ -65,6 +72,7 @@ final class KafkaClients {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"); // the jar carries no zstd/snappy codec (pom.xml); records are small JSON
         int timeout = config.writeTimeoutMs();
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(500, timeout * 4 / 5));
@@ -116,9 +124,14 @@ final class KafkaClients {
                 throw new ReplicationException("topic " + topic + " has " + d.partitions().size() + " partitions; Mercury needs exactly " + partitions
                         + " (one order for the whole catalog)");
             }
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            Config c = admin.describeConfigs(List.of(r)).all().get(timeoutMs, TimeUnit.MILLISECONDS).get(r);
+            String compression = c.get(TopicConfig.COMPRESSION_TYPE_CONFIG) == null ? "producer" : c.get(TopicConfig.COMPRESSION_TYPE_CONFIG).value();
+            if (!READABLE_COMPRESSION.contains(compression)) {
+                throw new ReplicationException("topic " + topic + " has compression.type=" + compression + "; Mercury's jar carries the codecs for "
+                        + READABLE_COMPRESSION + " only (its producers send uncompressed batches): use one of those for this topic");
+            }
             if (compacted) {
-                ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-                Config c = admin.describeConfigs(List.of(r)).all().get(timeoutMs, TimeUnit.MILLISECONDS).get(r);
                 String policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG) == null ? "" : c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
                 if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
                     throw new ReplicationException("topic " + topic + " has cleanup.policy=" + policy + "; the catalog topic must be compacted"
@@ -135,6 +148,18 @@ final class KafkaClients {
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new ReplicationException("cannot set up topic " + topic + " on " + config.bootstrapServers() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A fetched batch needs a codec the jar leaves out (zstd or snappy: another writer on the topic,
+     * or its compression.type changed after start-up). Said once per thread, loudly; the follower
+     * retries and stays behind (its lag grows) until the batch is rewritten or the codec added.
+     */
+    static String missingCodec(String topic, LinkageError e, boolean first) {
+        String message = "a batch of topic " + topic + " needs a compression codec this jar leaves out (only " + READABLE_COMPRESSION
+                + " are readable): " + e;
+        if (first) System.getLogger(KafkaClients.class.getName()).log(System.Logger.Level.ERROR, message + "; this replica cannot follow the topic past it");
+        return message;
     }
 
     /**

@@ -58,6 +58,7 @@ public final class KafkaEventLog implements AutoCloseable {
     private volatile String lastError;
     private volatile boolean closed;
     private Thread follower;
+    private int missingCodecs; // follower thread only
 
     /** What {@code GET /admin/replication} reports about the events topic. */
     public record Status(String topic, String replicaId, int partitions, long lag, long produced, long produceFailures, long applied,
@@ -185,6 +186,9 @@ public final class KafkaEventLog implements AutoCloseable {
                 }
             } catch (WakeupException e) {
                 if (closed) break;
+            } catch (LinkageError e) { // NoClassDefFoundError/UnsatisfiedLinkError of a left-out codec
+                lastError = KafkaClients.missingCodec(config.eventsTopic(), e, missingCodecs++ == 0);
+                sleepQuietly(1_000);
             } catch (RuntimeException e) {
                 if (closed) break;
                 lastError = e.toString();
@@ -197,6 +201,14 @@ public final class KafkaEventLog implements AutoCloseable {
                     break;
                 }
             }
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,17 +36,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * Deletes are records with a value, not Kafka tombstones: a tombstone would be compacted away
  * after {@code delete.retention.ms}, and a deleted bundle item would come back on the next start.
  *
- * <p>Reachability: the follower asks for the topic's end offset about once a second; when that
- * fails, writes are refused at once (503) until it succeeds again, rather than each waiting out
- * the write timeout. Reads never depend on the broker.
+ * <p>Reachability: the follower asks for the topic's end offset (the probe) about once a second,
+ * at once when a write has waited {@value #STALLED_MS} ms for the producer, and continuously while
+ * the cluster is unreachable. A probe unanswered for {@value #PROBE_TIMEOUT_MS} ms is the verdict
+ * "unreachable": new writes are refused at once (503) until a probe or a fetch succeeds again, and
+ * the writes still waiting for Kafka are withdrawn: the producer is closed at once, which fails
+ * the records it had not sent (they can no longer reach Kafka), and a fresh one takes the next
+ * writes. So the first write after the cluster goes away answers 503 once the verdict is in, not
+ * at the write timeout, and a refused write lands later only if its request was already on the
+ * wire (like a write in flight at a crash). Nothing faster is sound: Kafka's clients retry
+ * silently, and a broker that is slow or moving a partition's leadership looks like a dead one
+ * until a request goes unanswered. Reads never depend on the broker.
  */
 public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KafkaItemLog.class.getName());
     private static final long PROBE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** A probe unanswered this long means unreachable; a live broker answers ListOffsets in milliseconds. */
+    static final long PROBE_TIMEOUT_MS = 1_000;
+    /** A write waiting this long for the producer (normally milliseconds) makes the follower probe now. */
+    static final long STALLED_MS = 250;
 
     private final ReplicationConfig config;
     private final TopicPartition partition;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Object producerLock = new Object(); // guards replacing the producer against close()
+    private volatile KafkaProducer<String, byte[]> producer;
+    private volatile KafkaProducer<String, byte[]> withdrawnProducer; // the last one closed by withdrawSends
+    private final AtomicInteger sending = new AtomicInteger(); // writes handed to the producer, not answered by it yet
+    private volatile long progressNanos; // when the producer last answered a write, or a write was handed to an idle one
     private final KafkaConsumer<String, byte[]> consumer;
     private volatile boolean reachable = true;
     private volatile boolean closed;
@@ -58,12 +75,15 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong produced = new AtomicLong();
     private final AtomicLong produceFailures = new AtomicLong();
+    private final AtomicLong withdrawn = new AtomicLong();
     private Thread follower;
+    private int missingCodecs; // follower thread only
     private LiveItems live;
 
     /** What {@code GET /admin/replication} and {@code /health/ready} report about the catalog log. */
     public record Status(String topic, boolean reachable, long offset, long endOffset, long lag, Instant lastContactAt, String lastError,
-                         long recordsApplied, long recordsSkipped, long produced, long produceFailures, long startupCatchUpMs, boolean following) {}
+                         long recordsApplied, long recordsSkipped, long produced, long produceFailures, long withdrawn, long startupCatchUpMs,
+                         boolean following) {}
 
     /** Creates the clients (no connection yet). @throws ReplicationException when Kafka refuses the settings (e.g. no resolvable bootstrap server) */
     public KafkaItemLog(ReplicationConfig config) {
@@ -144,13 +164,19 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
         long nextProbe = 0;
         while (!closed) {
             try {
-                applyBatch(consumer.poll(Duration.ofMillis(200)));
-                if (System.nanoTime() >= nextProbe) {
-                    nextProbe = System.nanoTime() + PROBE_EVERY_NANOS;
+                applyBatch(consumer.poll(Duration.ofMillis(reachable ? 200 : 50)));
+                long now = System.nanoTime();
+                boolean stalled = sending.get() > 0 && now - progressNanos > TimeUnit.MILLISECONDS.toNanos(STALLED_MS);
+                if (now >= nextProbe || stalled || !reachable) {
+                    nextProbe = now + PROBE_EVERY_NANOS;
                     probe();
                 }
+                if (!reachable && sending.get() > 0) withdrawSends();
             } catch (WakeupException e) {
                 if (closed) break;
+            } catch (LinkageError e) { // NoClassDefFoundError/UnsatisfiedLinkError of a left-out codec
+                lastError = KafkaClients.missingCodec(config.itemsTopic(), e, missingCodecs++ == 0);
+                sleepQuietly(1_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -171,7 +197,7 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
     /** Asks the broker for the topic's end: the lag, and whether writes can be taken. */
     private void probe() {
         try {
-            endOffset = consumer.endOffsets(Set.of(partition), Duration.ofMillis(1_500)).get(partition);
+            endOffset = consumer.endOffsets(Set.of(partition), Duration.ofMillis(PROBE_TIMEOUT_MS)).get(partition);
             contact();
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             if (reachable) LOG.log(System.Logger.Level.WARNING, "the Kafka cluster at " + config.bootstrapServers() + " is unreachable; writes answer 503 until it is back");
@@ -224,27 +250,67 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
         }
     }
 
+    /**
+     * The cluster is unreachable and writes still wait for the producer: closes it at once, which
+     * fails every record it holds (a send blocked on metadata included) so that none reaches Kafka
+     * after its write was answered 503, and puts a fresh producer in its place. Follower thread.
+     */
+    private void withdrawSends() {
+        KafkaProducer<String, byte[]> old;
+        synchronized (producerLock) {
+            if (closed) return;
+            old = producer;
+        }
+        int waiting = sending.get();
+        withdrawnProducer = old;
+        old.close(Duration.ZERO); // closed before the new one exists: they share a client id (and its JMX name)
+        synchronized (producerLock) {
+            if (closed) return;
+            try {
+                producer = new KafkaProducer<>(KafkaClients.producer(config, "items-producer"));
+            } catch (RuntimeException e) { // the settings were accepted at start; keep refusing writes through the closed one
+                lastError = "producer: " + e;
+                LOG.log(System.Logger.Level.ERROR, "could not replace the Kafka producer; writes fail until restart", e);
+                return;
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, "withdrew " + waiting + " write(s) waiting for the unreachable Kafka cluster; they answer 503 unavailable");
+    }
+
     @Override
     public CompletableFuture<Long> append(ItemWrite write) {
         CompletableFuture<Long> taken = new CompletableFuture<>();
+        KafkaProducer<String, byte[]> p = producer;
+        java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+        if (sending.getAndIncrement() == 0) progressNanos = System.nanoTime();
         try {
-            producer.send(new ProducerRecord<>(config.itemsTopic(), 0, write.itemId(), write.toBytes()), (metadata, error) -> {
+            p.send(new ProducerRecord<>(config.itemsTopic(), 0, write.itemId(), write.toBytes()), (metadata, error) -> {
+                if (!answered.compareAndSet(false, true)) return;
+                sending.decrementAndGet();
+                progressNanos = System.nanoTime();
                 if (error != null) {
-                    produceFailures.incrementAndGet();
-                    lastError = "produce: " + error;
-                    taken.completeExceptionally(error);
+                    failed(taken, p, error);
                 } else {
                     produced.incrementAndGet();
                     contact();
                     taken.complete(metadata.offset() + 1);
                 }
             });
-        } catch (RuntimeException e) { // metadata or buffer wait past max.block.ms, or closed
-            produceFailures.incrementAndGet();
-            lastError = "produce: " + e;
-            taken.completeExceptionally(e);
+        } catch (RuntimeException e) { // metadata or buffer wait past max.block.ms, or the producer was closed (withdrawn)
+            if (answered.compareAndSet(false, true)) sending.decrementAndGet();
+            failed(taken, p, e);
         }
         return taken;
+    }
+
+    private void failed(CompletableFuture<Long> taken, KafkaProducer<String, byte[]> by, Throwable error) {
+        produceFailures.incrementAndGet();
+        if (by == withdrawnProducer && !closed) { // withdrawn by withdrawSends: say why rather than "producer closed"
+            withdrawn.incrementAndGet();
+            error = new ReplicationException("the Kafka cluster at " + config.bootstrapServers() + " is unreachable; the write was withdrawn", error);
+        }
+        lastError = "produce: " + error;
+        taken.completeExceptionally(error);
     }
 
     @Override
@@ -256,7 +322,7 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
         long pos = position;
         long end = Math.max(endOffset, pos);
         return new Status(config.itemsTopic(), reachable, pos, end, end - pos, lastContact, lastError, applied.get(), skipped.get(),
-                produced.get(), produceFailures.get(), startupMillis, follower != null && follower.isAlive());
+                produced.get(), produceFailures.get(), withdrawn.get(), startupMillis, follower != null && follower.isAlive());
     }
 
     private static void sleepQuietly(long ms) {
@@ -270,8 +336,10 @@ public final class KafkaItemLog implements SharedItemLog, AutoCloseable {
     /** Stops following and producing: sends in flight get up to a second, then fail (their writes answer 503 or were answered). */
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
+        synchronized (producerLock) { // no replacement of the producer after this
+            if (closed) return;
+            closed = true;
+        }
         KafkaClients.stop(consumer, follower, producer);
     }
 }

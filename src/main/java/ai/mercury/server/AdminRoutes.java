@@ -60,7 +60,7 @@ final class AdminRoutes {
                     .put("offset", s.offset()).put("end_offset", s.endOffset()).put("lag", s.lag())
                     .put("last_contact_at", time(s.lastContactAt())).put("last_error", s.lastError())
                     .put("records_applied", s.recordsApplied()).put("records_skipped", s.recordsSkipped())
-                    .put("produced", s.produced()).put("produce_failures", s.produceFailures()).put("startup_catch_up_ms", s.startupCatchUpMs()));
+                    .put("produced", s.produced()).put("produce_failures", s.produceFailures()).put("writes_withdrawn", s.withdrawn()).put("startup_catch_up_ms", s.startupCatchUpMs()));
         }
         ai.mercury.replication.KafkaEventLog events = lifecycle.eventLog();
         if (events != null) {

@@ -69,6 +69,7 @@ public final class MercuryServer implements AutoCloseable {
             vertx.close().onComplete(ignored -> metrics.close());
             return Future.failedFuture(e);
         }
+        metrics.bindReplication(lifecycle.itemLog(), lifecycle.eventLog());
         lifecycle.warmBeforePublishing(snapshot -> Warmup.inProcess(config, snapshot, config.warmupSwapSeconds()));
         java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
         IndexManagerVerticle indexManager = new IndexManagerVerticle(lifecycle);

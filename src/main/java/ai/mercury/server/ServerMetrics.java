@@ -4,6 +4,8 @@ import ai.mercury.lifecycle.LifecycleEvents;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Snapshot;
 import ai.mercury.model.SnapshotRegistry;
+import ai.mercury.replication.KafkaEventLog;
+import ai.mercury.replication.KafkaItemLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -142,6 +144,51 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
                 .description("answers held by the response cache").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("mercury.cache.evictions", cache, c -> c.caffeine().stats().evictionCount())
                 .description("response cache entries evicted by size or age").register(registry);
+    }
+
+    /**
+     * Meters of the Kafka replication (with {@code replication.kafka.bootstrap_servers}; either log
+     * may be null): per topic, the records this replica is behind the topic's end, what it applied,
+     * skipped, produced and failed to produce; for the catalog topic its offset, and whether the
+     * cluster answers. Read from the logs' status at each scrape.
+     */
+    void bindReplication(KafkaItemLog items, KafkaEventLog events) {
+        if (items != null) {
+            Tags topic = Tags.of("topic", items.status().topic());
+            Gauge.builder("mercury.replication.lag", items, l -> l.status().lag()).tags(topic).strongReference(true)
+                    .description("records this replica has not applied yet: the topic's end offset (asked about once a second) minus its position").register(registry);
+            Gauge.builder("mercury.replication.offset", items, l -> l.status().offset()).tags(topic).strongReference(true)
+                    .description("the catalog topic's offset this replica has applied up to (its applied_seq); equal offsets serve equal catalogs").register(registry);
+            Gauge.builder("mercury.replication.reachable", items, l -> l.status().reachable() ? 1 : 0).strongReference(true)
+                    .description("1 while the Kafka cluster answers; 0 while it is unreachable and live writes answer 503 unavailable").register(registry);
+            Gauge.builder("mercury.replication.contact.age", items, l -> {
+                java.time.Instant last = l.status().lastContactAt();
+                return last == null ? Double.NaN : Math.max(0, System.currentTimeMillis() - last.toEpochMilli()) / 1000.0;
+            }).baseUnit("seconds").strongReference(true)
+                    .description("time since this replica last heard from the Kafka cluster (a fetch, a probe or an acknowledged write)").register(registry);
+            replicationCounters(topic, items, l -> l.status().recordsApplied(), l -> l.status().recordsSkipped(),
+                    l -> l.status().produced(), l -> l.status().produceFailures());
+        }
+        if (events != null) {
+            Tags topic = Tags.of("topic", events.status().topic());
+            Gauge.builder("mercury.replication.lag", events, l -> l.status().lag()).tags(topic).strongReference(true)
+                    .description("records this replica has not applied yet: the topic's end offset (asked about once a second) minus its position").register(registry);
+            replicationCounters(topic, events, l -> l.status().applied(), l -> l.status().unreadable(),
+                    l -> l.status().produced(), l -> l.status().produceFailures());
+        }
+    }
+
+    private <T> void replicationCounters(Tags topic, T log, java.util.function.ToDoubleFunction<T> applied, java.util.function.ToDoubleFunction<T> skipped,
+                                         java.util.function.ToDoubleFunction<T> produced, java.util.function.ToDoubleFunction<T> failed) {
+        io.micrometer.core.instrument.FunctionCounter.builder("mercury.replication.records.applied", log, applied).tags(topic)
+                .description("records of the topic applied by this replica: catalog writes (every replica's), or other replicas' events").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("mercury.replication.records.skipped", log, skipped).tags(topic)
+                .description("records of the topic that were not Mercury's and were skipped (logged); another writer on the topic").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("mercury.replication.produced", log, produced).tags(topic)
+                .description("records this replica produced that Kafka acknowledged").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("mercury.replication.produce.failures", log, failed).tags(topic)
+                .description("records this replica tried to produce that Kafka did not take (a catalog write answered 503; an event only in the local log)")
+                .register(registry);
     }
 
     /** A {@code /recommend} refused with 503 instead of being computed, by reason: {@code max_in_flight}, {@code queue_wait}, {@code deadline}. */

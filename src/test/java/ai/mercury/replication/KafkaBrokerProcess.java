@@ -72,6 +72,23 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: a hung broker (its connections stay open, nothing is answered) until {@link #thaw}. */
+    public void freeze() throws Exception {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    public void thaw() throws Exception {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }

@@ -80,6 +80,24 @@ class ReplicatedItemsTest {
         return r.bodyAsJsonObject().getString("sha256");
     }
 
+    /** {@code name{topic="topic"}} (or untagged {@code name} when topic is null) on h's /metrics, NaN when absent. */
+    private static double metric(ServerHarness h, String name, String topic) {
+        String prefix = topic == null ? name + " " : name + "{";
+        for (String line : h.get("/metrics").bodyAsString().split("\n")) {
+            if (line.startsWith(prefix) && (topic == null || line.contains("topic=\"" + topic + "\""))) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Waits (30 s at most) until {@code name} on {@code h} equals {@code expected}. */
+    private static void eventuallyMetric(ServerHarness h, String name, String topic, double expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (metric(h, name, topic) != expected && System.nanoTime() < deadline) Thread.sleep(50);
+        assertEquals(expected, metric(h, name, topic), name + " on /metrics");
+    }
+
     @Test
     void writesOnOneReplicaReachTheOtherAReplicaStartedLaterAndSurviveABrokerOutageOfReads(@TempDir Path artifacts) throws Exception {
         FixtureBundle.copyTo(artifacts);
@@ -87,6 +105,12 @@ class ReplicatedItemsTest {
         try (ServerHarness a = new ServerHarness(artifacts, replica(topic)); ServerHarness b = new ServerHarness(artifacts, replica(topic))) {
             assertTrue(a.awaitInitialLoad());
             assertTrue(b.awaitInitialLoad());
+
+            // The replication meters exist from the start: at offset 0, nothing behind, the cluster reachable.
+            assertEquals(0.0, metric(a, "mercury_replication_offset", topic));
+            assertEquals(0.0, metric(a, "mercury_replication_lag", topic));
+            assertEquals(1.0, metric(a, "mercury_replication_reachable", null));
+            assertEquals(0.0, metric(a, "mercury_replication_lag", "mercury.events"), "the events topic has its lag too");
 
             // Read-your-writes on the replica that took the write; the other applies it from the topic.
             HttpResponse<Buffer> created = put(a, "R-1", item("Replicated paper lantern", 4.5));
@@ -107,6 +131,14 @@ class ReplicatedItemsTest {
 
             eventually(b, "/admin/catalog/digest", r -> r.statusCode() == 200 && r.bodyAsJsonObject().getLong("applied_seq") == 3);
             assertEquals(digest(a), digest(b));
+            // ... and they moved: b applied all three writes (one its own), a produced two, nothing failed or is behind.
+            assertEquals(3.0, metric(b, "mercury_replication_offset", topic));
+            eventuallyMetric(b, "mercury_replication_lag", topic, 0.0);
+            assertEquals(3.0, metric(b, "mercury_replication_records_applied_total", topic));
+            assertEquals(2.0, metric(a, "mercury_replication_produced_total", topic));
+            assertEquals(1.0, metric(b, "mercury_replication_produced_total", topic));
+            assertEquals(0.0, metric(a, "mercury_replication_produce_failures_total", topic));
+            assertTrue(metric(b, "mercury_replication_contact_age_seconds", null) < 30, "b heard from the cluster just now");
             JsonObject ready = b.get("/health/ready").bodyAsJsonObject().getJsonObject("replication");
             assertEquals(3L, ready.getLong("catalog_offset"));
             assertEquals(0L, ready.getLong("lag"));
@@ -133,6 +165,7 @@ class ReplicatedItemsTest {
             assertEquals(2, personal.bodyAsJsonObject().getJsonObject("history_used").getInteger("count"), personal.bodyAsString());
             assertEquals(200, a.admin(HttpMethod.DELETE, "/sessions/s-rep").statusCode());
             eventually(b, "/sessions/s-rep", r -> r.statusCode() == 404);
+            assertTrue(metric(b, "mercury_replication_records_applied_total", "mercury.events") >= 3, "the two events and the forget, applied on b");
 
             // How fast a replica takes the other replicas' events (a figure for docs/scale-out.md, not a bar: this machine is shared).
             long applied0 = b.admin(HttpMethod.GET, "/admin/replication").bodyAsJsonObject().getJsonObject("events").getLong("applied");
@@ -159,8 +192,29 @@ class ReplicatedItemsTest {
             assertEquals(200, a.get("/items/R-1").statusCode());
             assertEquals(200, b.recommend(new JsonObject().put("k", 3)).statusCode());
             assertEquals(404, a.get("/items/R-2").statusCode());
+            eventuallyMetric(a, "mercury_replication_reachable", null, 0.0); // what an operator alerts on
+            eventuallyMetric(b, "mercury_replication_reachable", null, 0.0);
             System.out.printf("replication test: a write with the broker down answered 503 in %d ms%n", refusedMs);
         }
+    }
+
+    @Test
+    void aTopicCompressedWithACodecTheJarLeavesOutIsRefusedAtStart(@TempDir Path artifacts, @TempDir Path kafka) throws Exception {
+        FixtureBundle.copyTo(artifacts);
+        if (broker == null) broker = KafkaBroker.start("127.0.0.1", "127.0.0.1", 0, kafka); // the outage test stopped the shared one
+        String topic = "zstd-items-" + UUID.randomUUID();
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact", "compression.type", "zstd")))).all().get();
+        }
+        Map<String, Object> o = new HashMap<>(Map.of("http.port", 0, "artifacts.dir", artifacts.toString(),
+                "items.journal_dir", ServerHarness.tempJournalDir(), "events.dir", ServerHarness.tempJournalDir()));
+        o.putAll(replica(topic));
+        MercuryConfig config = MercuryConfig.load(null, Map.of(), o);
+        Exception e = assertThrows(Exception.class, () -> MercuryServer.start(config).toCompletionStage().toCompletableFuture().get());
+        assertTrue(String.valueOf(e.getMessage()).contains("compression.type=zstd"), e.toString());
     }
 
     @Test

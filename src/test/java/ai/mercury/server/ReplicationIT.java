@@ -30,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Three server processes from the jar kept consistent through one real KRaft broker (a child JVM
  * from Kafka's own jars). Writes spread round-robin over the replicas at a fixed rate; one replica
- * is killed with SIGKILL mid-stream and restarted; then the broker is stopped for a while and
- * started again. Checked: every acknowledged write is served by every replica, the three catalog
+ * is killed with SIGKILL mid-stream and restarted; then the broker hangs (SIGSTOP) under one write,
+ * which must be withdrawn and answered 503 before the write timeout; then it is stopped for a while
+ * and started again. Checked: every acknowledged write is served by every replica, the three catalog
  * digests end identical, reads never fail during the outage, writes during it answer 503
  * {@code unavailable} (never hang, never a 2xx Kafka did not take). Reported: time to visible on
  * the other replicas (p50/p99), the 503 latencies, recovery times.
@@ -201,7 +202,38 @@ class ReplicationIT {
                     System.out.printf("replication IT: time to visible on the other replicas (n=%d): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                             ttvMicros.size(), pct(ttvMicros, 0.50) / 1e3, pct(ttvMicros, 0.99) / 1e3, pct(ttvMicros, 1.0) / 1e3);
 
-                    // 2. The broker goes away for OUTAGE_SECONDS: reads must all succeed, writes must answer 503 (or a 2xx Kafka took).
+                    // 2. A hung broker (SIGSTOP: connections open, nothing answered). A write sent before any replica could know
+                    // waits for the producer; once the probe's verdict is in it is withdrawn and answered 503, not at the write timeout.
+                    broker.freeze();
+                    long h0 = System.nanoTime();
+                    HttpResponse<String> hung;
+                    try {
+                        hung = replicas.get(0).send("PUT", "/items/HUNG-0", TOKEN, item("HUNG-0").encode());
+                    } finally {
+                        broker.thaw();
+                    }
+                    long hungMs = (System.nanoTime() - h0) / 1_000_000;
+                    assertEquals(503, hung.statusCode(), hung.body());
+                    assertEquals("unavailable", new JsonObject(hung.body()).getString("error"));
+                    assertTrue(!new JsonObject(hung.body()).getString("message").contains("did not acknowledge"),
+                            "a write waiting for a hung broker is withdrawn at the verdict, not answered at the write timeout: " + hung.body());
+                    long thawed = System.nanoTime();
+                    long hungBackAt = -1;
+                    for (int n = 0; hungBackAt < 0 && System.nanoTime() - thawed < 120_000_000_000L; n++) {
+                        String id = "THAWED-" + n;
+                        HttpResponse<String> resp = replicas.get(n % 3).send("PUT", "/items/" + id, TOKEN, item(id).encode());
+                        if (resp.statusCode() == 201 || resp.statusCode() == 202) {
+                            acked.put(id, new Ack(id, new JsonObject(resp.body()).getLong("journal_seq"), n % 3, System.nanoTime()));
+                            hungBackAt = System.nanoTime();
+                        } else {
+                            Thread.sleep(100);
+                        }
+                    }
+                    assertTrue(hungBackAt > 0, "writes did not recover within 120 s of the broker's SIGCONT");
+                    System.out.printf("replication IT: broker hung (SIGSTOP): a write waiting for it answered 503 in %d ms (%s); writes back %.1f s after SIGCONT%n",
+                            hungMs, new JsonObject(hung.body()).getString("message"), (hungBackAt - thawed) / 1e9);
+
+                    // 3. The broker goes away for OUTAGE_SECONDS: reads must all succeed, writes must answer 503 (or a 2xx Kafka took).
                     List<String> ids = new ArrayList<>(acked.keySet());
                     AtomicInteger reads = new AtomicInteger();
                     List<String> failedReads = Collections.synchronizedList(new ArrayList<>());
@@ -233,6 +265,7 @@ class ReplicationIT {
                         readers.add(t);
                     }
                     int outageWrites = 0;
+                    AtomicInteger withdrawnWrites = new AtomicInteger();
                     while (System.nanoTime() - outageStart < OUTAGE_SECONDS * 1_000_000_000L) {
                         int origin = outageWrites % 3;
                         String id = "OUT-" + outageWrites++;
@@ -243,6 +276,7 @@ class ReplicationIT {
                             acked.put(id, new Ack(id, new JsonObject(resp.body()).getLong("journal_seq"), origin, System.nanoTime()));
                         } else if (resp.statusCode() == 503 && new JsonObject(resp.body()).getString("error").equals("unavailable")) {
                             refusedMillis.add(ms);
+                            if (new JsonObject(resp.body()).getString("message").contains("withdrawn")) withdrawnWrites.incrementAndGet();
                         } else {
                             unexpected.add(id + " during the outage: " + resp.statusCode() + " " + resp.body());
                         }
@@ -268,13 +302,17 @@ class ReplicationIT {
                     assertEquals(List.of(), unexpected);
                     assertEquals(List.of(), failedReads, "reads during the outage");
                     assertTrue(!refusedMillis.isEmpty(), "no write was refused while the broker was down");
+                    long firstRefusedMs = refusedMillis.get(0);
                     Collections.sort(refusedMillis);
                     assertTrue(refusedMillis.get(refusedMillis.size() - 1) < WRITE_TIMEOUT_MS + 10_000, "a refused write hung: " + refusedMillis);
                     String finalDigest = awaitSameDigest(replicas, Duration.ofSeconds(120));
                     assertEveryWriteEverywhere(replicas, acked.keySet());
-                    System.out.printf("replication IT: broker down %d s: %d reads, 0 failed; %d writes refused with 503 (p50 %d ms, max %d ms);"
+                    // The withdrawn write's request had reached the hung broker's socket: it may have landed after SIGCONT (like a write in flight at a crash).
+                    int hungLanded = replicas.get(0).get("/items/HUNG-0").statusCode();
+                    System.out.printf("replication IT: the write withdrawn from the hung broker %s%n", hungLanded == 200 ? "landed after SIGCONT (on every replica)" : "did not land");
+                    System.out.printf("replication IT: broker down %d s: %d reads, 0 failed; %d writes refused with 503 (first %d ms, %d withdrawn; p50 %d ms, max %d ms);"
                                     + " writes back %.1f s after the broker's restart (restart took %.1f s); %d acknowledged writes on all 3 replicas, digest %s...;"
-                                    + " whole test %.0f s%n", OUTAGE_SECONDS, reads.get(), refusedMillis.size(), refusedMillis.get(refusedMillis.size() / 2),
+                                    + " whole test %.0f s%n", OUTAGE_SECONDS, reads.get(), refusedMillis.size(), firstRefusedMs, withdrawnWrites.get(), refusedMillis.get(refusedMillis.size() / 2),
                             refusedMillis.get(refusedMillis.size() - 1), (recoveredAt - brokerBack) / 1e9, (brokerBack - outageStart) / 1e9 - OUTAGE_SECONDS,
                             acked.size(), finalDigest.substring(0, 12), (System.nanoTime() - testStart) / 1e9);
                 }
