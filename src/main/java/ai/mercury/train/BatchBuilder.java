@@ -14,7 +14,10 @@ import java.util.Random;
  * plain arrays: context only (no history), one item touched (history = one item of the basket,
  * targets = the rest) and a longer history (the user's prior baskets). The situation of each
  * example is drawn anew every epoch. The softmax columns are the distinct targets of the batch
- * (in-batch negatives); a row never counts its own other targets as negatives. Not thread-safe.
+ * (in-batch negatives); a row never counts its own other targets as negatives. A batch names the
+ * items it <em>touches</em> (its columns, then the other history items) and indexes everything by
+ * position in that list, so a training step runs the item tower over those items only: its cost
+ * follows the batch, not the catalog. Not thread-safe.
  */
 final class BatchBuilder {
 
@@ -22,13 +25,27 @@ final class BatchBuilder {
     record Situation(float[] head, int[] history, int[] targets, int queryItem) {}
 
     /**
-     * A batch as flat row-major arrays: {@code pool [users × items]} averages the history items' vectors;
-     * over {@code [users × columns]}, {@code negativeMask} is 0 where a column is a negative for the row and
-     * a large negative number where it is one of the row's own targets, and {@code positiveWeight} is
-     * {@code 1 / (targets × users)} at the row's targets (every situation weighs the same) and 0 elsewhere.
+     * A batch as flat row-major arrays. {@code touchedItems} are the item ordinals the batch touches: its
+     * {@code columns} softmax columns first (the distinct targets), then every other history item, each
+     * once. {@code pool [users × touched]} averages the history items' vectors (indexed by position in
+     * {@code touchedItems}); over {@code [users × columns]}, {@code negativeMask} is 0 where a column is a
+     * negative for the row and a large negative number where it is one of the row's own targets, and
+     * {@code positiveWeight} is {@code 1 / (targets × users)} at the row's targets (every situation weighs
+     * the same) and 0 elsewhere.
      */
     record Batch(int users, int columns, float[] head, float[] pool, float[] hasHistory, float[] query,
-                 float[] hasQuery, long[] columnItems, float[] negativeMask, float[] positiveWeight) {}
+                 float[] hasQuery, long[] touchedItems, float[] negativeMask, float[] positiveWeight) {
+
+        /** Number of items the batch touches: the width of {@code pool}, at least {@code columns}. */
+        int touched() {
+            return touchedItems.length;
+        }
+
+        /** The softmax columns' item ordinals (the first {@code columns} touched items). */
+        long[] columnItems() {
+            return Arrays.copyOf(touchedItems, columns);
+        }
+    }
 
     private static final float MASKED = -1e4f;
 
@@ -81,22 +98,31 @@ final class BatchBuilder {
 
     Batch batch(List<Situation> situations) {
         int users = situations.size();
-        int n = data.itemCount();
         int headWidth = data.headWidth();
         int textDim = data.textDim();
-        Map<Integer, Integer> columnOf = new HashMap<>();
-        List<Long> columnItems = new ArrayList<>();
+        Map<Integer, Integer> positionOf = new HashMap<>();
+        List<Long> touchedList = new ArrayList<>();
         for (Situation s : situations) {
             for (int t : s.targets()) {
-                if (!columnOf.containsKey(t)) {
-                    columnOf.put(t, columnItems.size());
-                    columnItems.add((long) t);
+                if (!positionOf.containsKey(t)) {
+                    positionOf.put(t, touchedList.size());
+                    touchedList.add((long) t);
                 }
             }
         }
-        int columns = columnItems.size();
+        int columns = touchedList.size();
+        // Touched items: the columns, then the history items that are not columns (their positions: positionOf).
+        for (Situation s : situations) {
+            for (int h : s.history()) {
+                if (!positionOf.containsKey(h)) {
+                    positionOf.put(h, touchedList.size());
+                    touchedList.add((long) h);
+                }
+            }
+        }
+        int width = touchedList.size();
         float[] head = new float[users * headWidth];
-        float[] pool = new float[users * n];
+        float[] pool = new float[users * width];
         float[] hasHistory = new float[users];
         boolean query = config.querySlot();
         float[] queryText = query ? new float[users * textDim] : null;
@@ -109,7 +135,7 @@ final class BatchBuilder {
             System.arraycopy(s.head(), 0, head, u * headWidth, headWidth);
             if (s.history().length > 0) {
                 float share = 1f / s.history().length;
-                for (int h : s.history()) pool[u * n + h] += share;
+                for (int h : s.history()) pool[u * width + positionOf.get(h)] += share;
                 hasHistory[u] = 1f;
             }
             if (query && s.queryItem() >= 0) {
@@ -118,12 +144,12 @@ final class BatchBuilder {
             }
             int[] targets = s.targets();
             for (int t : targets) {
-                int c = columnOf.get(t);
+                int c = positionOf.get(t);
                 negativeMask[u * columns + c] = MASKED;
                 positiveWeight[u * columns + c] = 1f / (targets.length * (float) users);
             }
         }
-        long[] cols = columnItems.stream().mapToLong(Long::longValue).toArray();
-        return new Batch(users, columns, head, pool, hasHistory, queryText, hasQuery, cols, negativeMask, positiveWeight);
+        long[] touched = touchedList.stream().mapToLong(Long::longValue).toArray();
+        return new Batch(users, columns, head, pool, hasHistory, queryText, hasQuery, touched, negativeMask, positiveWeight);
     }
 }

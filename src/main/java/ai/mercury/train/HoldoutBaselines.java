@@ -37,26 +37,28 @@ final class HoldoutBaselines {
         }
         List<TrainingData.Query> queries = data.holdoutQueries();
         int q = queries.size();
-        float[] pop = new float[q * n];
-        float[] cooc = new float[q * n];
         // Ties in popularity order: a popularity share far below one co-occurrence count.
         float max = 1;
         for (float p : popularity) max = Math.max(max, p);
         float tie = 0.5f / max;
+        HoldoutEvaluator ev = new HoldoutEvaluator(data, 100);
+        HoldoutEvaluator.Tally pop = ev.tally();
+        HoldoutEvaluator.Tally cooc = ev.tally();
+        // One query's row at a time: a [queries × items] matrix does not fit a large catalog.
+        float[] row = new float[n];
         Map<Integer, int[]> rows = new java.util.HashMap<>();
         for (int k = 0; k < q; k++) {
-            System.arraycopy(popularity, 0, pop, k * n, n);
-            int off = k * n;
-            for (int i = 0; i < n; i++) cooc[off + i] = popularity[i] * tie;
+            pop.add(k, popularity, 0);
+            for (int i = 0; i < n; i++) row[i] = popularity[i] * tie;
             for (int h : queries.get(k).history()) {
-                int[] row = rows.computeIfAbsent(h, x -> row(x, containing, baskets, n));
-                for (int j = 0; j < row.length; j += 2) cooc[off + row[j]] += row[j + 1];
+                int[] counts = rows.computeIfAbsent(h, x -> row(x, containing, baskets, n));
+                for (int j = 0; j < counts.length; j += 2) row[counts[j]] += counts[j + 1];
             }
+            cooc.add(k, row, 0);
         }
-        HoldoutEvaluator ev = new HoldoutEvaluator(data, 100);
         Map<String, HoldoutEvaluator.Metrics> out = new LinkedHashMap<>();
-        out.put("popularity", ev.evaluate(pop));
-        out.put("cooccurrence", ev.evaluate(cooc));
+        out.put("popularity", pop.metrics());
+        out.put("cooccurrence", cooc.metrics());
         return out;
     }
 

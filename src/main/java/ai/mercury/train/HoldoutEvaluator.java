@@ -74,16 +74,36 @@ public final class HoldoutEvaluator {
      * @param scores {@code [queries × items]} row-major, rows in {@link TrainingData#holdoutQueries()} order
      */
     public Metrics evaluate(float[] scores) {
-        List<Query> queries = data.holdoutQueries();
-        int q = queries.size();
         int n = data.itemCount();
-        Map<Slice, double[]> sums = new EnumMap<>(Slice.class);
-        double coldSum = 0;
-        int coldQueries = 0;
-        boolean[] top = new boolean[n];
-        for (int i = 0; i < q; i++) {
-            Query query0 = queries.get(i);
-            int[] best = topK(scores, i * n, n, k);
+        Tally tally = tally();
+        for (int i = 0; i < data.holdoutQueries().size(); i++) tally.add(i, scores, i * n);
+        return tally.metrics();
+    }
+
+    /** An empty tally, to add the queries' scores to one at a time (bounded memory on a large catalog). */
+    public Tally tally() {
+        return new Tally();
+    }
+
+    /** Recall@K summed over the queries added so far; add each query once, in any order. Not thread-safe. */
+    public final class Tally {
+        private final Map<Slice, double[]> sums = new EnumMap<>(Slice.class);
+        private final boolean[] top = new boolean[data.itemCount()];
+        private double coldSum;
+        private int coldQueries;
+
+        private Tally() {}
+
+        /**
+         * Adds one query's scores.
+         *
+         * @param query  its index in {@link TrainingData#holdoutQueries()}
+         * @param scores holds its score of item {@code i} at {@code offset + i}
+         */
+        public void add(int query, float[] scores, int offset) {
+            int n = top.length;
+            Query query0 = data.holdoutQueries().get(query);
+            int[] best = topK(scores, offset, n, k);
             for (int o : best) top[o] = true;
             int hits = 0;
             int cold = 0;
@@ -104,17 +124,20 @@ public final class HoldoutEvaluator {
                 coldQueries++;
             }
         }
-        Map<String, Double> recall = new java.util.LinkedHashMap<>();
-        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
-        for (Slice slice : Slice.values()) {
-            double[] s = sums.getOrDefault(slice, new double[2]);
-            String name = slice.name().toLowerCase(Locale.ROOT);
-            recall.put(name, s[1] == 0 ? 0 : s[0] / s[1]);
-            counts.put(name, (int) s[1]);
+
+        public Metrics metrics() {
+            Map<String, Double> recall = new java.util.LinkedHashMap<>();
+            Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+            for (Slice slice : Slice.values()) {
+                double[] s = sums.getOrDefault(slice, new double[2]);
+                String name = slice.name().toLowerCase(Locale.ROOT);
+                recall.put(name, s[1] == 0 ? 0 : s[0] / s[1]);
+                counts.put(name, (int) s[1]);
+            }
+            recall.put("cold_item", coldQueries == 0 ? 0 : coldSum / coldQueries);
+            counts.put("cold_item", coldQueries);
+            return new Metrics(recall, counts);
         }
-        recall.put("cold_item", coldQueries == 0 ? 0 : coldSum / coldQueries);
-        counts.put("cold_item", coldQueries);
-        return new Metrics(recall, counts);
     }
 
     /** Ordinals of the {@code k} best items by inner product (ties: lower ordinal first). */

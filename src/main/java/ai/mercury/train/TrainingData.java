@@ -47,6 +47,8 @@ public final class TrainingData {
     private final List<ItemRecord> items;
     private final Map<String, Integer> ordinals = new HashMap<>();
     private final float[][] itemText;
+    /** Time spent embedding the catalog's titles (the text encoder, through its cache if it has one). */
+    private final long textMillis;
     private final float[][] itemPrice;
     private final float[][] itemCategory;
     private final int textDim;
@@ -76,8 +78,10 @@ public final class TrainingData {
         this.textDim = textEncoder.dim();
 
         int n = items.size();
+        long t0 = System.nanoTime();
         Map<String, float[][]> itemInputs = FeatureEncoder.itemInputs(spec, textEncoder, n,
                 i -> items.get(i).title(), i -> items.get(i).price(), i -> items.get(i).category());
+        textMillis = (System.nanoTime() - t0) / 1_000_000;
         itemText = itemInputs.get(FeatureSpec.INPUT_TEXT);
         itemPrice = itemInputs.get(FeatureSpec.INPUT_PRICE);
         itemCategory = itemInputs.get(FeatureSpec.INPUT_CATEGORY);
@@ -255,6 +259,11 @@ public final class TrainingData {
     /** Width of the context-and-time part of the user tower's input. */
     public int headWidth() {
         return headWidth;
+    }
+
+    /** Milliseconds spent embedding the catalog's titles while this was built. */
+    public long textMillis() {
+        return textMillis;
     }
 
     /** Title embeddings, {@code [items][textDim]}; shared, do not modify. */

@@ -65,11 +65,13 @@ public final class TrainingRun {
         long prepMillis = (System.nanoTime() - t0) / 1_000_000;
         if (progress != null) {
             progress.printf("training data: %d items, %d fit baskets (%d in the hold-out from %s), %d hold-out queries, %d pseudo-cold items,"
-                            + " features %.1f s%n",
+                            + " features %.1f s (title embedding %.1f s)%n",
                     data.itemCount(), data.examples().size(), data.examples().stream().filter(TrainingData.Example::holdout).count(),
-                    config.holdoutStart(), data.holdoutQueries().size(), data.heldOutOfSelectionCount(), prepMillis / 1000.0);
+                    config.holdoutStart(), data.holdoutQueries().size(), data.heldOutOfSelectionCount(), prepMillis / 1000.0,
+                    data.textMillis() / 1000.0);
         }
         TwoTowerTrainer.Result result = new TwoTowerTrainer(data, config, progress).train(probe);
+        long t1 = System.nanoTime();
         Map<String, HoldoutEvaluator.Metrics> baselines = HoldoutBaselines.evaluate(data);
         if (progress != null) {
             progress.println("hold-out recall@100, model: " + result.bestHoldout());
@@ -96,7 +98,8 @@ public final class TrainingRun {
                 result.userTower(), result.itemTower(), items, Vectors.ofRows(result.itemVectors()), training, null);
         Path bundle = BundleWriter.publish(artifactsDir, content, null, signals);
         if (progress != null) {
-            progress.printf("published %s (training %.1f s)%n", bundle, result.millis() / 1000.0);
+            progress.printf("published %s (training %.1f s; baselines, hybrid tuning and export %.1f s)%n", bundle, result.millis() / 1000.0,
+                    (System.nanoTime() - t1) / 1e9);
         }
         return new Outcome(bundle, result, data);
     }

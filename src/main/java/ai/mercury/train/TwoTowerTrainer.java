@@ -26,9 +26,13 @@ import java.util.function.Predicate;
  * Trains the two towers with DJL on the PyTorch engine: in-batch sampled softmax over cosine
  * scores with a temperature and the log-Q popularity correction of Yi et al. (RecSys 2019), Adam,
  * early stopping on the hold-out's mean Recall@100, then (optionally) a refit on the whole fit
- * period for the best number of epochs. Every step runs the item tower over the whole catalog, so
- * the pooled history feature is built from the item tower's outputs with their gradient, as the
- * server builds it from {@code item_vectors.npy}.
+ * period for the best number of epochs. Every step runs the item tower over the items its batch
+ * touches (the softmax columns and the history items), so the pooled history feature is built from
+ * the item tower's outputs with their gradient, as the server builds it from {@code item_vectors.npy},
+ * and a step's cost follows the batch, not the catalog. The item tower has no cross-item operation,
+ * so this is the same loss and gradient as running it over the whole catalog. The hold-out
+ * evaluation and the export embed the whole catalog without gradient, {@link #CATALOG_CHUNK} items
+ * at a time, and score the hold-out a chunk of queries at a time, so memory stays bounded.
  */
 public final class TwoTowerTrainer {
     /** The PyTorch engine's name in DJL. */
@@ -62,6 +66,12 @@ public final class TwoTowerTrainer {
      * (for early stopping), after training a pair (one touched item, diffuse history) for the published model.
      */
     static final float[] TEXT_WEIGHT_FACTORS = {0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f, 8f};
+
+    /** Items per pass of the item tower when the whole catalog is embedded (inference: hold-out, export). */
+    static final int CATALOG_CHUNK = 4096;
+
+    /** Scores held at once when the hold-out queries are scored against the catalog (16 M floats = 64 MB). */
+    static final int SCORE_CHUNK_FLOATS = 1 << 24;
 
     private final TrainingData data;
     private final TrainConfig config;
@@ -239,6 +249,66 @@ public final class TwoTowerTrainer {
         return new TunedPair(flat.get(k), TEXT_WEIGHT_FACTORS[k / width], TEXT_WEIGHT_FACTORS[k % width]);
     }
 
+    /**
+     * The loss of one batch: the item tower runs over the batch's touched items only ({@link Batch#touchedItems}:
+     * its softmax columns, then its other history items), the pooled history is built from those vectors with
+     * their gradient, and each positive pair's softmax runs over the columns, logits reduced by {@code log q}.
+     *
+     * @param itemX         the whole catalog's item tower inputs, {@code [n, width]} (rows are gathered)
+     * @param itemTextBlock the whole catalog's text block or null
+     * @param logQ          {@code log q(item)} for the whole catalog, {@code [n]}
+     */
+    static NDArray sampledSoftmaxLoss(NDManager sub, TwoTowerModel model, NDArray itemX, NDArray itemTextBlock, NDArray logQ, Batch b,
+                                      double temperature, int headWidth, int textDim) {
+        NDIndex touched = new NDIndex("{}", sub.create(b.touchedItems()));
+        NDArray vectors = model.items(itemX.get(touched), itemTextBlock == null ? null : itemTextBlock.get(touched));
+        NDArray pool = sub.create(b.pool(), new Shape(b.users(), b.touched()));
+        NDArray history = pool.matMul(vectors);
+        NDArray head = sub.create(b.head(), new Shape(b.users(), headWidth));
+        NDArray hasHistory = sub.create(b.hasHistory(), new Shape(b.users(), 1));
+        NDArray query = b.query() == null ? null : sub.create(b.query(), new Shape(b.users(), textDim));
+        NDArray hasQuery = b.hasQuery() == null ? null : sub.create(b.hasQuery(), new Shape(b.users(), 1));
+        NDArray users = model.users(head, history, hasHistory, query, hasQuery);
+        // The columns are the first touched items.
+        NDArray columnVectors = vectors.get(new NDIndex("0:" + b.columns()));
+        NDArray logits = users.matMul(columnVectors.transpose()).div((float) temperature)
+                .sub(logQ.get(new NDIndex("{}", sub.create(b.columnItems()))).reshape(1, b.columns()));
+        // Per positive pair: -log(e^l / (e^l + Σ_negatives e^n)) = softplus(lse(negatives) - l).
+        NDArray negatives = logits.add(sub.create(b.negativeMask(), new Shape(b.users(), b.columns())));
+        NDArray max = negatives.max(new int[] {1}, true).stopGradient();
+        NDArray lse = negatives.sub(max).exp().sum(new int[] {1}, true).log().add(max);
+        NDArray perPair = Activation.softPlus(lse.sub(logits));
+        return perPair.mul(sub.create(b.positiveWeight(), new Shape(b.users(), b.columns()))).sum();
+    }
+
+    /**
+     * The whole catalog's item vectors, row-major {@code [n × dim]}: inference without gradient,
+     * {@link #CATALOG_CHUNK} items per pass, each pass's native memory released before the next.
+     */
+    static float[] catalogVectors(NDManager manager, TwoTowerModel model, NDArray itemX, NDArray itemTextBlock) {
+        int n = (int) itemX.getShape().get(0);
+        int dim = model.dim();
+        float[] out = new float[n * dim];
+        for (int from = 0; from < n; from += CATALOG_CHUNK) {
+            int to = Math.min(n, from + CATALOG_CHUNK);
+            try (NDManager chunk = manager.newSubManager()) {
+                model.parameters().values().forEach(p -> p.tempAttach(chunk));
+                itemX.tempAttach(chunk);
+                if (itemTextBlock != null) itemTextBlock.tempAttach(chunk);
+                NDIndex rows = new NDIndex(from + ":" + to);
+                NDArray v = model.items(itemX.get(rows), itemTextBlock == null ? null : itemTextBlock.get(rows));
+                System.arraycopy(v.toFloatArray(), 0, out, from * dim, (to - from) * dim);
+            }
+        }
+        return out;
+    }
+
+    static float[][] rows(float[] flat, int dim) {
+        float[][] m = new float[flat.length / dim][dim];
+        for (int r = 0; r < m.length; r++) System.arraycopy(flat, r * dim, m[r], 0, dim);
+        return m;
+    }
+
     /** One model being fit on the examples that {@code use} accepts. */
     private final class Run {
         final NDManager manager;
@@ -326,37 +396,14 @@ public final class TwoTowerTrainer {
         }
 
         private NDArray loss(NDManager sub, Batch b) {
-            int n = data.itemCount();
-            NDArray vectors = model.items(itemX, itemTextBlock);
-            NDArray pool = sub.create(b.pool(), new Shape(b.users(), n));
-            NDArray history = pool.matMul(vectors);
-            NDArray head = sub.create(b.head(), new Shape(b.users(), data.headWidth()));
-            NDArray hasHistory = sub.create(b.hasHistory(), new Shape(b.users(), 1));
-            NDArray query = b.query() == null ? null : sub.create(b.query(), new Shape(b.users(), data.textDim()));
-            NDArray hasQuery = b.hasQuery() == null ? null : sub.create(b.hasQuery(), new Shape(b.users(), 1));
-            NDArray users = model.users(head, history, hasHistory, query, hasQuery);
-            NDArray cols = sub.create(b.columnItems());
-            NDArray columnVectors = vectors.get(new NDIndex("{}", cols));
-            NDArray logits = users.matMul(columnVectors.transpose()).div((float) config.temperature())
-                    .sub(logQ.get(new NDIndex("{}", cols)).reshape(1, b.columns()));
-            // Per positive pair: -log(e^l / (e^l + Σ_negatives e^n)) = softplus(lse(negatives) - l).
-            NDArray negatives = logits.add(sub.create(b.negativeMask(), new Shape(b.users(), b.columns())));
-            NDArray max = negatives.max(new int[] {1}, true).stopGradient();
-            NDArray lse = negatives.sub(max).exp().sum(new int[] {1}, true).log().add(max);
-            NDArray perPair = Activation.softPlus(lse.sub(logits));
-            return perPair.mul(sub.create(b.positiveWeight(), new Shape(b.users(), b.columns()))).sum();
+            return sampledSoftmaxLoss(sub, model, itemX, itemTextBlock, logQ, b, config.temperature(), data.headWidth(), data.textDim());
         }
 
         ForwardPass forwardPass() {
             return new ForwardPass() {
                 @Override
                 public float[][] items() {
-                    try (NDManager sub = manager.newSubManager()) {
-                        model.parameters().values().forEach(p -> p.tempAttach(sub));
-                        itemX.tempAttach(sub);
-                        if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
-                        return TwoTowerModel.matrix(model.items(itemX, itemTextBlock));
-                    }
+                    return rows(catalogVectors(manager, model, itemX, itemTextBlock), model.dim());
                 }
 
                 @Override
@@ -379,11 +426,10 @@ public final class TwoTowerTrainer {
                             hasQuery[u] = 1f;
                         }
                     }
+                    float[] catalog = catalogVectors(manager, model, itemX, itemTextBlock);
                     try (NDManager sub = manager.newSubManager()) {
                         model.parameters().values().forEach(p -> p.tempAttach(sub));
-                        itemX.tempAttach(sub);
-                        if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
-                        NDArray vectors = model.items(itemX, itemTextBlock);
+                        NDArray vectors = sub.create(catalog, new Shape(n, model.dim()));
                         NDArray pooled = sub.create(pool, new Shape(b, n)).matMul(vectors);
                         boolean q = model.readsQuery();
                         return TwoTowerModel.matrix(model.users(sub.create(head, new Shape(b, data.headWidth())), pooled,
@@ -412,28 +458,33 @@ public final class TwoTowerTrainer {
             if (data.holdoutQueries().isEmpty() || model.learnedDim() == model.dim()) {
                 return new TunedPair(evaluate(), 1f, 1f);
             }
-            HoldoutScores h = holdoutScores(true);
-            int learned = model.learnedDim();
-            // r: the norm of the history's mean text block (the hold-out queries carry no query text).
-            float[][] history = h.inputs().history();
-            float[] r = new float[history.length];
-            for (int q = 0; q < history.length; q++) {
-                double sq = 0;
-                for (int d = learned; d < history[q].length; d++) sq += history[q][d] * history[q][d];
-                r[q] = (float) Math.sqrt(sq);
-            }
+            int f = TEXT_WEIGHT_FACTORS.length;
+            HoldoutEvaluator.Tally[] tallies = new HoldoutEvaluator.Tally[f * f];
+            for (int k = 0; k < tallies.length; k++) tallies[k] = evaluator.tally();
             int n = data.itemCount();
-            float[] scores = new float[h.learned().length];
-            List<List<HoldoutEvaluator.Metrics>> all = new ArrayList<>();
-            for (float one : TEXT_WEIGHT_FACTORS) {
-                List<HoldoutEvaluator.Metrics> row = new ArrayList<>();
-                for (float diffuse : TEXT_WEIGHT_FACTORS) {
-                    for (int q = 0; q < r.length; q++) {
-                        float w = one * r[q] + diffuse * (1 - r[q]);
-                        for (int i = q * n; i < (q + 1) * n; i++) scores[i] = h.learned()[i] + w * h.text()[i];
+            int learned = model.learnedDim();
+            float[] scores = new float[n];
+            scoreHoldout(true, (in, first, rows, learnedScores, textScores) -> {
+                for (int row = 0; row < rows; row++) {
+                    // r: the norm of the history's mean text block (the hold-out queries carry no query text).
+                    float[] history = in.history()[first + row];
+                    double sq = 0;
+                    for (int d = learned; d < history.length; d++) sq += history[d] * history[d];
+                    float r = (float) Math.sqrt(sq);
+                    int off = row * n;
+                    for (int one = 0; one < f; one++) {
+                        for (int diffuse = 0; diffuse < f; diffuse++) {
+                            float w = TEXT_WEIGHT_FACTORS[one] * r + TEXT_WEIGHT_FACTORS[diffuse] * (1 - r);
+                            for (int i = 0; i < n; i++) scores[i] = learnedScores[off + i] + w * textScores[off + i];
+                            tallies[one * f + diffuse].add(first + row, scores, 0);
+                        }
                     }
-                    row.add(evaluator.evaluate(scores));
                 }
+            });
+            List<List<HoldoutEvaluator.Metrics>> all = new ArrayList<>();
+            for (int one = 0; one < f; one++) {
+                List<HoldoutEvaluator.Metrics> row = new ArrayList<>();
+                for (int diffuse = 0; diffuse < f; diffuse++) row.add(tallies[one * f + diffuse].metrics());
                 all.add(row);
             }
             return balancedPair(all);
@@ -442,57 +493,94 @@ public final class TwoTowerTrainer {
         /** The hold-out queries' user vectors and the catalog's item vectors of the current model. */
         SelectionVectors selectionVectors() {
             if (data.holdoutQueries().isEmpty()) return null;
+            float[][] items = rows(catalogVectors(manager, model, itemX, itemTextBlock), model.dim());
+            HoldoutEvaluator.Inputs in = evaluator.inputs(items);
             try (NDManager sub = manager.newSubManager()) {
                 model.parameters().values().forEach(p -> p.tempAttach(sub));
-                itemX.tempAttach(sub);
-                if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
-                NDArray vectors = model.items(itemX, itemTextBlock);
-                float[][] items = TwoTowerModel.matrix(vectors);
-                HoldoutEvaluator.Inputs in = evaluator.inputs(items);
-                NDArray users = model.users(sub.create(in.head()), sub.create(in.history()), sub.create(in.hasHistory()),
-                        in.query() == null ? null : sub.create(in.query()), in.hasQuery() == null ? null : sub.create(in.hasQuery()));
-                return new SelectionVectors(TwoTowerModel.matrix(users), items);
+                return new SelectionVectors(TwoTowerModel.matrix(users(sub, in)), items);
             }
         }
 
-        /** Every hold-out query scored against every item: whole, or split at the learned width. */
-        private record HoldoutScores(HoldoutEvaluator.Inputs inputs, float[] whole, float[] learned, float[] text) {}
+        /** The user tower over every hold-out query. */
+        private NDArray users(NDManager sub, HoldoutEvaluator.Inputs in) {
+            return model.users(sub.create(in.head()), sub.create(in.history()), sub.create(in.hasHistory()),
+                    in.query() == null ? null : sub.create(in.query()), in.hasQuery() == null ? null : sub.create(in.hasQuery()));
+        }
 
         /**
-         * Runs both towers over the hold-out (parameters attached to a sub-manager for the call) and
-         * scores every query against every item: the whole dot product when {@code split} is false,
-         * else its learned part and its text part apart (score = learned + λ·text).
+         * Receives the hold-out's scores a chunk of queries at a time: {@code rows} queries from {@code first}
+         * (rows in {@link TrainingData#holdoutQueries()} order) × every item, row-major.
          */
-        private HoldoutScores holdoutScores(boolean split) {
+        private interface ScoreChunk {
+            /**
+             * @param a the whole score, or its learned part when split
+             * @param b the text part when split, else null
+             */
+            void accept(HoldoutEvaluator.Inputs inputs, int first, int rows, float[] a, float[] b);
+        }
+
+        /**
+         * Runs both towers over the hold-out and scores every query against every item, {@link #SCORE_CHUNK_FLOATS}
+         * scores at a time: the whole dot product when {@code split} is false, else its learned part and its
+         * text part apart (score = learned + λ·text).
+         */
+        private void scoreHoldout(boolean split, ScoreChunk out) {
+            int n = data.itemCount();
+            int dim = model.dim();
+            int learned = model.learnedDim();
+            float[] catalog = catalogVectors(manager, model, itemX, itemTextBlock);
+            HoldoutEvaluator.Inputs in = evaluator.inputs(rows(catalog, dim));
+            int queries = in.head().length;
+            int chunkRows = Math.max(1, SCORE_CHUNK_FLOATS / n);
             try (NDManager sub = manager.newSubManager()) {
                 model.parameters().values().forEach(p -> p.tempAttach(sub));
-                itemX.tempAttach(sub);
-                if (itemTextBlock != null) itemTextBlock.tempAttach(sub);
-                NDArray vectors = model.items(itemX, itemTextBlock);
-                HoldoutEvaluator.Inputs in = evaluator.inputs(TwoTowerModel.matrix(vectors));
-                NDArray users = model.users(sub.create(in.head()), sub.create(in.history()), sub.create(in.hasHistory()),
-                        in.query() == null ? null : sub.create(in.query()), in.hasQuery() == null ? null : sub.create(in.hasQuery()));
-                if (!split) return new HoldoutScores(in, users.matMul(vectors.transpose()).toFloatArray(), null, null);
-                int learned = model.learnedDim();
-                return new HoldoutScores(in, null,
-                        users.get(":, 0:" + learned).matMul(vectors.get(":, 0:" + learned).transpose()).toFloatArray(),
-                        users.get(":, " + learned + ":").matMul(vectors.get(":, " + learned + ":").transpose()).toFloatArray());
+                NDArray vectors = sub.create(catalog, new Shape(n, dim));
+                NDArray users = users(sub, in);
+                NDArray wholeT = split ? null : vectors.transpose();
+                NDArray learnedT = split ? vectors.get(":, 0:" + learned).transpose() : null;
+                NDArray textT = split ? vectors.get(":, " + learned + ":").transpose() : null;
+                for (int first = 0; first < queries; first += chunkRows) {
+                    int rows = Math.min(chunkRows, queries - first);
+                    try (NDManager chunk = sub.newSubManager()) {
+                        NDArray u = users.get(first + ":" + (first + rows));
+                        u.attach(chunk);
+                        if (!split) {
+                            out.accept(in, first, rows, u.matMul(wholeT).toFloatArray(), null);
+                        } else {
+                            out.accept(in, first, rows, u.get(":, 0:" + learned).matMul(learnedT).toFloatArray(),
+                                    u.get(":, " + learned + ":").matMul(textT).toFloatArray());
+                        }
+                    }
+                }
             }
         }
 
         private Tuned evaluate(boolean tune) {
             if (data.holdoutQueries().isEmpty()) return new Tuned(new HoldoutEvaluator.Metrics(Map.of(), Map.of()), 1f);
+            int n = data.itemCount();
             if (!tune || model.learnedDim() == model.dim()) {
-                return new Tuned(evaluator.evaluate(holdoutScores(false).whole()), 1f);
+                HoldoutEvaluator.Tally tally = evaluator.tally();
+                scoreHoldout(false, (in, first, rows, whole, none) -> {
+                    for (int row = 0; row < rows; row++) tally.add(first + row, whole, row * n);
+                });
+                return new Tuned(tally.metrics(), 1f);
             }
             // score = learned part + λ·text part: score both parts once, then try the multipliers of λ.
-            HoldoutScores h = holdoutScores(true);
+            HoldoutEvaluator.Tally[] tallies = new HoldoutEvaluator.Tally[TEXT_WEIGHT_FACTORS.length];
+            for (int k = 0; k < tallies.length; k++) tallies[k] = evaluator.tally();
+            float[] scores = new float[n];
+            scoreHoldout(true, (in, first, rows, learnedScores, textScores) -> {
+                for (int row = 0; row < rows; row++) {
+                    int off = row * n;
+                    for (int k = 0; k < tallies.length; k++) {
+                        float f = TEXT_WEIGHT_FACTORS[k];
+                        for (int i = 0; i < n; i++) scores[i] = learnedScores[off + i] + f * textScores[off + i];
+                        tallies[k].add(first + row, scores, 0);
+                    }
+                }
+            });
             List<HoldoutEvaluator.Metrics> all = new ArrayList<>();
-            float[] scores = new float[h.learned().length];
-            for (float f : TEXT_WEIGHT_FACTORS) {
-                for (int i = 0; i < scores.length; i++) scores[i] = h.learned()[i] + f * h.text()[i];
-                all.add(evaluator.evaluate(scores));
-            }
+            for (HoldoutEvaluator.Tally t : tallies) all.add(t.metrics());
             return balanced(all);
         }
     }
