@@ -57,9 +57,14 @@ final class HybridizeCommand implements Callable<Integer> {
     @Option(names = "--version", description = "version of the copy (default: now)")
     String version;
 
+    @Option(names = "--criterion", defaultValue = "bar", description = "how the weights are chosen: bar (least shortfall against the best "
+            + "baseline on the hold-out, then the most gain over the model alone) or model-gain (the gain alone, as before) (default: ${DEFAULT-VALUE})")
+    String criterion;
+
     @Override
     public Integer call() {
         try {
+            HybridTuner.Criterion chosenBy = HybridTuner.Criterion.parse(criterion);
             DatasetConfig datasetConfig = DatasetConfig.load(config);
             data = EvalCommand.dataFile(data, datasetConfig);
             Dataset dataset = DatasetLoader.load(data, datasetConfig, System.err::println);
@@ -98,11 +103,12 @@ final class HybridizeCommand implements Callable<Integer> {
                     EncodedUser encoded = s.encoder().encode(user, s.history());
                     users[q] = Recommender.userVector(s, encoded);
                 }
-                HybridTuner.Outcome outcome = new HybridTuner(td, new TwoTowerTrainer.SelectionVectors(users, items), field).tune(System.err);
+                HybridTuner.Outcome outcome = new HybridTuner(td, new TwoTowerTrainer.SelectionVectors(users, items), field).tune(System.err, chosenBy);
                 HybridSignals signals = TrainingRun.bundleSignals(td, field, s.bundle().items().size(), i -> rowOf[i]);
                 ObjectNode h = outcome.toJson();
                 h.set("signals", signals.describe());
                 h.put("weights_chosen_with", "the bundle's own towers (mercury bundle hybridize): after a refit they have seen the hold-out");
+                h.put("criterion", chosenBy.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
                 String v = version != null ? version : BundleWriter.versionFor(Instant.now());
                 System.out.println(BundleWriter.publishWithHybrid(dir, artifacts, v, signals, h));
             } finally {

@@ -3,10 +3,11 @@ package ai.mercury.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar mercury.jar <command>}: serve, train, eval, bundle verify|bootstrap. */
+/** {@code java -jar mercury.jar <command>}: serve, train, eval, bundle, events, robustness. */
 @Command(name = "mercury", mixinStandardHelpOptions = true, version = "mercury 0.1.0",
         description = "Cold-start two-tower recommendation engine.",
-        subcommands = {ServeCommand.class, TrainCommand.class, EvalCommand.class, BundleCommand.class, EventsCommand.class})
+        subcommands = {ServeCommand.class, TrainCommand.class, EvalCommand.class, BundleCommand.class, EventsCommand.class,
+                RobustnessCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -92,6 +92,7 @@ public final class TrainingRun {
             ObjectNode h = hybrid.toJson();
             h.set("signals", signals.describe());
             h.put("tuning_millis", (System.nanoTime() - h0) / 1_000_000);
+            h.put("criterion", "bar");
             training.set("hybrid", h);
         }
         BundleWriter.Content content = new BundleWriter.Content(version, data.spec(), new TextEncoderInfo(textEncoder.name(), textEncoder.dim()),

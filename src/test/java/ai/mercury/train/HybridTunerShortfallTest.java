@@ -1,0 +1,43 @@
+package ai.mercury.train;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The bar criterion's shortfall: relative, per slice and metric, weighted by the slice's share of queries; cold items left out. */
+class HybridTunerShortfallTest {
+    private static HybridTuner.Tally tally(String slice, int queries, double recall, double ndcg) {
+        HybridTuner.Tally t = new HybridTuner.Tally();
+        for (int q = 0; q < queries; q++) t.add(slice, recall, ndcg);
+        return t;
+    }
+
+    @Test
+    void shortfall_countsOnlyWhereTheHybridIsBelowTheBestBaseline() {
+        HybridTuner.Tally hybrid = tally("warm", 30, 0.27, 0.20);
+        for (int q = 0; q < 10; q++) hybrid.add("cold_user_first_item", 0.20, 0.10);
+        for (int q = 0; q < 5; q++) hybrid.add("cold_item", 0.0, 0);
+        HybridTuner.Tally cooc = tally("warm", 30, 0.30, 0.15);
+        for (int q = 0; q < 10; q++) cooc.add("cold_user_first_item", 0.25, 0.05);
+        HybridTuner.Tally pop = tally("warm", 30, 0.10, 0.05);
+        for (int q = 0; q < 10; q++) pop.add("cold_user_first_item", 0.10, 0.12);
+        Map<String, HybridTuner.Tally> baselines = Map.of("cooccurrence", cooc, "popularity", pop);
+        // warm recall: 10 % short, 30 of 40 queries; first item recall: 20 % short and ndcg (vs popularity 0.12) 1/6 short, 10 of 40.
+        double expected = 0.1 * 0.75 + (0.2 + 1 / 6.0) * 0.25;
+        assertEquals(expected, HybridTuner.shortfall(hybrid, baselines), 1e-9);
+        // cooccurrence against popularity: only first-item ndcg is short, (0.12 - 0.05) / 0.12 on 10 of 40 queries.
+        assertEquals(0.07 / 0.12 * 0.25, HybridTuner.shortfall(cooc, Map.of("popularity", pop)), 1e-9);
+        assertEquals(0, HybridTuner.shortfall(cooc, Map.of("popularity", tally("warm", 30, 0.1, 0.05))), 1e-12);
+        assertEquals(0, HybridTuner.shortfall(hybrid, Map.of()), 1e-12);
+    }
+
+    @Test
+    void criterion_parses() {
+        assertEquals(HybridTuner.Criterion.BAR, HybridTuner.Criterion.parse("bar"));
+        assertEquals(HybridTuner.Criterion.MODEL_GAIN, HybridTuner.Criterion.parse("model-gain"));
+        assertThrows(IllegalArgumentException.class, () -> HybridTuner.Criterion.parse("best"));
+    }
+}
