@@ -48,6 +48,7 @@ public record MercuryConfig(
         SessionsConfig sessions,
         ConnectionConfig connections,
         int warmupHttpSeconds,
+        int warmupHttpMaxSeconds,
         int warmupSwapSeconds,
         ReplicationConfig replication) {
 
@@ -68,6 +69,8 @@ public record MercuryConfig(
     public static final int DEFAULT_MAX_QUERY_CHARS = 1000;
     /** Seconds of representative requests the server sends itself over HTTP after start, before it reports ready. */
     public static final int DEFAULT_WARMUP_HTTP_SECONDS = 5;
+    /** Longest start-up warm-up: past {@code warmup.http_seconds} it goes on while the JIT is still compiling, up to this. */
+    public static final int DEFAULT_WARMUP_HTTP_MAX_SECONDS = 60;
     /** Seconds of representative requests run in-process on a new bundle before it is published. */
     public static final int DEFAULT_WARMUP_SWAP_SECONDS = 2;
     /** No token: the admin endpoints are disabled (they answer 401). */
@@ -109,6 +112,7 @@ public record MercuryConfig(
         SessionsConfig.putDefaults(d);
         ConnectionConfig.putDefaults(d);
         d.put("warmup.http_seconds", DEFAULT_WARMUP_HTTP_SECONDS);
+        d.put("warmup.http_max_seconds", DEFAULT_WARMUP_HTTP_MAX_SECONDS);
         d.put("warmup.swap_seconds", DEFAULT_WARMUP_SWAP_SECONDS);
         ReplicationConfig.putDefaults(d);
         DEFAULTS = Map.copyOf(d);
@@ -201,7 +205,7 @@ public record MercuryConfig(
                 maxK, defaultK, intIn(v, "limits.max_history", 1, 100_000), intIn(v, "limits.max_query_chars", 1, 1_000_000),
                 new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v),
                 intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v), events, SessionsConfig.from(v, events),
-                ConnectionConfig.from(v), intIn(v, "warmup.http_seconds", 0, 300), intIn(v, "warmup.swap_seconds", 0, 300),
+                ConnectionConfig.from(v), intIn(v, "warmup.http_seconds", 0, 300), intIn(v, "warmup.http_max_seconds", 0, 600), intIn(v, "warmup.swap_seconds", 0, 300),
                 ReplicationConfig.from(v));
     }
 

@@ -88,8 +88,9 @@ public final class MercuryServer implements AutoCloseable {
                         new DeploymentOptions().setInstances(config.httpInstances())))
                 .map(id -> {
                     server.httpDeployment = id;
-                    // Ready only once the start-up bundle has loaded and the server has sent itself warmup.http_seconds of requests.
-                    indexManager.initialLoad().compose(first -> Warmup.overHttp(vertx, port.get(), first, config.warmupHttpSeconds()))
+                    // Ready only once the start-up bundle has loaded and the server has sent itself warmup.http_seconds of requests
+                    // (and more while the JIT is still compiling, up to warmup.http_max_seconds).
+                    indexManager.initialLoad().compose(first -> Warmup.overHttp(vertx, port.get(), first, config.warmupHttpSeconds(), config.warmupHttpMaxSeconds()))
                             .onComplete(ignored -> warmedUp.set(true));
                     return server;
                 })

@@ -16,6 +16,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * 30 s of traffic pinned to one core, issue 15). Two forms:
  * <ul>
  *   <li>{@link #overHttp}: after start, before {@code /health/ready} answers ready, the server sends
- *       itself {@code warmup.http_seconds} of representative {@code /recommend} requests on 127.0.0.1,
+ *       itself at least {@code warmup.http_seconds} (and, while the JIT is still compiling, up to
+ *       {@code warmup.http_max_seconds}) of representative {@code /recommend} requests on 127.0.0.1,
  *       through the whole path (HTTP parsing, routing, dispatch, workers, writer).</li>
  *   <li>{@link #inProcess}: after a bundle is validated and before it is published, the bundle thread
  *       runs {@code warmup.swap_seconds} of the same requests on the new snapshot through
@@ -43,6 +46,8 @@ final class Warmup {
     private static final int[] KS = {10, 20, 20, 50, 100};
     /** Concurrent self-requests: enough to exercise the hand-off to the workers, not to flood them. */
     private static final int LANES = 4;
+    /** Below this many milliseconds of JIT compilation per second of warm-up, the hot path is compiled. */
+    static final long JIT_QUIET_MS_PER_S = 50;
 
     private Warmup() {}
 
@@ -94,12 +99,35 @@ final class Warmup {
         return n;
     }
 
-    /** Sends the server {@code seconds} of requests on 127.0.0.1:{@code port}; completes with the count (never fails). */
-    static Future<Integer> overHttp(Vertx vertx, int port, Snapshot s, int seconds) {
-        if (seconds <= 0 || s == null) return Future.succeededFuture(0);
+    /**
+     * Sends the server at least {@code minSeconds} of requests on 127.0.0.1:{@code port}, then goes on
+     * while the JIT is still busy (more than {@link #JIT_QUIET_MS_PER_S} ms of compilation in the last
+     * second), up to {@code maxSeconds}; completes with the count (never fails). On one core, 5 s of
+     * traffic left the compiler queue full: the first seconds after ready ran at a fraction of the
+     * steady rate (docs/bench/warmup.md). A fixed longer time would be too short on a slow host and
+     * too long on a fast one; the compiler's own activity says when the hot code is compiled.
+     */
+    static Future<Integer> overHttp(Vertx vertx, int port, Snapshot s, int minSeconds, int maxSeconds) {
+        if (minSeconds <= 0 || s == null) return Future.succeededFuture(0);
         List<Buffer> bodies = bodies(s, 256, 7).stream().map(JsonObject::toBuffer).toList();
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long start = System.nanoTime();
+        long minEnd = start + TimeUnit.SECONDS.toNanos(minSeconds);
+        long[] end = {start + TimeUnit.SECONDS.toNanos(Math.max(minSeconds, maxSeconds))};
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        if (!jitTimed) end[0] = minEnd;
+        long[] lastJitMs = {jitTimed ? jit.getTotalCompilationTime() : 0};
+        String[] why = {jitTimed ? "the longest warm-up (warmup.http_max_seconds) passed" : "no JIT timing on this JVM"};
+        long timer = !jitTimed ? -1 : vertx.setPeriodic(1000, id -> {
+            long jitMs = jit.getTotalCompilationTime();
+            long compiledLastSecond = jitMs - lastJitMs[0];
+            lastJitMs[0] = jitMs;
+            if (System.nanoTime() >= minEnd && compiledLastSecond < JIT_QUIET_MS_PER_S) {
+                why[0] = "the JIT is quiet (" + compiledLastSecond + " ms of compilation in the last second)";
+                end[0] = System.nanoTime();
+            }
+        });
         int[] sent = {0};
         int[] failed = {0};
         List<Future<Void>> lanes = new ArrayList<>();
@@ -108,15 +136,18 @@ final class Warmup {
             next(client, bodies, end, sent, failed, done);
             lanes.add(done.future());
         }
-        return Future.join(lanes).eventually(() -> client.close()).transform(ignored -> {
-            LOG.log(System.Logger.Level.INFO, "warmed with " + sent[0] + " requests over HTTP in " + seconds + " s"
-                    + (failed[0] == 0 ? "" : " (" + failed[0] + " not answered 200)"));
+        return Future.join(lanes).eventually(() -> {
+            if (timer >= 0) vertx.cancelTimer(timer);
+            return client.close();
+        }).transform(ignored -> {
+            LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "warmed with %d requests over HTTP in %.1f s: %s%s",
+                    sent[0], (System.nanoTime() - start) / 1e9, why[0], failed[0] == 0 ? "" : " (" + failed[0] + " not answered 200)"));
             return Future.succeededFuture(sent[0]);
         });
     }
 
-    private static void next(HttpClient client, List<Buffer> bodies, long end, int[] sent, int[] failed, Promise<Void> done) {
-        if (System.nanoTime() >= end) {
+    private static void next(HttpClient client, List<Buffer> bodies, long[] end, int[] sent, int[] failed, Promise<Void> done) {
+        if (System.nanoTime() >= end[0]) {
             done.complete();
             return;
         }

@@ -22,7 +22,7 @@ class WarmupTest {
     @Test
     void notReadyUntilTheHttpWarmupRan_thenReady_andTheWarmupWentThroughTheWholePath() throws Exception {
         FixtureBundle.copyTo(artifacts);
-        try (ServerHarness h = new ServerHarness(artifacts, Map.of("warmup.http_seconds", 2))) {
+        try (ServerHarness h = new ServerHarness(artifacts, Map.of("warmup.http_seconds", 2, "warmup.http_max_seconds", 0))) {
             assertTrue(h.awaitInitialLoad());
             HttpResponse<Buffer> early = h.get("/health/ready");
             assertEquals(503, early.statusCode(), early.bodyAsString());
@@ -32,6 +32,27 @@ class WarmupTest {
             double served = h.metric("mercury_recommend_seconds_count");
             assertTrue(served >= 1, "warm-up requests served: " + served); // how many depends on the machine's load
             assertTrue(h.metric("vertx_http_server_requests_total{code=\"200\",method=\"POST\",route=\"/recommend\"}") >= served - 1);
+        }
+    }
+
+    /** Past its minimum the warm-up goes on only while the JIT compiles: never shorter than the minimum, never longer than the maximum. */
+    @Test
+    void httpWarmupRunsAtLeastItsMinimumAndStopsByItselfBeforeItsMaximum() {
+        FixtureBundle.copyTo(artifacts);
+        try (ServerHarness h = new ServerHarness(artifacts, Map.of())) {
+            assertTrue(h.awaitInitialLoad());
+            Snapshot s = h.server.snapshots().acquire();
+            try {
+                long t0 = System.nanoTime();
+                int sent = ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), s, 1, 20));
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                assertTrue(sent >= 1, "requests sent: " + sent);
+                assertTrue(seconds >= 1.0, "ran " + seconds + " s, below its minimum of 1 s");
+                assertTrue(seconds < 25, "ran " + seconds + " s, past its maximum of 20 s");
+                assertEquals(0, ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), s, 0, 20)), "a minimum of 0 turns it off");
+            } finally {
+                s.release();
+            }
         }
     }
 
