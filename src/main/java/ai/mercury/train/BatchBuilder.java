@@ -102,24 +102,10 @@ final class BatchBuilder {
         int textDim = data.textDim();
         Map<Integer, Integer> positionOf = new HashMap<>();
         List<Long> touchedList = new ArrayList<>();
-        for (Situation s : situations) {
-            for (int t : s.targets()) {
-                if (!positionOf.containsKey(t)) {
-                    positionOf.put(t, touchedList.size());
-                    touchedList.add((long) t);
-                }
-            }
-        }
+        for (Situation s : situations) touch(s.targets(), positionOf, touchedList);
         int columns = touchedList.size();
         // Touched items: the columns, then the history items that are not columns (their positions: positionOf).
-        for (Situation s : situations) {
-            for (int h : s.history()) {
-                if (!positionOf.containsKey(h)) {
-                    positionOf.put(h, touchedList.size());
-                    touchedList.add((long) h);
-                }
-            }
-        }
+        for (Situation s : situations) touch(s.history(), positionOf, touchedList);
         int width = touchedList.size();
         float[] head = new float[users * headWidth];
         float[] pool = new float[users * width];
@@ -151,5 +137,12 @@ final class BatchBuilder {
         }
         long[] touched = touchedList.stream().mapToLong(Long::longValue).toArray();
         return new Batch(users, columns, head, pool, hasHistory, queryText, hasQuery, touched, negativeMask, positiveWeight);
+    }
+
+    /** Appends each of {@code items} not yet touched to {@code touched}, recording its position. */
+    private static void touch(int[] items, Map<Integer, Integer> positionOf, List<Long> touched) {
+        for (int item : items) {
+            if (positionOf.putIfAbsent(item, touched.size()) == null) touched.add((long) item);
+        }
     }
 }
