@@ -116,10 +116,12 @@ final class Warmup {
         long[] end = {start + TimeUnit.SECONDS.toNanos(Math.max(minSeconds, maxSeconds))};
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
-        if (!jitTimed) end[0] = minEnd;
-        long[] lastJitMs = {jitTimed ? jit.getTotalCompilationTime() : 0};
-        String[] why = {jitTimed ? "the longest warm-up (warmup.http_max_seconds) passed" : "no JIT timing on this JVM"};
-        long timer = !jitTimed ? -1 : vertx.setPeriodic(1000, id -> {
+        boolean adaptive = jitTimed && maxSeconds > minSeconds; // else a fixed minSeconds: no need to watch the JIT
+        if (!adaptive) end[0] = minEnd;
+        long[] lastJitMs = {adaptive ? jit.getTotalCompilationTime() : 0};
+        String[] why = {adaptive ? "the longest warm-up (warmup.http_max_seconds) passed"
+                : jitTimed ? "warmup.http_seconds passed (warmup.http_max_seconds is not above it)" : "no JIT timing on this JVM"};
+        long timer = !adaptive ? -1 : vertx.setPeriodic(1000, id -> {
             long jitMs = jit.getTotalCompilationTime();
             long compiledLastSecond = jitMs - lastJitMs[0];
             lastJitMs[0] = jitMs;
