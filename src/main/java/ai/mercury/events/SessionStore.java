@@ -3,29 +3,41 @@ package ai.mercury.events;
 import ai.mercury.config.SessionsConfig;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
  * Recent events in memory, by session and by user: at most {@code sessions.max_sessions} of each
- * (Caffeine's size eviction drops the least valuable, approximately the least recently active),
- * each keeping its last {@code sessions.max_events} events, dropped {@code sessions.idle_ttl_ms}
+ * (Caffeine's size eviction drops the least valuable, approximately the least recently used),
+ * each keeping its last {@code sessions.max_events} events, gone {@code sessions.idle_ttl_ms}
  * after its last event (reading does not extend it). Thread-safe: events are recorded by the event
  * log's writer thread, looked up by whichever thread serves {@code /recommend}.
+ *
+ * <p>Idle expiry is checked here, not by a Caffeine expiry policy: an event on a held session
+ * only appends to its ring. Re-timing a Caffeine entry on every event (its timer wheel relinks the
+ * node) wrote into a handful of long-lived objects per event, and at 20,000 events/s the young
+ * collections that had to scan those dirtied old-generation cards took 5 to 15 ms each, which was
+ * the {@code /recommend} p99 beside ingest (docs/bench/events.md). An idle entry reads as absent at
+ * once and leaves memory at the next sweep (at most every {@link #SWEEP_EVERY_MS}, or sooner when the TTL is shorter).
  */
 public final class SessionStore {
+    static final long SWEEP_EVERY_MS = 60_000;
+
     private final SessionsConfig config;
     private final Cache<String, EventRing> sessions;
     private final Cache<String, EventRing> users;
     private final List<String> typeNames;
     private final boolean[] historyType;
     private final byte purchase;
+    private final LongSupplier clock;
+    private final long sweepEveryMs;
+    private final AtomicLong nextSweepMs;
 
     /**
      * What the store knows of a visitor for one request.
@@ -39,57 +51,61 @@ public final class SessionStore {
 
     /** @param types every accepted event type (at most 127) */
     public SessionStore(SessionsConfig config, Set<String> types) {
+        this(config, types, System::currentTimeMillis);
+    }
+
+    /** With the clock the idle TTL is measured by (tests move it). */
+    SessionStore(SessionsConfig config, Set<String> types, LongSupplier clock) {
         this.config = config;
+        this.clock = clock;
         this.typeNames = new ArrayList<>(new java.util.TreeSet<>(types));
         if (typeNames.size() > 127) throw new IllegalArgumentException("at most 127 event types");
         this.historyType = new boolean[typeNames.size()];
         for (int i = 0; i < typeNames.size(); i++) historyType[i] = config.historyTypes().contains(typeNames.get(i));
         this.purchase = (byte) typeNames.indexOf("purchase");
-        this.sessions = cache(config);
-        this.users = cache(config);
-    }
-
-    private static Cache<String, EventRing> cache(SessionsConfig config) {
-        long ttlMs = config.idleTtlMs();
-        return Caffeine.newBuilder().maximumSize(config.maxSessions()).expireAfter(new Expiry<String, EventRing>() {
-            private long remaining(EventRing ring) {
-                long left = ring.lastReceivedMs() + ttlMs - System.currentTimeMillis();
-                return TimeUnit.MILLISECONDS.toNanos(Math.max(0, left));
-            }
-
-            @Override
-            public long expireAfterCreate(String key, EventRing ring, long now) {
-                return remaining(ring);
-            }
-
-            @Override
-            public long expireAfterUpdate(String key, EventRing ring, long now, long current) {
-                return remaining(ring);
-            }
-
-            @Override
-            public long expireAfterRead(String key, EventRing ring, long now, long current) {
-                return current; // looking a visitor up is not activity
-            }
-        }).build();
+        this.sessions = Caffeine.newBuilder().maximumSize(config.maxSessions()).build();
+        this.users = Caffeine.newBuilder().maximumSize(config.maxSessions()).build();
+        this.sweepEveryMs = Math.max(1, Math.min(SWEEP_EVERY_MS, config.idleTtlMs()));
+        this.nextSweepMs = new AtomicLong(clock.getAsLong() + sweepEveryMs);
     }
 
     /** Records one event under its session and its user. {@code itemId} may be a canonical (shared) copy of the event's. */
     public void record(Event e, String itemId) {
         byte type = (byte) typeNames.indexOf(e.type());
         if (type < 0) return; // a type no longer configured (replaying an older log)
-        if (e.receivedMs() + config.idleTtlMs() <= System.currentTimeMillis()) return; // already expired (replay)
-        if (e.sessionId() != null) add(sessions, e.sessionId(), itemId, type, e.receivedMs(), e.userId());
-        if (e.userId() != null) add(users, e.userId(), itemId, type, e.receivedMs(), null);
+        long now = clock.getAsLong();
+        if (e.receivedMs() + config.idleTtlMs() <= now) return; // already expired (replay)
+        if (e.sessionId() != null) add(sessions, e.sessionId(), itemId, type, e.receivedMs(), e.userId(), now);
+        if (e.userId() != null) add(users, e.userId(), itemId, type, e.receivedMs(), null, now);
+        sweepIfDue(now);
     }
 
-    private void add(Cache<String, EventRing> cache, String key, String itemId, byte type, long at, String userId) {
-        cache.asMap().compute(key, (k, ring) -> {
-            if (ring == null) ring = new EventRing(config.maxEvents());
-            ring.add(itemId, type, at);
-            if (userId != null) ring.userId = userId;
-            return ring;
-        });
+    private void add(Cache<String, EventRing> cache, String key, String itemId, byte type, long at, String userId, long now) {
+        EventRing ring = cache.getIfPresent(key);
+        if (ring == null || idle(ring, now)) { // new, or idle past the TTL: start afresh (rare: the map is written only here)
+            ring = new EventRing(config.maxEvents());
+            cache.put(key, ring);
+        }
+        ring.add(itemId, type, at);
+        if (userId != null && !userId.equals(ring.userId)) ring.userId = userId;
+    }
+
+    private boolean idle(EventRing ring, long now) {
+        return ring.lastReceivedMs() + config.idleTtlMs() <= now;
+    }
+
+    /** The ring of {@code key} unless it is missing or idle past the TTL. */
+    private EventRing live(Cache<String, EventRing> cache, String key) {
+        EventRing ring = cache.getIfPresent(key);
+        return ring == null || idle(ring, clock.getAsLong()) ? null : ring;
+    }
+
+    /** Drops idle entries from memory, at most once per sweep interval (one thread sweeps; the others go on). */
+    private void sweepIfDue(long now) {
+        long due = nextSweepMs.get();
+        if (now < due || !nextSweepMs.compareAndSet(due, now + sweepEveryMs)) return;
+        sessions.asMap().values().removeIf(ring -> idle(ring, now));
+        users.asMap().values().removeIf(ring -> idle(ring, now));
     }
 
     /**
@@ -100,8 +116,8 @@ public final class SessionStore {
      * @param collect whether to fill {@code seen} and {@code purchased} (for the exclude filters)
      */
     public Lookup lookup(String sessionId, String userId, List<String> explicit, int max, Predicate<String> known, boolean collect) {
-        EventRing session = sessionId == null ? null : sessions.getIfPresent(sessionId);
-        EventRing user = userId == null ? null : users.getIfPresent(userId);
+        EventRing session = sessionId == null ? null : live(sessions, sessionId);
+        EventRing user = userId == null ? null : live(users, userId);
         if (session == null && user == null) return new Lookup(explicit, 0, Set.of(), Set.of());
         List<String> history = new ArrayList<>(Math.min(max, explicit.size() + config.maxEvents()));
         history.addAll(explicit); // as the client sent it; stored items only add what it lacks
@@ -127,11 +143,11 @@ public final class SessionStore {
     }
 
     public boolean holdsSession(String sessionId) {
-        return sessions.getIfPresent(sessionId) != null;
+        return live(sessions, sessionId) != null;
     }
 
     public boolean holdsUser(String userId) {
-        return users.getIfPresent(userId) != null;
+        return live(users, userId) != null;
     }
 
     /** Drops a session; returns whether it was held. */
@@ -153,14 +169,16 @@ public final class SessionStore {
 
     /** Stored events of a session (newest first) as {@code [item, type]} pairs, or null when it is not held. */
     public List<String[]> events(String sessionId) {
-        EventRing ring = sessions.getIfPresent(sessionId);
+        EventRing ring = live(sessions, sessionId);
         if (ring == null) return null;
         List<String[]> out = new ArrayList<>(ring.size());
         ring.newestFirst((item, type) -> out.add(new String[] {item, typeNames.get(type)}));
         return out;
     }
 
+    /** Sessions held (idle ones are swept first when a sweep is due). */
     public long sessionCount() {
+        sweepIfDue(clock.getAsLong());
         sessions.cleanUp();
         return sessions.estimatedSize();
     }

@@ -39,4 +39,26 @@ class SessionStoreTest {
         for (int i = 0; i < 500; i++) store.record(e("view", "s" + i, null, "A", now), "A");
         assertEquals(true, store.sessionCount() <= 50, "held " + store.sessionCount());
     }
+
+    @Test
+    void aSessionIdleForTheTtlReadsAsGone_startsAfreshOnItsNextEvent_andIsSweptFromMemory() {
+        long[] now = {1_000_000};
+        SessionStore store = new SessionStore(new SessionsConfig(100, 5, 60_000, Set.of("view")), TYPES, () -> now[0]);
+        store.record(e("view", "s", "u", "A", now[0]), "A");
+        store.record(e("view", "t", null, "B", now[0]), "B");
+        now[0] += 30_000;
+        store.record(e("view", "s", "u", "C", now[0]), "C"); // activity: s lives on, t does not
+        now[0] += 40_000; // t idle 70 s, s idle 40 s
+        assertEquals(List.of("C", "A"), store.lookup("s", null, List.of(), 10, id -> true, false).history());
+        assertEquals(false, store.holdsSession("t"));
+        assertEquals(null, store.events("t"));
+        assertEquals(0, store.lookup("t", null, List.of(), 10, id -> true, false).stored());
+        now[0] += 30_000; // s idle 70 s too
+        assertEquals(false, store.holdsSession("s"));
+        assertEquals(false, store.holdsUser("u"));
+        store.record(e("view", "s", null, "D", now[0]), "D");
+        assertEquals(List.of("D"), store.lookup("s", null, List.of(), 10, id -> true, false).history(), "an idle session starts afresh");
+        assertEquals(1, store.sessionCount(), "t was swept; s is new");
+        assertEquals(0, store.userCount(), "u was swept");
+    }
 }
