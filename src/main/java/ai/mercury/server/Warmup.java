@@ -6,23 +6,30 @@ import ai.mercury.feature.FeatureSpec.ContextField;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Recommender;
 import ai.mercury.model.Snapshot;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Warms the request path so that the first real requests meet the steady-state latency: the JIT
@@ -38,16 +45,22 @@ import java.util.concurrent.TimeUnit;
  *       {@link RequestParser}, {@link Recommender} and {@link ResponseWriter} (its ONNX sessions are new;
  *       the HTTP code is already warm from start-up).</li>
  * </ul>
- * The bodies are drawn from the snapshot itself: every context field's vocabulary, catalog items as
- * history and excludes, k from 10 to 100, with a fixed seed.
+ * The bodies are drawn from the snapshot itself, with a fixed seed, in the shape of real traffic
+ * (k6/data/requests.json): every context field's vocabulary, a timestamp on most requests, k = 100
+ * on most, histories of 0, 1 or up to 50 catalog items, some excludes. A warm-up of easier requests
+ * (k 10 to 100, no timestamps, 10 items at most) left the timestamp parser and the long-history and
+ * k = 100 branches cold, and the first real seconds ran at twice the steady CPU per request.
  */
 final class Warmup {
     private static final System.Logger LOG = System.getLogger(Warmup.class.getName());
-    private static final int[] KS = {10, 20, 20, 50, 100};
-    /** Concurrent self-requests: enough to exercise the hand-off to the workers, not to flood them. */
-    private static final int LANES = 4;
+    private static final int[] KS = {10, 20, 50, 100, 100, 100, 100, 100};
+    /** Concurrent self-requests: enough to exercise the hand-off to the workers and their queue, not to flood them. */
+    private static final int LANES = 16;
+    /** Failed requests after which the warm-up gives up (the server is not answering). */
+    private static final int MAX_FAILURES = 100;
     /** Below this many milliseconds of JIT compilation per second of warm-up, the hot path is compiled. */
     static final long JIT_QUIET_MS_PER_S = 50;
+    private static final long YEAR_S = 365L * 86_400;
 
     private Warmup() {}
 
@@ -59,16 +72,19 @@ final class Warmup {
             CatalogItem item = s.catalog().item(o);
             if (item != null) items.add(item);
         }
+        long now = Instant.now().getEpochSecond();
         List<JsonObject> bodies = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             JsonObject context = new JsonObject();
             for (ContextField f : s.encoder().spec().context()) {
                 if (!f.vocabulary().isEmpty() && random.nextInt(4) > 0) context.put(f.name(), f.vocabulary().get(random.nextInt(f.vocabulary().size())));
             }
+            if (random.nextInt(8) > 0) context.put("timestamp", Instant.ofEpochSecond(now - random.nextLong(YEAR_S)).toString());
             JsonObject body = new JsonObject().put("k", KS[random.nextInt(KS.length)]).put("context", context);
-            if (!items.isEmpty() && random.nextBoolean()) {
+            int kind = random.nextInt(10); // 4 in 10 context only, 3 one item, 3 a longer history, as in the load tests' realistic mix
+            if (!items.isEmpty() && kind >= 4) {
                 JsonArray history = new JsonArray();
-                for (int h = 1 + random.nextInt(10); h > 0; h--) history.add(items.get(random.nextInt(items.size())).itemId());
+                for (int h = kind < 7 ? 1 : 2 + random.nextInt(49); h > 0; h--) history.add(items.get(random.nextInt(items.size())).itemId());
                 body.put("history", history);
                 if (random.nextInt(4) == 0) body.put("filters", new JsonObject().put("exclude", new JsonArray().add(history.getString(0))));
             }
@@ -106,69 +122,164 @@ final class Warmup {
      * traffic left the compiler queue full: the first seconds after ready ran at a fraction of the
      * steady rate (docs/bench/warmup.md). A fixed longer time would be too short on a slow host and
      * too long on a fast one; the compiler's own activity says when the hot code is compiled.
+     *
+     * <p>The client is plain blocking sockets on threads of its own, writing the headers real clients
+     * send (half of the connections ask for gzip), not Vert.x's HTTP client: a client in the same JVM
+     * shares the server's decoder and handler code, and its traffic taught the JIT types and branches
+     * that real traffic then contradicted (about 200 deoptimisations in the first 10 s after ready).
      */
     static Future<Integer> overHttp(Vertx vertx, int port, Snapshot s, int minSeconds, int maxSeconds) {
         if (minSeconds <= 0 || s == null) return Future.succeededFuture(0);
-        List<Buffer> bodies = bodies(s, 256, 7).stream().map(JsonObject::toBuffer).toList();
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+        List<byte[]> bodies = bodies(s, 256, 7).stream().map(b -> b.encode().getBytes(StandardCharsets.UTF_8)).toList();
+        Context context = vertx.getOrCreateContext();
+        Promise<Integer> result = Promise.promise();
+        Thread coordinator = new Thread(() -> {
+            int sent = run(port, bodies, minSeconds, maxSeconds);
+            context.runOnContext(v -> result.complete(sent));
+        }, "mercury-warmup");
+        coordinator.setDaemon(true);
+        coordinator.start();
+        return result.future();
+    }
+
+    private static int run(int port, List<byte[]> bodies, int minSeconds, int maxSeconds) {
         long start = System.nanoTime();
         long minEnd = start + TimeUnit.SECONDS.toNanos(minSeconds);
-        long[] end = {start + TimeUnit.SECONDS.toNanos(Math.max(minSeconds, maxSeconds))};
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         boolean adaptive = jitTimed && maxSeconds > minSeconds; // else a fixed minSeconds: no need to watch the JIT
-        if (!adaptive) end[0] = minEnd;
-        long[] lastJitMs = {adaptive ? jit.getTotalCompilationTime() : 0};
-        String[] why = {adaptive ? "the longest warm-up (warmup.http_max_seconds) passed"
-                : jitTimed ? "warmup.http_seconds passed (warmup.http_max_seconds is not above it)" : "no JIT timing on this JVM"};
-        long timer = !adaptive ? -1 : vertx.setPeriodic(1000, id -> {
-            long jitMs = jit.getTotalCompilationTime();
-            long compiledLastSecond = jitMs - lastJitMs[0];
-            lastJitMs[0] = jitMs;
-            if (System.nanoTime() >= minEnd && compiledLastSecond < JIT_QUIET_MS_PER_S) {
-                why[0] = "the JIT is quiet (" + compiledLastSecond + " ms of compilation in the last second)";
-                end[0] = System.nanoTime();
-            }
-        });
-        int[] sent = {0};
-        int[] failed = {0};
-        List<Future<Void>> lanes = new ArrayList<>();
+        long hardEnd = adaptive ? start + TimeUnit.SECONDS.toNanos(maxSeconds) : minEnd;
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger sent = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        List<Thread> lanes = new ArrayList<>();
         for (int lane = 0; lane < LANES; lane++) {
-            Promise<Void> done = Promise.promise();
-            next(client, bodies, end, sent, failed, done);
-            lanes.add(done.future());
+            int l = lane;
+            Thread t = new Thread(() -> lane(port, bodies, l, stop, sent, failed), "mercury-warmup-" + lane);
+            t.setDaemon(true);
+            t.start();
+            lanes.add(t);
         }
-        return Future.join(lanes).eventually(() -> {
-            if (timer >= 0) vertx.cancelTimer(timer);
-            return client.close();
-        }).transform(ignored -> {
-            LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "warmed with %d requests over HTTP in %.1f s: %s%s",
-                    sent[0], (System.nanoTime() - start) / 1e9, why[0], failed[0] == 0 ? "" : " (" + failed[0] + " not answered 200)"));
-            return Future.succeededFuture(sent[0]);
-        });
+        String why = adaptive ? "the longest warm-up (warmup.http_max_seconds) passed"
+                : jitTimed ? "warmup.http_seconds passed (warmup.http_max_seconds is not above it)" : "no JIT timing on this JVM";
+        long lastJitMs = adaptive ? jit.getTotalCompilationTime() : 0;
+        try {
+            while (System.nanoTime() < hardEnd && failed.get() <= MAX_FAILURES) {
+                scrapeMetrics(port); // a Prometheus scrape is part of real traffic: the first cold one took tens of milliseconds
+                Thread.sleep(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(hardEnd - System.nanoTime()))));
+                if (!adaptive) continue;
+                long jitMs = jit.getTotalCompilationTime();
+                long compiledLastSecond = jitMs - lastJitMs;
+                lastJitMs = jitMs;
+                if (System.nanoTime() >= minEnd && compiledLastSecond < JIT_QUIET_MS_PER_S) {
+                    why = "the JIT is quiet (" + compiledLastSecond + " ms of compilation in the last second)";
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed.get() > MAX_FAILURES) why = "the server did not answer (" + failed.get() + " failures)";
+        stop.set(true);
+        for (Thread t : lanes) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "warmed with %d requests over HTTP in %.1f s: %s%s",
+                sent.get(), (System.nanoTime() - start) / 1e9, why, failed.get() == 0 ? "" : " (" + failed.get() + " not answered 200)"));
+        return sent.get();
     }
 
-    private static void next(HttpClient client, List<Buffer> bodies, long[] end, int[] sent, int[] failed, Promise<Void> done) {
-        if (System.nanoTime() >= end[0]) {
-            done.complete();
-            return;
+    /** One keep-alive connection sending {@code POST /recommend} until {@code stop}; reconnects after an error. */
+    private static void lane(int port, List<byte[]> bodies, int lane, AtomicBoolean stop, AtomicInteger sent, AtomicInteger failed) {
+        byte[] head = ("POST /recommend HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: mercury-warmup\r\nAccept: application/json\r\n"
+                + (lane % 2 == 1 ? "Accept-Encoding: gzip, deflate\r\n" : "") + "Content-Type: application/json\r\nContent-Length: ")
+                .getBytes(StandardCharsets.US_ASCII);
+        int i = lane * 16;
+        while (!stop.get() && failed.get() <= MAX_FAILURES) {
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout(10_000);
+                OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+                InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+                while (!stop.get()) {
+                    byte[] body = bodies.get(i++ % bodies.size());
+                    out.write(head);
+                    out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(body);
+                    out.flush();
+                    sent.incrementAndGet();
+                    if (readResponse(in) != 200) failed.incrementAndGet();
+                }
+            } catch (IOException e) {
+                failed.incrementAndGet(); // e.g. the server closed the connection: open a new one
+            }
         }
-        Buffer body = bodies.get(sent[0]++ % bodies.size());
-        client.request(HttpMethod.POST, "/recommend")
-                .compose(req -> req.putHeader("content-type", "application/json").send(body))
-                .compose(resp -> {
-                    if (resp.statusCode() != 200) failed[0]++;
-                    return resp.body();
-                })
-                .onComplete(ar -> {
-                    if (ar.failed()) {
-                        failed[0]++;
-                        if (failed[0] > 100) { // the server is not answering: stop rather than spin
-                            done.complete();
-                            return;
-                        }
-                    }
-                    next(client, bodies, end, sent, failed, done);
-                });
+    }
+
+    /** {@code GET /metrics} as Prometheus sends it; failures are ignored (metrics may be off). */
+    private static void scrapeMetrics(int port) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: Prometheus/2.53.0\r\n"
+                    + "Accept: text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            readResponse(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
+        } catch (IOException | RuntimeException e) {
+            // not part of the warm-up's verdict
+        }
+    }
+
+    /** Reads one HTTP/1.1 response (Content-Length or chunked body) and returns its status. */
+    private static int readResponse(InputStream in) throws IOException {
+        String status = line(in);
+        if (status.length() < 12 || !status.startsWith("HTTP/1.")) throw new IOException("not an HTTP response: " + status);
+        int code = Integer.parseInt(status.substring(9, 12));
+        long length = -1;
+        boolean chunked = false;
+        for (String h = line(in); !h.isEmpty(); h = line(in)) {
+            int colon = h.indexOf(':');
+            if (colon < 0) continue;
+            String name = h.substring(0, colon).trim();
+            String value = h.substring(colon + 1).trim();
+            if (name.equalsIgnoreCase("content-length")) length = Long.parseLong(value);
+            else if (name.equalsIgnoreCase("transfer-encoding") && value.equalsIgnoreCase("chunked")) chunked = true;
+        }
+        if (chunked) {
+            for (long n = Long.parseLong(line(in).split(";")[0].trim(), 16); n > 0; n = Long.parseLong(line(in).split(";")[0].trim(), 16)) {
+                skip(in, n);
+                line(in);
+            }
+            while (!line(in).isEmpty()) { } // trailers
+        } else if (length > 0) {
+            skip(in, length);
+        }
+        return code;
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder(64);
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) throw new IOException("connection closed");
+            if (c != '\r') b.append((char) c);
+            if (b.length() > 16_384) throw new IOException("header line too long");
+        }
+        return b.toString();
+    }
+
+    private static void skip(InputStream in, long n) throws IOException {
+        while (n > 0) {
+            long k = in.skip(n);
+            if (k <= 0) {
+                if (in.read() < 0) throw new IOException("connection closed");
+                k = 1;
+            }
+            n -= k;
+        }
     }
 }

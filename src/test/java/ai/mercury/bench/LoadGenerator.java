@@ -299,6 +299,7 @@ public final class LoadGenerator {
         LongQueue pending = new LongQueue();
         Samples lat = new Samples();
         Samples lag = new Samples();
+        Samples refused = new Samples(); // latency of the non-200 answers in the window (the overload bar times the 503s)
         Map<String, Integer> errors = new TreeMap<>();
         long i = 0;
         long lastCompletion = warmEnd;
@@ -379,6 +380,7 @@ public final class LoadGenerator {
                                 lastCompletion = Math.max(lastCompletion, t * inWindow);
                             } else if (inWindow == 1) {
                                 errors.merge("status " + c.status, 1, Integer::sum);
+                                refused.add(t - c.due, c.slice, 1);
                             }
                             c.busy = false;
                             idle.add(c);
@@ -424,7 +426,7 @@ public final class LoadGenerator {
         for (Conn c : conns) c.close();
         sel.close();
 
-        report(open, warmEnd, end, Math.max(end, open ? lastCompletion : Math.min(finished, end)), lat, lag, errors, sentInWindow,
+        report(open, warmEnd, end, Math.max(end, open ? lastCompletion : Math.min(finished, end)), lat, lag, refused, errors, sentInWindow,
                 serverCpu, serverWait, genCpu, stagesBefore, stagesAfter);
     }
 
@@ -444,7 +446,7 @@ public final class LoadGenerator {
         }
     }
 
-    private void report(boolean open, long warmEnd, long end, long windowEnd, Samples lat, Samples lag, Map<String, Integer> errors,
+    private void report(boolean open, long warmEnd, long end, long windowEnd, Samples lat, Samples lag, Samples refused, Map<String, Integer> errors,
                         long sent, long serverCpu, long serverWait, long genCpu, Map<String, Double> before, Map<String, Double> after) throws IOException {
         double windowS = (windowEnd - warmEnd) / 1e9;
         int ok = lat.n;
@@ -477,6 +479,14 @@ public final class LoadGenerator {
             Arrays.sort(lg);
             r.put("send_lag_p50_ms", ms(pct(lg, 0.5)));
             r.put("send_lag_p99_ms", ms(pct(lg, 0.99)));
+        }
+        if (refused.n > 0) { // answered, but not 200: from the due time, like the successes
+            long[] rf = Arrays.copyOf(refused.v, refused.n);
+            Arrays.sort(rf);
+            r.put("refused_n", rf.length);
+            r.put("refused_p50_ms", ms(pct(rf, 0.5)));
+            r.put("refused_p99_ms", ms(pct(rf, 0.99)));
+            r.put("refused_max_ms", ms(rf[rf.length - 1]));
         }
         Map<String, Object> bySlice = new LinkedHashMap<>();
         for (int s = 0; s < sliceNames.length; s++) {
@@ -518,6 +528,10 @@ public final class LoadGenerator {
                 label, open ? "open  " : "closed", mix, open ? String.valueOf((long) rate) : "-", ok / windowS,
                 ms(pct(all, 0.5)), ms(pct(all, 0.9)), ms(pct(all, 0.99)), ms(pct(all, 0.999)), ms(all.length == 0 ? 0 : all[all.length - 1]),
                 errs, errors.isEmpty() ? "" : errors.toString());
+        if (r.containsKey("refused_n")) {
+            System.err.printf(Locale.ROOT, "%-28s refused (answered, not 200): %s, p50 %s  p99 %s  max %s ms%n",
+                    label, r.get("refused_n"), r.get("refused_p50_ms"), r.get("refused_p99_ms"), r.get("refused_max_ms"));
+        }
         if (out != null) {
             if (out.getParent() != null) Files.createDirectories(out.getParent());
             Files.writeString(out, json + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
