@@ -8,7 +8,9 @@ import java.util.Map;
  * concurrency: no thread hop), and is handed to the inference workers otherwise (parallelism at high
  * concurrency). Admission control bounds the work in flight: past {@code max_in_flight} requests, or
  * after waiting {@code queue_wait_budget_ms} for a worker, a request is answered 503 {@code overloaded}
- * at once instead of queueing. See docs/operations.md#dispatch-and-overload.
+ * at once instead of queueing; and while the event loop runs {@code max_loop_lag_ms} behind (requests
+then wait in the socket before the server even reads them) every new request is refused at once.
+See docs/operations.md#dispatch-and-overload.
  *
  * @param inlineWhenIdle    run a cheap request on the event loop when no request is in flight
  * @param maxInFlight       requests being computed or waiting for a worker, beyond which new ones get 503
@@ -18,9 +20,11 @@ import java.util.Map;
  * @param expensiveK        a request with {@code k} at least this is expensive (search and JSON grow with k)
  * @param expensiveHistory  a request with at least this many history items is expensive
  * @param expensiveExcludes a request with at least this many excluded ids is expensive (over-fetching grows with them)
+ * @param maxLoopLagMs      event-loop lag (a 10 ms timer's lateness, three times running) past which new requests get
+ *                          503 at once; 0 turns it off
  */
 public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs, int maxInFlightExpensive,
-                             int expensiveK, int expensiveHistory, int expensiveExcludes) {
+                             int expensiveK, int expensiveHistory, int expensiveExcludes, long maxLoopLagMs) {
     public static final boolean DEFAULT_INLINE_WHEN_IDLE = true;
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
     public static final long DEFAULT_QUEUE_WAIT_BUDGET_MS = 200;
@@ -28,11 +32,12 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
     public static final int DEFAULT_EXPENSIVE_K = 250;
     public static final int DEFAULT_EXPENSIVE_HISTORY = 100;
     public static final int DEFAULT_EXPENSIVE_EXCLUDES = 500;
+    public static final long DEFAULT_MAX_LOOP_LAG_MS = 30;
 
     /** The general limits with the default expensive-request limits. */
     public DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs) {
         this(inlineWhenIdle, maxInFlight, queueWaitBudgetMs, DEFAULT_MAX_IN_FLIGHT_EXPENSIVE, DEFAULT_EXPENSIVE_K,
-                DEFAULT_EXPENSIVE_HISTORY, DEFAULT_EXPENSIVE_EXCLUDES);
+                DEFAULT_EXPENSIVE_HISTORY, DEFAULT_EXPENSIVE_EXCLUDES, DEFAULT_MAX_LOOP_LAG_MS);
     }
 
     static void putDefaults(Map<String, Object> d) {
@@ -43,6 +48,7 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
         d.put("inference.expensive.k", DEFAULT_EXPENSIVE_K);
         d.put("inference.expensive.history", DEFAULT_EXPENSIVE_HISTORY);
         d.put("inference.expensive.excludes", DEFAULT_EXPENSIVE_EXCLUDES);
+        d.put("inference.max_loop_lag_ms", DEFAULT_MAX_LOOP_LAG_MS);
     }
 
     static DispatchConfig from(Map<String, Object> v) {
@@ -52,7 +58,8 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
                 MercuryConfig.intIn(v, "inference.max_in_flight_expensive", 1, 1_000_000),
                 MercuryConfig.intIn(v, "inference.expensive.k", 1, 1_000_000),
                 MercuryConfig.intIn(v, "inference.expensive.history", 1, 1_000_000),
-                MercuryConfig.intIn(v, "inference.expensive.excludes", 1, 1_000_000));
+                MercuryConfig.intIn(v, "inference.expensive.excludes", 1, 1_000_000),
+                MercuryConfig.intIn(v, "inference.max_loop_lag_ms", 0, 600_000));
     }
 
     /** Whether a request of this size counts against {@link #maxInFlightExpensive}. */

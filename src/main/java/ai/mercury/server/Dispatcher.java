@@ -80,6 +80,8 @@ final class Dispatcher {
     private final Admission admission;
     private final DeliveryOptions delivery;
     private final long timeoutMs;
+    private final LoopLag lag;
+    static final long LAG_PROBE_MS = 10;
 
     Dispatcher(Vertx vertx, Inference inference, Admission admission, long timeoutMs) {
         this.vertx = vertx;
@@ -87,10 +89,49 @@ final class Dispatcher {
         this.admission = admission;
         this.timeoutMs = timeoutMs;
         this.delivery = new DeliveryOptions().setSendTimeout(timeoutMs);
+        this.lag = new LoopLag(admission.config.maxLoopLagMs());
+    }
+
+    /**
+     * Starts the lag probe on the calling event loop (call from the verticle's start). Past capacity
+     * the loop itself is the bottleneck on a small machine: requests then wait in the sockets before
+     * the server reads them, where no in-flight count sees them, and without this probe a load of
+     * twice the capacity queued for tens of seconds with not one 503 (docs/bench/overload.md). A
+     * 10 ms timer that fires more than {@code max_loop_lag_ms} late three times running means the
+     * loop is behind, not one GC pause or CPU steal (those make one late firing); until a firing is
+     * on time again, new requests get a 503 for the few microseconds of parsing them.
+     */
+    /** Whether this dispatcher's event loop is behind (see {@link #startLagProbe}). */
+    boolean behind() {
+        return lag.behind();
+    }
+
+    long lagMs() {
+        return lag.lastMs();
+    }
+
+    void startLagProbe() {
+        if (admission.config.maxLoopLagMs() > 0) armProbe();
+    }
+
+    private void armProbe() {
+        long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LAG_PROBE_MS);
+        try {
+            vertx.setTimer(LAG_PROBE_MS, id -> {
+                lag.record(System.nanoTime() - due);
+                armProbe();
+            });
+        } catch (RuntimeException closing) {
+            // Vert.x is closing: no more probes
+        }
     }
 
     /** The reply for {@code query}, which arrived at {@code arrivalNanos}; never a failed future. */
     Future<RecommendReply> dispatch(RecommendQuery query, long arrivalNanos) {
+        if (lag.behind()) {
+            admission.metrics.shed("loop_lag");
+            return Future.succeededFuture(RecommendReply.failed(overloaded("the event loop is " + lag.lastMs() + " ms behind")));
+        }
         int n = admission.inFlight.incrementAndGet();
         if (n > admission.config.maxInFlight()) {
             admission.inFlight.decrementAndGet();

@@ -84,6 +84,7 @@ public final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         dispatcher = new Dispatcher(vertx, inference, admission, config.requestTimeoutMs());
+        dispatcher.startLagProbe();
         Router router = Router.router(vertx);
         connections = new ConnectionGuard(connectionLimits, vertx);
         router.route().handler(ctx -> { // first: every routed request tells the guard when its response ended
@@ -93,6 +94,9 @@ public final class HttpVerticle extends VerticleBase {
         });
         conventions.mount(router); // request id, CORS, access log: before every route
         router.route().handler(ErrorResponses::checkPath); // before any route with a path decodes it
+        // its own route, before the body is read or parsed (Vert.x 5 puts body handlers first on a route):
+        // a refusal must cost far less than an answer
+        router.post("/recommend").handler(this::shedWhenBehind);
         router.post("/recommend")
                 .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
                 .handler(HttpVerticle::requireJson)
@@ -164,6 +168,21 @@ public final class HttpVerticle extends VerticleBase {
         dispatcher.dispatch(query, start)
                 .onSuccess(ErrorResponses.guard(ctx, reply -> answer(ctx, reply, cacheKey, start, personal.historyUsed())))
                 .onFailure(ErrorResponses.guard(ctx, ctx::fail));
+    }
+
+    /**
+     * 503 {@code overloaded} at once while this verticle's event loop is behind ({@link LoopLag}):
+     * past capacity the answers cost the loop its time, and only a refusal that skips the body and
+     * the model lets it catch up (docs/bench/overload.md).
+     */
+    private void shedWhenBehind(RoutingContext ctx) {
+        if (!dispatcher.behind()) {
+            ctx.next();
+            return;
+        }
+        metrics.shed("loop_lag");
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+        sendError(ctx, 503, "overloaded", "the server is at capacity (the event loop is " + dispatcher.lagMs() + " ms behind); retry in a moment");
     }
 
     /** Sends a computed reply, and caches its answer when it was computed on the snapshot the key names. */

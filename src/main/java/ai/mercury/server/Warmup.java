@@ -152,10 +152,11 @@ final class Warmup {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger sent = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
+        AtomicInteger shed = new AtomicInteger();
         List<Thread> lanes = new ArrayList<>();
         for (int lane = 0; lane < LANES; lane++) {
             int l = lane;
-            Thread t = new Thread(() -> lane(port, bodies, l, stop, sent, failed), "mercury-warmup-" + lane);
+            Thread t = new Thread(() -> lane(port, bodies, l, stop, sent, failed, shed), "mercury-warmup-" + lane);
             t.setDaemon(true);
             t.start();
             lanes.add(t);
@@ -189,12 +190,14 @@ final class Warmup {
             }
         }
         LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "warmed with %d requests over HTTP in %.1f s: %s%s",
-                sent.get(), (System.nanoTime() - start) / 1e9, why, failed.get() == 0 ? "" : " (" + failed.get() + " not answered 200)"));
+                sent.get(), (System.nanoTime() - start) / 1e9, why, (failed.get() == 0 ? "" : " (" + failed.get() + " not answered 200 or 503)")
+                        + (shed.get() == 0 ? "" : " (" + shed.get() + " answered 503 while the server shed load)")));
         return sent.get();
     }
 
     /** One keep-alive connection sending {@code POST /recommend} until {@code stop}; reconnects after an error. */
-    private static void lane(int port, List<byte[]> bodies, int lane, AtomicBoolean stop, AtomicInteger sent, AtomicInteger failed) {
+    private static void lane(int port, List<byte[]> bodies, int lane, AtomicBoolean stop, AtomicInteger sent, AtomicInteger failed,
+                             AtomicInteger shed) {
         byte[] head = ("POST /recommend HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: mercury-warmup\r\nAccept: application/json\r\n"
                 + (lane % 2 == 1 ? "Accept-Encoding: gzip, deflate\r\n" : "") + "Content-Type: application/json\r\nContent-Length: ")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -212,7 +215,9 @@ final class Warmup {
                     out.write(body);
                     out.flush();
                     sent.incrementAndGet();
-                    if (readResponse(in) != 200) failed.incrementAndGet();
+                    int status = readResponse(in);
+                    if (status == 503) shed.incrementAndGet(); // the server protecting itself (loop lag, in-flight cap), not a failure
+                    else if (status != 200) failed.incrementAndGet();
                 }
             } catch (IOException e) {
                 failed.incrementAndGet(); // e.g. the server closed the connection: open a new one

@@ -46,7 +46,9 @@ final class ServerProcess implements AutoCloseable {
                 "--set", "http.host=127.0.0.1", "--set", "items.journal_dir=" + journal, "--set", "swap.watch=false",
                 "--set", "events.dir=" + journal.resolve("events"),
                 // the fixed 5 s start-up warm-up, not "until the JIT is quiet": several servers share the CI's two cores
-                "--set", "warmup.http_max_seconds=0"));
+                "--set", "warmup.http_max_seconds=0",
+                // no shedding on event-loop lag: several servers and builds share the CI's two cores
+                "--set", "inference.max_loop_lag_ms=0"));
         for (String s : extraSets) {
             cmd.add("--set");
             cmd.add(s);
