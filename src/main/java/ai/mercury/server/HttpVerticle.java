@@ -10,6 +10,7 @@ import ai.mercury.model.SnapshotRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -94,9 +95,9 @@ public final class HttpVerticle extends VerticleBase {
         });
         conventions.mount(router); // request id, CORS, access log: before every route
         router.route().handler(ErrorResponses::checkPath); // before any route with a path decodes it
-        // its own route, before the body is read or parsed (Vert.x 5 puts body handlers first on a route):
-        // a refusal must cost far less than an answer
-        router.post("/recommend").handler(this::shedWhenBehind);
+        // before the body is read or parsed (Vert.x 5 puts body handlers first on a route): a refusal must
+        // cost far less than an answer. A route without a path, so that /recommend's metrics keep their route label.
+        router.route().handler(this::shedWhenBehind);
         router.post("/recommend")
                 .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())) // Vert.x 5: body handlers come first
                 .handler(HttpVerticle::requireJson)
@@ -176,7 +177,7 @@ public final class HttpVerticle extends VerticleBase {
      * the model lets it catch up (docs/bench/overload.md).
      */
     private void shedWhenBehind(RoutingContext ctx) {
-        if (!dispatcher.behind()) {
+        if (!dispatcher.behind() || ctx.request().method() != HttpMethod.POST || !"/recommend".equals(ctx.request().path())) {
             ctx.next();
             return;
         }
