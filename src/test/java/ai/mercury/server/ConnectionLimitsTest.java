@@ -71,7 +71,8 @@ class ConnectionLimitsTest {
                 assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
             }
             assertEquals(200, h.recommend(new JsonObject().put("k", 3)).statusCode());
-            assertTrue(h.metric("mercury_http_connections_closed_total{reason=\"read_timeout\"}") >= 3);
+            // (failed once in a CI run with fewer than 3, cause not found: the message lists every close reason counted)
+            assertTrue(h.metric("mercury_http_connections_closed_total{reason=\"read_timeout\"}") >= 3, () -> closeReasons(h));
             assertTrue(h.metric("mercury_http_connections_closed_total{reason=\"keepalive_timeout\"}") >= 1);
         }
     }
@@ -143,5 +144,12 @@ class ConnectionLimitsTest {
             }
         }
         throw new AssertionError("still open after " + maxMs + " ms; received: " + got.toString(StandardCharsets.UTF_8));
+    }
+
+    private static String closeReasons(ServerHarness h) {
+        String metrics = h.get("/metrics").bodyAsString();
+        StringBuilder b = new StringBuilder("connections closed by reason:");
+        for (String line : metrics.split("\n")) if (line.startsWith("mercury_http_connections_closed_total")) b.append(' ').append(line);
+        return b.toString();
     }
 }
