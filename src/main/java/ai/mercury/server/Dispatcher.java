@@ -93,6 +93,17 @@ final class Dispatcher {
     }
 
     /**
+     * The 503 for a new request while this dispatcher's event loop is behind (see {@link #startLagProbe}),
+     * counted as shed; null when the loop keeps up. The HTTP edge asks before reading the body, and
+     * {@link #dispatch} again for a body that arrived just before the loop fell behind.
+     */
+    ApiException refusalWhileBehind() {
+        if (!lag.behind()) return null;
+        admission.metrics.shed("loop_lag");
+        return overloaded("the event loop is " + lag.lastMs() + " ms behind");
+    }
+
+    /**
      * Starts the lag probe on the calling event loop (call from the verticle's start). Past capacity
      * the loop itself is the bottleneck on a small machine: requests then wait in the sockets before
      * the server reads them, where no in-flight count sees them, and without this probe a load of
@@ -101,15 +112,6 @@ final class Dispatcher {
      * loop is behind, not one GC pause or CPU steal (those make one late firing); until a firing is
      * on time again, new requests get a 503 for the few microseconds of parsing them.
      */
-    /** Whether this dispatcher's event loop is behind (see {@link #startLagProbe}). */
-    boolean behind() {
-        return lag.behind();
-    }
-
-    long lagMs() {
-        return lag.lastMs();
-    }
-
     void startLagProbe() {
         if (admission.config.maxLoopLagMs() > 0) armProbe();
     }
@@ -128,10 +130,8 @@ final class Dispatcher {
 
     /** The reply for {@code query}, which arrived at {@code arrivalNanos}; never a failed future. */
     Future<RecommendReply> dispatch(RecommendQuery query, long arrivalNanos) {
-        if (lag.behind()) {
-            admission.metrics.shed("loop_lag");
-            return Future.succeededFuture(RecommendReply.failed(overloaded("the event loop is " + lag.lastMs() + " ms behind")));
-        }
+        ApiException behind = refusalWhileBehind();
+        if (behind != null) return Future.succeededFuture(RecommendReply.failed(behind));
         int n = admission.inFlight.incrementAndGet();
         if (n > admission.config.maxInFlight()) {
             admission.inFlight.decrementAndGet();

@@ -177,13 +177,14 @@ public final class HttpVerticle extends VerticleBase {
      * the model lets it catch up (docs/bench/overload.md).
      */
     private void shedWhenBehind(RoutingContext ctx) {
-        if (!dispatcher.behind() || ctx.request().method() != HttpMethod.POST || !"/recommend".equals(ctx.request().path())) {
+        ApiException behind = ctx.request().method() == HttpMethod.POST && "/recommend".equals(ctx.request().path())
+                ? dispatcher.refusalWhileBehind() : null;
+        if (behind == null) {
             ctx.next();
             return;
         }
-        metrics.shed("loop_lag");
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-        sendError(ctx, 503, "overloaded", "the server is at capacity (the event loop is " + dispatcher.lagMs() + " ms behind); retry in a moment");
+        sendError(ctx, behind.status(), behind.code(), behind.getMessage());
     }
 
     /** Sends a computed reply, and caches its answer when it was computed on the snapshot the key names. */

@@ -166,7 +166,7 @@ final class Warmup {
         long lastJitMs = adaptive ? jit.getTotalCompilationTime() : 0;
         try {
             while (System.nanoTime() < hardEnd && failed.get() <= MAX_FAILURES) {
-                scrapeMetrics(port); // a Prometheus scrape is part of real traffic: the first cold one took tens of milliseconds
+                scrapeMetrics(port); // a Prometheus scrape is real traffic too: its writer was among the code deoptimised right after ready
                 Thread.sleep(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(hardEnd - System.nanoTime()))));
                 if (!adaptive) continue;
                 long jitMs = jit.getTotalCompilationTime();
