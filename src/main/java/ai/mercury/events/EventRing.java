@@ -2,11 +2,13 @@ package ai.mercury.events;
 
 /**
  * The last {@code capacity} events of one session (or user), oldest overwritten first: for each,
- * the item id, the event type (an index into the store's type table) and the arrival time. About
- * 13 bytes per slot plus the item id string, which is shared with the catalog's when the item is
- * known. The slots start at {@link #INITIAL_SLOTS} and double up to {@code capacity}: most sessions
- * hold a few events, and allocating 50 slots for each new one was most of the ingest path's
- * allocation. Thread-safe (synchronized; contention is one visitor's own requests).
+ * the item id and the event type (an index into the store's type table); only the newest arrival
+ * time is kept, as idle expiry needs nothing more. About 5 bytes per slot plus the item id string,
+ * which is shared with the catalog's when the item is known. The slots start at
+ * {@link #INITIAL_SLOTS} and double up to {@code capacity}: most sessions hold a few events, and
+ * allocating 50 slots for each new one was most of the ingest path's allocation. Each growth's new
+ * arrays survive young collections, so they are kept small: a time per slot (a {@code long[]})
+ * was half of those bytes. Thread-safe (synchronized; contention is one visitor's own requests).
  */
 final class EventRing {
     static final int INITIAL_SLOTS = 4;
@@ -14,7 +16,7 @@ final class EventRing {
     private final int capacity;
     private String[] items;
     private byte[] types;
-    private long[] receivedMs;
+    private long lastReceivedMs;
     private int next;
     private int size;
     /** The last user id seen on this session's events (null for a user's own ring, or none seen): forgetting a user drops it too. */
@@ -25,7 +27,6 @@ final class EventRing {
         int slots = Math.min(capacity, INITIAL_SLOTS);
         items = new String[slots];
         types = new byte[slots];
-        receivedMs = new long[slots];
     }
 
     synchronized void add(String itemId, byte type, long at) {
@@ -33,19 +34,18 @@ final class EventRing {
             int slots = Math.min(capacity, items.length * 2);
             items = java.util.Arrays.copyOf(items, slots);
             types = java.util.Arrays.copyOf(types, slots);
-            receivedMs = java.util.Arrays.copyOf(receivedMs, slots);
             next = size; // (next had wrapped to 0 on the smaller array)
         }
         items[next] = itemId;
         types[next] = type;
-        receivedMs[next] = at;
+        if (at > lastReceivedMs) lastReceivedMs = at;
         next = (next + 1) % items.length;
         if (size < items.length) size++;
     }
 
-    /** Arrival time of the newest event (0 when empty). */
+    /** Latest arrival time of the events added (0 when none). */
     synchronized long lastReceivedMs() {
-        return size == 0 ? 0 : receivedMs[(next - 1 + items.length) % items.length];
+        return lastReceivedMs;
     }
 
     synchronized int size() {
