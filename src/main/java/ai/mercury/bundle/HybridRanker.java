@@ -63,15 +63,72 @@ public final class HybridRanker {
     public static int rank(HybridSignals sig, HybridBlend.Weights w, int[] history, int historyLen, int contextValue,
                            int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map, int extra,
                            int[] outOrdinals, float[] outScores) {
-        int want = outOrdinals.length;
-        if (w.modelOnly() && w.unknown() == 0) {
-            // The model alone: its own order (the index's), nothing to merge.
-            int n = Math.min(want, modelCount);
-            System.arraycopy(modelOrd, 0, outOrdinals, 0, n);
-            System.arraycopy(modelScore, 0, outScores, 0, n);
-            return n;
-        }
+        if (w.modelOnly() && w.unknown() == 0) return modelOnly(modelOrd, modelScore, modelCount, outOrdinals, outScores);
         Scratch s = SCRATCH.get();
+        merge(s, sig, w.cooccurrence() != 0 || extra > 0, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, map, extra);
+        return rank(s.dense, w, s.rankScore, s.rankOrder, outOrdinals, outScores);
+    }
+
+    /**
+     * The merged candidates of one query with the parts of their scores that do not depend on the
+     * weights, for ranking the same query under many weights ({@link #rank(Candidates, HybridBlend.Weights, float[], int[], int[], float[])}):
+     * the trainer's grid. Ranks exactly as {@link #rank(HybridSignals, HybridBlend.Weights, int[], int, int, int[], float[], int, OrdinalScorer, RowMap, int, int[], float[])}
+     * with any weights, given {@code extra > 0} (or non-zero co-occurrence weights). A compact copy:
+     * the caller keeps it.
+     */
+    public static Candidates candidates(HybridSignals sig, int[] history, int historyLen, int contextValue, int[] modelOrd,
+                                        float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map, int extra) {
+        Scratch s = SCRATCH.get();
+        merge(s, sig, true, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, map, extra);
+        return s.dense.copy(modelOrd, modelScore, modelCount);
+    }
+
+    /**
+     * Ranks {@code c} by the blend's score into the outputs, best first (ties: lower ordinal); the one
+     * scoring formula: known items get {@code model + c·log(1+cooccurrence) + p·log(1+popularity)},
+     * unknown ones (no counts: new or live items) {@code model + u·}(the mean bonus of the model's own
+     * known candidates). {@code score} and {@code order} are work space of at least {@code c.size()}.
+     */
+    public static int rank(Candidates c, HybridBlend.Weights w, float[] score, int[] order, int[] outOrdinals, float[] outScores) {
+        if (w.modelOnly() && w.unknown() == 0) return modelOnly(c.modelOrd, c.modelScore, c.modelCount, outOrdinals, outScores);
+        double knownSum = 0;
+        int known = 0;
+        float wc = w.cooccurrence();
+        float wp = w.popularity();
+        for (int i = 0; i < c.size; i++) {
+            if (!c.counted[i]) continue;
+            float b = wc * c.logCooc[i] + wp * c.logPop[i];
+            score[i] = c.model[i] + b;
+            if (i < c.fromModel) {
+                knownSum += b;
+                known++;
+            }
+        }
+        float unknownBonus = known == 0 ? 0 : (float) (w.unknown() * knownSum / known);
+        for (int i = 0; i < c.size; i++) {
+            if (!c.counted[i]) score[i] = c.model[i] + unknownBonus;
+            order[i] = i;
+        }
+        int n = Math.min(outOrdinals.length, c.size);
+        selectTop(order, c.size, n, score, c.ordinal);
+        for (int i = 0; i < n; i++) {
+            outOrdinals[i] = c.ordinal[order[i]];
+            outScores[i] = score[order[i]];
+        }
+        return n;
+    }
+
+    /** The model alone: its own order (the index's), nothing to merge. */
+    private static int modelOnly(int[] modelOrd, float[] modelScore, int modelCount, int[] outOrdinals, float[] outScores) {
+        int n = Math.min(outOrdinals.length, modelCount);
+        System.arraycopy(modelOrd, 0, outOrdinals, 0, n);
+        System.arraycopy(modelScore, 0, outScores, 0, n);
+        return n;
+    }
+
+    /** Merges the three sources into {@code s.dense}: candidates in insertion order (the model's first), those with a model score only. */
+    private static void merge(Scratch s, HybridSignals sig, boolean cooccurrence, int[] history, int historyLen, int contextValue,
+                              int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map, int extra) {
         int needed = modelCount + Math.min(historyLen, HISTORY_FOR_NEIGHBOURS) * sig.neighbours() + 2 * extra + 16;
         s.reset(needed);
         for (int i = 0; i < modelCount; i++) {
@@ -81,7 +138,7 @@ public final class HybridRanker {
         int modelSlots = s.used;
         // Co-occurrence sums over the history's neighbour lists.
         boolean anyCooc = false;
-        if (w.cooccurrence() != 0 || extra > 0) {
+        if (cooccurrence) {
             int hn = Math.min(historyLen, HISTORY_FOR_NEIGHBOURS);
             int nb = sig.neighbours();
             for (int hi = 0; hi < hn; hi++) {
@@ -119,41 +176,82 @@ public final class HybridRanker {
                 added++;
             }
         }
-        // Bonuses: known items from their counts; unknown ones the typical bonus of the model's known candidates.
-        double knownSum = 0;
-        int known = 0;
-        int ranked = 0;
+        // Dense: what a ranking needs of each candidate, weight-independent.
+        Candidates d = s.dense;
+        d.ensure(s.used);
+        int size = 0;
+        int fromModel = 0;
         for (int u = 0; u < s.used; u++) {
             int slot = s.order[u];
             float m = s.model[slot];
             if (Float.isNaN(m)) continue;
-            int row = map.rowOf(s.keys[slot]);
-            if (row >= 0 && row < sig.rows() && sig.count(row) > 0) {
-                float b = w.cooccurrence() * (float) Math.log1p(s.cooc[slot])
-                        + w.popularity() * (float) Math.log1p(sig.popularity(row, contextValue));
-                s.score[slot] = m + b;
-                if (u < modelSlots) {
-                    knownSum += b;
-                    known++;
-                }
-            } else {
-                s.score[slot] = Float.NaN; // filled below
-            }
-            s.pending[ranked++] = slot;
+            int o = s.keys[slot];
+            int row = map.rowOf(o);
+            boolean counted = row >= 0 && row < sig.rows() && sig.count(row) > 0;
+            d.ordinal[size] = o;
+            d.model[size] = m;
+            d.counted[size] = counted;
+            d.logCooc[size] = counted ? (float) Math.log1p(s.cooc[slot]) : 0;
+            d.logPop[size] = counted ? (float) Math.log1p(sig.popularity(row, contextValue)) : 0;
+            size++;
+            if (u < modelSlots) fromModel = size;
         }
-        float unknownBonus = known == 0 ? 0 : (float) (w.unknown() * knownSum / known);
-        for (int i = 0; i < ranked; i++) {
-            int slot = s.pending[i];
-            if (Float.isNaN(s.score[slot])) s.score[slot] = s.model[slot] + unknownBonus;
+        d.size = size;
+        d.fromModel = fromModel;
+        s.ensureWork(size);
+    }
+
+    /** A query's merged candidates, see {@link #candidates}. */
+    public static final class Candidates {
+        int size;
+        /** Entries [0, fromModel) came from the model's own candidates. */
+        int fromModel;
+        int[] ordinal;
+        float[] model;
+        float[] logCooc;
+        float[] logPop;
+        /** Whether the item has counts (a bonus of its own); otherwise it gets the unknown bonus. */
+        boolean[] counted;
+        int[] modelOrd;
+        float[] modelScore;
+        int modelCount;
+
+        Candidates(int capacity) {
+            ordinal = new int[capacity];
+            model = new float[capacity];
+            logCooc = new float[capacity];
+            logPop = new float[capacity];
+            counted = new boolean[capacity];
         }
-        int n = Math.min(want, ranked);
-        selectTop(s.pending, ranked, n, s.score, s.keys);
-        for (int i = 0; i < n; i++) {
-            int slot = s.pending[i];
-            outOrdinals[i] = s.keys[slot];
-            outScores[i] = s.score[slot];
+
+        void ensure(int capacity) {
+            if (ordinal.length >= capacity) return;
+            int c = Math.max(16, Integer.highestOneBit(capacity - 1) << 1);
+            ordinal = new int[c];
+            model = new float[c];
+            logCooc = new float[c];
+            logPop = new float[c];
+            counted = new boolean[c];
         }
-        return n;
+
+        Candidates copy(int[] modelOrd, float[] modelScore, int modelCount) {
+            Candidates c = new Candidates(0);
+            c.size = size;
+            c.fromModel = fromModel;
+            c.ordinal = Arrays.copyOf(ordinal, size);
+            c.model = Arrays.copyOf(model, size);
+            c.logCooc = Arrays.copyOf(logCooc, size);
+            c.logPop = Arrays.copyOf(logPop, size);
+            c.counted = Arrays.copyOf(counted, size);
+            c.modelOrd = modelOrd;
+            c.modelScore = modelScore;
+            c.modelCount = modelCount;
+            return c;
+        }
+
+        public int size() {
+            return size;
+        }
     }
 
     /**
@@ -206,11 +304,20 @@ public final class HybridRanker {
         int[] keys;
         float[] model;
         float[] cooc;
-        float[] score;
         int[] order;   // slots in insertion order
         int[] pending;
         int mask;
         int used;
+        final Candidates dense = new Candidates(1 << 10);
+        // Work space of rank(Candidates ...): apart from order, which reset() needs.
+        float[] rankScore = new float[1 << 10];
+        int[] rankOrder = new int[1 << 10];
+
+        void ensureWork(int size) {
+            if (rankOrder.length >= size) return;
+            rankScore = new float[size * 2];
+            rankOrder = new int[size * 2];
+        }
 
         Scratch(int capacity) {
             allocate(capacity);
@@ -221,7 +328,6 @@ public final class HybridRanker {
             Arrays.fill(keys, -1);
             model = new float[capacity];
             cooc = new float[capacity];
-            score = new float[capacity];
             order = new int[capacity];
             pending = new int[capacity];
             mask = capacity - 1;

@@ -137,6 +137,13 @@ public final class HybridTuner {
     private final int[][] modelOrd;
     private final float[][] modelScore;
     private final int[] contextValue;
+    // Per query: the merged candidates, ranked under each weight of the grid (the merge does not depend on them).
+    private final HybridRanker.Candidates[] candidates;
+    private final float[] rankScore;
+    private final int[] rankOrder;
+    // The baselines on every query and on each kind's queries, computed once (on first use).
+    private Map<String, Tally> baselinesAll;
+    private Map<QueryKind, Map<String, Tally>> baselinesByKind;
 
     public HybridTuner(TrainingData data, TwoTowerTrainer.SelectionVectors sel, String field) {
         this.data = data;
@@ -175,6 +182,18 @@ public final class HybridTuner {
             for (int i = 0; i < top; i++) modelScore[k][i] = scores[all[i]];
             contextValue[k] = signals.valueIndex(field == null ? null : data.queryContexts().get(k).get(field));
         }
+        candidates = new HybridRanker.Candidates[q];
+        int most = 0;
+        for (int k = 0; k < q; k++) {
+            float[] u = sel.users()[k];
+            float[][] items = sel.items();
+            int[] history = queries.get(k).history();
+            candidates[k] = HybridRanker.candidates(signals, history, history.length, contextValue[k], modelOrd[k], modelScore[k],
+                    modelOrd[k].length, o -> dot(u, items[o]), HybridRanker.IDENTITY, K);
+            most = Math.max(most, candidates[k].size());
+        }
+        rankScore = new float[most];
+        rankOrder = new int[most];
     }
 
     static float dot(float[] a, float[] b) {
@@ -331,10 +350,7 @@ public final class HybridTuner {
             Query query = queries.get(k);
             QueryKind qk = QueryKind.of(query.history().length);
             if (kind != null && qk != kind) continue;
-            float[] u = sel.users()[k];
-            float[][] items = sel.items();
-            int got = HybridRanker.rank(signals, blend.of(qk), query.history(), query.history().length, contextValue[k],
-                    modelOrd[k], modelScore[k], modelOrd[k].length, o -> dot(u, items[o]), HybridRanker.IDENTITY, K, out, outScores);
+            int got = HybridRanker.rank(candidates[k], blend.of(qk), rankScore, rankOrder, out, outScores);
             score(t, query, out, got);
         }
         return t;
@@ -382,9 +398,23 @@ public final class HybridTuner {
 
     /** popularity, popularity by the context field and cooccurrence, exact, on the same queries (of {@code kind}; null: all) and counts. */
     private Map<String, Tally> baselines(QueryKind kind) {
-        Tally pop = new Tally();
-        Tally popCtx = new Tally();
-        Tally cooc = new Tally();
+        if (baselinesAll == null) computeBaselines();
+        return kind == null ? baselinesAll : baselinesByKind.getOrDefault(kind, newBaselineTallies());
+    }
+
+    private Map<String, Tally> newBaselineTallies() {
+        Map<String, Tally> out = new LinkedHashMap<>();
+        out.put("popularity", new Tally());
+        out.put(popularityName, new Tally());
+        out.put("cooccurrence", new Tally());
+        return out;
+    }
+
+    /** Ranks every query once by each baseline, tallied over all queries and per kind. */
+    private void computeBaselines() {
+        baselinesAll = newBaselineTallies();
+        baselinesByKind = new java.util.EnumMap<>(QueryKind.class);
+        for (QueryKind kind : QueryKind.values()) baselinesByKind.put(kind, newBaselineTallies());
         // Basket lists per item, for the untruncated co-occurrence counts.
         List<int[]> baskets = new ArrayList<>();
         List<List<Integer>> containing = new ArrayList<>(n);
@@ -401,34 +431,35 @@ public final class HybridTuner {
         int[] all = new int[n];
         int[] keys = new int[n];
         for (int i = 0; i < n; i++) keys[i] = i;
-        float[] s = new float[n];
+        float[] counts = new float[n];
+        for (int i = 0; i < n; i++) counts[i] = signals.count(i);
+        int[] popRanking = new int[K];
+        int popGot = rankInto(counts, all, keys, popRanking); // the same for every query
         float[] ctx = new float[n];
+        float[] c = new float[n];
         int[] ranking = new int[K];
+        // By context: the value's own count first, the overall count breaks ties and orders the rest; one ranking per value.
+        Map<Integer, int[]> ctxRankings = new java.util.HashMap<>();
         for (int k = 0; k < queries.size(); k++) {
             Query query = queries.get(k);
-            if (kind != null && QueryKind.of(query.history().length) != kind) continue;
-            for (int i = 0; i < n; i++) s[i] = signals.count(i);
-            int got = rankInto(s, all, keys, ranking);
-            score(pop, query, ranking, got);
-            // By context: the value's own count first, the overall count breaks ties and orders the rest.
+            Map<String, Tally> kindTallies = baselinesByKind.get(QueryKind.of(query.history().length));
+            for (Map<String, Tally> tallies : List.of(baselinesAll, kindTallies)) score(tallies.get("popularity"), query, popRanking, popGot);
             int v = contextValue[k];
             for (int i = 0; i < n; i++) ctx[i] = signals.valueCount(i, v) + signals.count(i) / (2 * maxCount);
-            got = rankInto(ctx.clone(), all, keys, ranking);
-            score(popCtx, query, ranking, got);
+            int[] ctxRanking = ctxRankings.computeIfAbsent(v, x -> {
+                int[] r = new int[K];
+                int got = rankInto(ctx.clone(), all, keys, r);
+                return Arrays.copyOf(r, got);
+            });
+            for (Map<String, Tally> tallies : List.of(baselinesAll, kindTallies)) score(tallies.get(popularityName), query, ctxRanking, ctxRanking.length);
             // Co-occurrence: whole counts first, popularity by context (scaled below one count) after.
-            float[] c = new float[n];
             for (int i = 0; i < n; i++) c[i] = ctx[i] / (2 * maxCount + 1);
             for (int h : query.history()) {
                 for (int b : containing.get(h)) for (int i : baskets.get(b)) c[i] += 1;
             }
-            got = rankInto(c, all, keys, ranking);
-            score(cooc, query, ranking, got);
+            int got = rankInto(c, all, keys, ranking);
+            for (Map<String, Tally> tallies : List.of(baselinesAll, kindTallies)) score(tallies.get("cooccurrence"), query, ranking, got);
         }
-        Map<String, Tally> out = new LinkedHashMap<>();
-        out.put("popularity", pop);
-        out.put(popularityName, popCtx);
-        out.put("cooccurrence", cooc);
-        return out;
     }
 
     private static int rankInto(float[] scores, int[] all, int[] keys, int[] ranking) {

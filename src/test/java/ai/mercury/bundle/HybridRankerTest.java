@@ -112,6 +112,74 @@ class HybridRankerTest {
         assertEquals(9, out[3], Arrays.toString(out));
     }
 
+    /**
+     * The trainer's grid ranks each query's merged candidates under many weights: that must rank
+     * exactly as the server's per-request path, and as a full sort by the documented score.
+     */
+    @Test
+    void candidates_rankAsThePerRequestPath_underAnyWeights() {
+        Random random = new Random(11);
+        int items = 400;
+        List<int[]> baskets = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        for (int b = 0; b < 3000; b++) {
+            int size = 1 + random.nextInt(6);
+            int[] basket = new int[size];
+            for (int i = 0; i < size; i++) basket[i] = (int) Math.min(items - 60, Math.abs(random.nextGaussian()) * 80); // 340..399: never bought
+            baskets.add(basket);
+            values.add(random.nextBoolean() ? "FR" : random.nextBoolean() ? "DE" : null);
+        }
+        HybridSignals sig = HybridSignals.count(items, baskets, values, "country", 20);
+        float[] itemScore = new float[items];
+        for (int i = 0; i < items; i++) itemScore[i] = (float) random.nextGaussian();
+        for (int trial = 0; trial < 60; trial++) {
+            int modelCount = 20 + random.nextInt(80);
+            int[] modelOrd = random.ints(0, items).distinct().limit(modelCount).toArray();
+            float[] modelScore = new float[modelCount];
+            for (int i = 0; i < modelCount; i++) modelScore[i] = i == 3 ? Float.NaN : itemScore[modelOrd[i]]; // one gone item
+            int[] history = random.ints(random.nextInt(5), 0, items).toArray();
+            int context = random.nextInt(3) - 1;
+            int extra = 1 + random.nextInt(60);
+            HybridRanker.Candidates c = HybridRanker.candidates(sig, history, history.length, context, modelOrd, modelScore, modelCount,
+                    o -> itemScore[o], HybridRanker.IDENTITY, extra);
+            for (int wi = 0; wi < 20; wi++) {
+                Weights w = wi == 0 ? Weights.MODEL_ONLY : new Weights(random.nextInt(3) * random.nextFloat(), random.nextInt(3) * random.nextFloat(),
+                        random.nextInt(3) * random.nextFloat() * 3);
+                int want = 1 + random.nextInt(120);
+                int[] expected = new int[want];
+                float[] expectedScores = new float[want];
+                int n = HybridRanker.rank(sig, w, history, history.length, context, modelOrd, modelScore, modelCount, o -> itemScore[o],
+                        HybridRanker.IDENTITY, extra, expected, expectedScores);
+                int[] got = new int[want];
+                float[] gotScores = new float[want];
+                int m = HybridRanker.rank(c, w, new float[c.size()], new int[c.size()], got, gotScores);
+                String at = "trial " + trial + " weights " + w;
+                assertEquals(n, m, at);
+                assertArrayEquals(expected, got, at);
+                assertArrayEquals(expectedScores, gotScores, at);
+                if (w.modelOnly() && w.unknown() == 0) continue;
+                // A full sort by the score the class documents, from the candidates' parts.
+                double knownSum = 0;
+                int known = 0;
+                for (int i = 0; i < c.fromModel; i++) {
+                    if (c.counted[i]) {
+                        knownSum += w.cooccurrence() * c.logCooc[i] + w.popularity() * c.logPop[i];
+                        known++;
+                    }
+                }
+                float unknownBonus = known == 0 ? 0 : (float) (w.unknown() * knownSum / known);
+                float[] score = new float[c.size()];
+                for (int i = 0; i < c.size(); i++) {
+                    score[i] = c.counted[i] ? c.model[i] + (w.cooccurrence() * c.logCooc[i] + w.popularity() * c.logPop[i]) : c.model[i] + unknownBonus;
+                }
+                int[] sorted = IntStream.range(0, c.size()).boxed()
+                        .sorted(Comparator.<Integer>comparingDouble(i -> -score[i]).thenComparingInt(i -> c.ordinal[i]))
+                        .limit(want).mapToInt(i -> c.ordinal[i]).toArray();
+                assertArrayEquals(sorted, Arrays.copyOf(got, m), at);
+            }
+        }
+    }
+
     @Test
     void selectTop_matchesAFullSort() {
         Random random = new Random(3);
