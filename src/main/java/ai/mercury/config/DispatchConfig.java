@@ -22,9 +22,11 @@ See docs/operations.md#dispatch-and-overload.
  * @param expensiveExcludes a request with at least this many excluded ids is expensive (over-fetching grows with them)
  * @param maxLoopLagMs      event-loop lag (a 10 ms timer's lateness, three times running) past which new requests get
  *                          503 at once; 0 turns it off
+ * @param admissionRate     also limit each event loop's admitted rate by its lag (server.AdmissionRate); off by default:
+ *                          still experimental (docs/bench/overload.md)
  */
 public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs, int maxInFlightExpensive,
-                             int expensiveK, int expensiveHistory, int expensiveExcludes, long maxLoopLagMs) {
+                             int expensiveK, int expensiveHistory, int expensiveExcludes, long maxLoopLagMs, boolean admissionRate) {
     public static final boolean DEFAULT_INLINE_WHEN_IDLE = true;
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
     public static final long DEFAULT_QUEUE_WAIT_BUDGET_MS = 200;
@@ -33,11 +35,12 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
     public static final int DEFAULT_EXPENSIVE_HISTORY = 100;
     public static final int DEFAULT_EXPENSIVE_EXCLUDES = 500;
     public static final long DEFAULT_MAX_LOOP_LAG_MS = 30;
+    public static final boolean DEFAULT_ADMISSION_RATE = false;
 
     /** The general limits with the default expensive-request limits. */
     public DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs) {
         this(inlineWhenIdle, maxInFlight, queueWaitBudgetMs, DEFAULT_MAX_IN_FLIGHT_EXPENSIVE, DEFAULT_EXPENSIVE_K,
-                DEFAULT_EXPENSIVE_HISTORY, DEFAULT_EXPENSIVE_EXCLUDES, DEFAULT_MAX_LOOP_LAG_MS);
+                DEFAULT_EXPENSIVE_HISTORY, DEFAULT_EXPENSIVE_EXCLUDES, DEFAULT_MAX_LOOP_LAG_MS, DEFAULT_ADMISSION_RATE);
     }
 
     static void putDefaults(Map<String, Object> d) {
@@ -49,6 +52,7 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
         d.put("inference.expensive.history", DEFAULT_EXPENSIVE_HISTORY);
         d.put("inference.expensive.excludes", DEFAULT_EXPENSIVE_EXCLUDES);
         d.put("inference.max_loop_lag_ms", DEFAULT_MAX_LOOP_LAG_MS);
+        d.put("inference.admission_rate", DEFAULT_ADMISSION_RATE);
     }
 
     static DispatchConfig from(Map<String, Object> v) {
@@ -59,7 +63,8 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
                 MercuryConfig.intIn(v, "inference.expensive.k", 1, 1_000_000),
                 MercuryConfig.intIn(v, "inference.expensive.history", 1, 1_000_000),
                 MercuryConfig.intIn(v, "inference.expensive.excludes", 1, 1_000_000),
-                MercuryConfig.intIn(v, "inference.max_loop_lag_ms", 0, 600_000));
+                MercuryConfig.intIn(v, "inference.max_loop_lag_ms", 0, 600_000),
+                MercuryConfig.bool(v, "inference.admission_rate"));
     }
 
     /** Whether a request of this size counts against {@link #maxInFlightExpensive}. */

@@ -81,6 +81,8 @@ final class Dispatcher {
     private final DeliveryOptions delivery;
     private final long timeoutMs;
     private final LoopLag lag;
+    /** Set by {@link #startLagProbe} on the loop that runs it; null when the probe or {@code inference.admission_rate} is off. */
+    private AdmissionRate rate;
     static final long LAG_PROBE_MS = 10;
 
     Dispatcher(Vertx vertx, Inference inference, Admission admission, long timeoutMs) {
@@ -104,6 +106,18 @@ final class Dispatcher {
     }
 
     /**
+     * The 503 for a new request at the HTTP edge (before its body is read): while the loop is behind,
+     * or past the rate it has shown it can sustain ({@link AdmissionRate}); null to go on. Call once
+     * per request: an admitted request takes its place in the rate.
+     */
+    ApiException refusalAtEdge() {
+        ApiException behind = refusalWhileBehind();
+        if (behind != null || rate == null || rate.tryAdmit(System.nanoTime())) return behind;
+        admission.metrics.shed("rate_limit");
+        return overloaded("this event loop admits at most " + Math.round(rate.limit()) + " requests/s until it catches up");
+    }
+
+    /**
      * Starts the lag probe on the calling event loop (call from the verticle's start). Past capacity
      * the loop itself is the bottleneck on a small machine: requests then wait in the sockets before
      * the server reads them, where no in-flight count sees them, and without this probe a load of
@@ -113,14 +127,18 @@ final class Dispatcher {
      * on time again, new requests get a 503 for the few microseconds of parsing them.
      */
     void startLagProbe() {
-        if (admission.config.maxLoopLagMs() > 0) armProbe();
+        if (admission.config.maxLoopLagMs() <= 0) return;
+        if (admission.config.admissionRate()) rate = new AdmissionRate(System.nanoTime());
+        armProbe();
     }
 
     private void armProbe() {
         long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LAG_PROBE_MS);
         try {
             vertx.setTimer(LAG_PROBE_MS, id -> {
-                lag.record(System.nanoTime() - due);
+                long now = System.nanoTime();
+                lag.record(now - due);
+                if (rate != null) rate.onProbe(now, lag.strained(), lag.behind());
                 armProbe();
             });
         } catch (RuntimeException closing) {

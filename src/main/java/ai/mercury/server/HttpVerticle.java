@@ -172,13 +172,14 @@ public final class HttpVerticle extends VerticleBase {
     }
 
     /**
-     * 503 {@code overloaded} at once while this verticle's event loop is behind ({@link LoopLag}):
-     * past capacity the answers cost the loop its time, and only a refusal that skips the body and
-     * the model lets it catch up (docs/bench/overload.md).
+     * 503 {@code overloaded} at once while this verticle's event loop is behind ({@link LoopLag}) or
+     * past the rate it sustains ({@link AdmissionRate}): past capacity the answers cost the loop its
+     * time, and only a refusal that skips the body and the model lets it catch up (docs/bench/overload.md).
      */
     private void shedWhenBehind(RoutingContext ctx) {
-        ApiException behind = ctx.request().method() == HttpMethod.POST && "/recommend".equals(ctx.request().path())
-                ? dispatcher.refusalWhileBehind() : null;
+        // Not the start-up warm-up's own requests: refusing them would teach the JIT the refusal instead of the answer.
+        ApiException behind = warmedUp.get() && ctx.request().method() == HttpMethod.POST && "/recommend".equals(ctx.request().path())
+                ? dispatcher.refusalAtEdge() : null;
         if (behind == null) {
             ctx.next();
             return;

@@ -10,9 +10,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class LoopLag {
     static final int LATE_TO_BE_BEHIND = 3;
+    /** Firings in a row late by a third of the limit that mean the loop is strained: the rate limit's cue ({@link AdmissionRate}). */
+    static final int LATE_TO_BE_STRAINED = 2;
 
     private final long maxNanos;
     private int lateInARow;
+    private int strainedInARow;
     private long lastNanos;
 
     /** @param maxMs lateness past which a firing counts as late; 0: never behind */
@@ -23,6 +26,12 @@ final class LoopLag {
     void record(long lateNanos) {
         lastNanos = lateNanos;
         lateInARow = lateNanos > maxNanos ? lateInARow + 1 : 0;
+        strainedInARow = lateNanos > maxNanos / 3 ? strainedInARow + 1 : 0;
+    }
+
+    /** Whether the loop is starting to fall behind: earlier and weaker than {@link #behind}. */
+    boolean strained() {
+        return strainedInARow >= LATE_TO_BE_STRAINED;
     }
 
     boolean behind() {

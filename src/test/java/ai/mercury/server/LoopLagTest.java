@@ -34,4 +34,16 @@ class LoopLagTest {
         for (int i = 0; i < 10; i++) lag.record(ms(10_000));
         assertFalse(lag.behind());
     }
+
+    @Test
+    void strainedAfterTwoFiringsLateByAThirdOfTheLimit() {
+        LoopLag lag = new LoopLag(30);
+        lag.record(ms(11));
+        assertFalse(lag.strained(), "one late firing is a pause");
+        lag.record(ms(11));
+        assertTrue(lag.strained());
+        assertFalse(lag.behind());
+        lag.record(ms(9));
+        assertFalse(lag.strained());
+    }
 }
