@@ -9,8 +9,8 @@ import java.util.Map;
  * concurrency). Admission control bounds the work in flight: past {@code max_in_flight} requests, or
  * after waiting {@code queue_wait_budget_ms} for a worker, a request is answered 503 {@code overloaded}
  * at once instead of queueing; and while the event loop runs {@code max_loop_lag_ms} behind (requests
-then wait in the socket before the server even reads them) every new request is refused at once.
-See docs/operations.md#dispatch-and-overload.
+ * then wait in the socket before the server even reads them) every new request is refused at once.
+ * See docs/operations.md#dispatch-and-overload.
  *
  * @param inlineWhenIdle    run a cheap request on the event loop when no request is in flight
  * @param maxInFlight       requests being computed or waiting for a worker, beyond which new ones get 503

@@ -133,8 +133,7 @@ public final class HybridTuner {
     private final String popularityName;
     private final List<Query> queries;
     private final int n;
-    // Per query: the model's exact top K and scores.
-    private final int[][] modelOrd;
+    // Per query: the scores of the model's exact top K (the spread of the weights' unit).
     private final float[][] modelScore;
     private final int[] contextValue;
     // Per query: the merged candidates, ranked under each weight of the grid (the merge does not depend on them).
@@ -164,32 +163,28 @@ public final class HybridTuner {
         }
         this.signals = HybridSignals.count(n, baskets, values, field, HybridSignals.DEFAULT_NEIGHBOURS);
         int q = queries.size();
-        modelOrd = new int[q][];
         modelScore = new float[q][];
         contextValue = new int[q];
         int[] all = new int[n];
         int[] keys = new int[n];
         for (int i = 0; i < n; i++) keys[i] = i;
         float[] scores = new float[n];
-        for (int k = 0; k < q; k++) {
-            float[] u = sel.users()[k];
-            for (int i = 0; i < n; i++) scores[i] = dot(u, sel.items()[i]);
-            for (int i = 0; i < n; i++) all[i] = i;
-            int top = Math.min(K, n);
-            HybridRanker.selectTop(all, n, top, scores, keys);
-            modelOrd[k] = Arrays.copyOf(all, top);
-            modelScore[k] = new float[top];
-            for (int i = 0; i < top; i++) modelScore[k][i] = scores[all[i]];
-            contextValue[k] = signals.valueIndex(field == null ? null : data.queryContexts().get(k).get(field));
-        }
+        float[][] items = sel.items();
         candidates = new HybridRanker.Candidates[q];
         int most = 0;
         for (int k = 0; k < q; k++) {
             float[] u = sel.users()[k];
-            float[][] items = sel.items();
+            for (int i = 0; i < n; i++) scores[i] = dot(u, items[i]);
+            for (int i = 0; i < n; i++) all[i] = i;
+            int top = Math.min(K, n);
+            HybridRanker.selectTop(all, n, top, scores, keys);
+            int[] modelOrd = Arrays.copyOf(all, top);
+            modelScore[k] = new float[top];
+            for (int i = 0; i < top; i++) modelScore[k][i] = scores[all[i]];
+            contextValue[k] = signals.valueIndex(field == null ? null : data.queryContexts().get(k).get(field));
             int[] history = queries.get(k).history();
-            candidates[k] = HybridRanker.candidates(signals, history, history.length, contextValue[k], modelOrd[k], modelScore[k],
-                    modelOrd[k].length, o -> dot(u, items[o]), HybridRanker.IDENTITY, K);
+            candidates[k] = HybridRanker.candidates(signals, history, history.length, contextValue[k], modelOrd, modelScore[k],
+                    top, o -> dot(u, items[o]), HybridRanker.IDENTITY, K);
             most = Math.max(most, candidates[k].size());
         }
         rankScore = new float[most];
@@ -399,7 +394,7 @@ public final class HybridTuner {
     /** popularity, popularity by the context field and cooccurrence, exact, on the same queries (of {@code kind}; null: all) and counts. */
     private Map<String, Tally> baselines(QueryKind kind) {
         if (baselinesAll == null) computeBaselines();
-        return kind == null ? baselinesAll : baselinesByKind.getOrDefault(kind, newBaselineTallies());
+        return kind == null ? baselinesAll : baselinesByKind.get(kind);
     }
 
     private Map<String, Tally> newBaselineTallies() {
@@ -443,23 +438,29 @@ public final class HybridTuner {
         for (int k = 0; k < queries.size(); k++) {
             Query query = queries.get(k);
             Map<String, Tally> kindTallies = baselinesByKind.get(QueryKind.of(query.history().length));
-            for (Map<String, Tally> tallies : List.of(baselinesAll, kindTallies)) score(tallies.get("popularity"), query, popRanking, popGot);
+            scoreBaseline("popularity", kindTallies, query, popRanking, popGot);
             int v = contextValue[k];
             for (int i = 0; i < n; i++) ctx[i] = signals.valueCount(i, v) + signals.count(i) / (2 * maxCount);
             int[] ctxRanking = ctxRankings.computeIfAbsent(v, x -> {
                 int[] r = new int[K];
-                int got = rankInto(ctx.clone(), all, keys, r);
+                int got = rankInto(ctx, all, keys, r); // reads ctx only
                 return Arrays.copyOf(r, got);
             });
-            for (Map<String, Tally> tallies : List.of(baselinesAll, kindTallies)) score(tallies.get(popularityName), query, ctxRanking, ctxRanking.length);
+            scoreBaseline(popularityName, kindTallies, query, ctxRanking, ctxRanking.length);
             // Co-occurrence: whole counts first, popularity by context (scaled below one count) after.
             for (int i = 0; i < n; i++) c[i] = ctx[i] / (2 * maxCount + 1);
             for (int h : query.history()) {
                 for (int b : containing.get(h)) for (int i : baskets.get(b)) c[i] += 1;
             }
             int got = rankInto(c, all, keys, ranking);
-            for (Map<String, Tally> tallies : List.of(baselinesAll, kindTallies)) score(tallies.get("cooccurrence"), query, ranking, got);
+            scoreBaseline("cooccurrence", kindTallies, query, ranking, got);
         }
+    }
+
+    /** One query's figures for a baseline, into the all-queries tally and its kind's. */
+    private void scoreBaseline(String name, Map<String, Tally> kindTallies, Query query, int[] ranking, int got) {
+        score(baselinesAll.get(name), query, ranking, got);
+        score(kindTallies.get(name), query, ranking, got);
     }
 
     private static int rankInto(float[] scores, int[] all, int[] keys, int[] ranking) {
