@@ -82,7 +82,7 @@ public final class BundleWriter {
 
     /**
      * As {@link #publish(Path, Content, IndexParams)}, with the hybrid's count signals
-     * ({@link HybridSignals#COOCCURRENCE}, {@link HybridSignals#POPULARITY}) when {@code signals} is not null.
+     * ({@link HybridSignals#files}) when {@code signals} is not null.
      */
     public static Path publish(Path artifactsDir, Content c, IndexParams hnswIndex, HybridSignals signals) throws IOException {
         validate(c);
@@ -113,8 +113,7 @@ public final class BundleWriter {
             if (hnswIndex != null) files.put(Manifest.HNSW_INDEX, entry(tmp.resolve(Manifest.HNSW_INDEX)));
             if (signals != null) {
                 signals.write(tmp);
-                files.put(HybridSignals.COOCCURRENCE, entry(tmp.resolve(HybridSignals.COOCCURRENCE)));
-                files.put(HybridSignals.POPULARITY, entry(tmp.resolve(HybridSignals.POPULARITY)));
+                for (String name : signals.files()) files.put(name, entry(tmp.resolve(name)));
             }
             int textDim = c.textEncoder().dim();
             Manifest manifest = new Manifest(Manifest.FORMAT, c.version(), Instant.now().toString(), c.itemVectors().dim(), "dot",
@@ -186,7 +185,7 @@ public final class BundleWriter {
         Path tmp = staging.tmp();
         try {
             for (String name : bundle.manifest().files().keySet()) {
-                if (name.equals(HybridSignals.COOCCURRENCE) || name.equals(HybridSignals.POPULARITY)) continue;
+                if (name.equals(HybridSignals.COOCCURRENCE) || name.equals(HybridSignals.POPULARITY) || name.equals(HybridSignals.TEXT_NEIGHBOURS)) continue;
                 Files.copy(source.resolve(name), tmp.resolve(name));
                 fsync(tmp.resolve(name));
             }
@@ -194,7 +193,8 @@ public final class BundleWriter {
             ObjectNode manifest = (ObjectNode) Json.MAPPER.readTree(source.resolve(Manifest.FILE_NAME).toFile());
             manifest.put("version", newVersion);
             manifest.put("created_at", Instant.now().toString());
-            for (String name : List.of(HybridSignals.COOCCURRENCE, HybridSignals.POPULARITY)) {
+            ((ObjectNode) manifest.get("files")).remove(HybridSignals.TEXT_NEIGHBOURS);
+            for (String name : signals.files()) {
                 FileEntry e = entry(tmp.resolve(name));
                 ((ObjectNode) manifest.get("files")).putObject(name).put("size", e.size()).put("sha256", e.sha256());
             }

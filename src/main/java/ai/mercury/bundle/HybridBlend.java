@@ -9,7 +9,7 @@ import java.util.Locale;
 /**
  * The hybrid's final score, one set of weights per kind of query, chosen on the trainer's hold-out:
  * <pre>
- *   score(i) = model(i) + bonus(i)
+ *   score(i) = model(i) + bonus(i) + text · mean_h cos(h, i)
  *   bonus(i) = cooccurrence · log(1 + Σ_h co(h, i)) + popularity · log(1 + pop_ctx(i))   when i has fit data
  *            = unknown · mean bonus of the request's model candidates that have data       when it has none
  * </pre>
@@ -17,7 +17,9 @@ import java.util.Locale;
  * holding history item h and i; {@code pop_ctx} the shrunk popularity in the request's context
  * ({@link HybridSignals#popularity}). An item without fit data (a new product, a live item) is
  * <em>unknown</em>, not unpopular: it gets the typical bonus of the model's own candidates scaled by
- * {@code unknown}, so new items keep their place among the model's candidates. All zero = the model alone.
+ * {@code unknown}, so new items keep their place among the model's candidates. {@code cos(h, i)} is the
+ * title cosine when i is among h's title neighbours ({@link TextNeighbours}), else 0: the one signal a
+ * new item has besides its vector. All zero = the model alone.
  */
 public record HybridBlend(Weights noHistory, Weights oneItem, Weights longHistory) {
 
@@ -41,11 +43,20 @@ public record HybridBlend(Weights noHistory, Weights oneItem, Weights longHistor
     }
 
     /** One kind's weights (in units of the model's score). */
-    public record Weights(float cooccurrence, float popularity, float unknown) {
-        public static final Weights MODEL_ONLY = new Weights(0, 0, 0);
+    public record Weights(float cooccurrence, float popularity, float unknown, float text) {
+        public static final Weights MODEL_ONLY = new Weights(0, 0, 0, 0);
+
+        /** Without the title term (bundles of before it). */
+        public Weights(float cooccurrence, float popularity, float unknown) {
+            this(cooccurrence, popularity, unknown, 0);
+        }
+
+        public Weights withText(float t) {
+            return new Weights(cooccurrence, popularity, unknown, t);
+        }
 
         public boolean modelOnly() {
-            return cooccurrence == 0 && popularity == 0;
+            return cooccurrence == 0 && popularity == 0 && text == 0;
         }
 
         ObjectNode toJson() {
@@ -53,6 +64,7 @@ public record HybridBlend(Weights noHistory, Weights oneItem, Weights longHistor
             o.put("cooccurrence", cooccurrence);
             o.put("popularity", popularity);
             o.put("unknown", unknown);
+            o.put("text", text);
             return o;
         }
 
@@ -61,13 +73,16 @@ public record HybridBlend(Weights noHistory, Weights oneItem, Weights longHistor
             float c = (float) n.path("cooccurrence").asDouble(0);
             float p = (float) n.path("popularity").asDouble(0);
             float u = (float) n.path("unknown").asDouble(0);
-            if (!Float.isFinite(c) || !Float.isFinite(p) || !Float.isFinite(u)) throw new IllegalArgumentException("non-finite hybrid weight");
-            return new Weights(c, p, u);
+            float t = (float) n.path("text").asDouble(0);
+            if (!Float.isFinite(c) || !Float.isFinite(p) || !Float.isFinite(u) || !Float.isFinite(t)) {
+                throw new IllegalArgumentException("non-finite hybrid weight");
+            }
+            return new Weights(c, p, u, t);
         }
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "cooccurrence %.4f, popularity %.4f, unknown %.2f", cooccurrence, popularity, unknown);
+            return String.format(Locale.ROOT, "cooccurrence %.4f, popularity %.4f, unknown %.2f, text %.4f", cooccurrence, popularity, unknown, text);
         }
     }
 

@@ -10,7 +10,9 @@ import java.util.Arrays;
  *   <li>the model's own (the index search, with their scores);</li>
  *   <li>co-occurrence neighbours of the first {@value #HISTORY_FOR_NEIGHBOURS} history items: the
  *       {@code extra} best by summed count that the model did not return, scored by the model;</li>
- *   <li>the {@code extra} most popular items of the request's context value, scored likewise.</li>
+ *   <li>the {@code extra} most popular items of the request's context value, scored likewise;</li>
+ *   <li>title neighbours ({@link TextNeighbours}) of the same history items that have no counts (new
+ *       items): the {@code extra} best by summed title cosine that no other source brought, scored likewise.</li>
  * </ul>
  * Primitive arrays in a per-thread scratch space: nothing is boxed or allocated per request (but
  * the result arrays, when the caller does not bring its own). Items are addressed by the caller's
@@ -65,7 +67,8 @@ public final class HybridRanker {
                            int[] outOrdinals, float[] outScores) {
         if (w.modelOnly() && w.unknown() == 0) return modelOnly(modelOrd, modelScore, modelCount, outOrdinals, outScores);
         Scratch s = SCRATCH.get();
-        merge(s, sig, w.cooccurrence() != 0 || extra > 0, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, map, extra);
+        merge(s, sig, w.cooccurrence() != 0 || extra > 0, w.text() != 0 || extra > 0, history, historyLen, contextValue, modelOrd, modelScore,
+                modelCount, scorer, map, extra);
         return rank(s.dense, w, s.rankScore, s.rankOrder, outOrdinals, outScores);
     }
 
@@ -79,7 +82,7 @@ public final class HybridRanker {
     public static Candidates candidates(HybridSignals sig, int[] history, int historyLen, int contextValue, int[] modelOrd,
                                         float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map, int extra) {
         Scratch s = SCRATCH.get();
-        merge(s, sig, true, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, map, extra);
+        merge(s, sig, true, true, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, map, extra);
         return s.dense.copy(modelOrd, modelScore, modelCount);
     }
 
@@ -87,7 +90,8 @@ public final class HybridRanker {
      * Ranks {@code c} by the blend's score into the outputs, best first (ties: lower ordinal); the one
      * scoring formula: known items get {@code model + c·log(1+cooccurrence) + p·log(1+popularity)},
      * unknown ones (no counts: new or live items) {@code model + u·}(the mean bonus of the model's own
-     * known candidates). {@code score} and {@code order} are work space of at least {@code c.size()}.
+     * known candidates); both {@code + t·}(mean title cosine with the history). {@code score} and
+     * {@code order} are work space of at least {@code c.size()}.
      */
     public static int rank(Candidates c, HybridBlend.Weights w, float[] score, int[] order, int[] outOrdinals, float[] outScores) {
         if (w.modelOnly() && w.unknown() == 0) return modelOnly(c.modelOrd, c.modelScore, c.modelCount, outOrdinals, outScores);
@@ -95,10 +99,11 @@ public final class HybridRanker {
         int known = 0;
         float wc = w.cooccurrence();
         float wp = w.popularity();
+        float wt = w.text();
         for (int i = 0; i < c.size; i++) {
             if (!c.counted[i]) continue;
             float b = wc * c.logCooc[i] + wp * c.logPop[i];
-            score[i] = c.model[i] + b;
+            score[i] = c.model[i] + b + wt * c.text[i];
             if (i < c.fromModel) {
                 knownSum += b;
                 known++;
@@ -106,7 +111,7 @@ public final class HybridRanker {
         }
         float unknownBonus = known == 0 ? 0 : (float) (w.unknown() * knownSum / known);
         for (int i = 0; i < c.size; i++) {
-            if (!c.counted[i]) score[i] = c.model[i] + unknownBonus;
+            if (!c.counted[i]) score[i] = c.model[i] + unknownBonus + wt * c.text[i];
             order[i] = i;
         }
         int n = Math.min(outOrdinals.length, c.size);
@@ -126,10 +131,12 @@ public final class HybridRanker {
         return n;
     }
 
-    /** Merges the three sources into {@code s.dense}: candidates in insertion order (the model's first), those with a model score only. */
-    private static void merge(Scratch s, HybridSignals sig, boolean cooccurrence, int[] history, int historyLen, int contextValue,
-                              int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map, int extra) {
-        int needed = modelCount + Math.min(historyLen, HISTORY_FOR_NEIGHBOURS) * sig.neighbours() + 2 * extra + 16;
+    /** Merges the four sources into {@code s.dense}: candidates in insertion order (the model's first), those with a model score only. */
+    private static void merge(Scratch s, HybridSignals sig, boolean cooccurrence, boolean text, int[] history, int historyLen,
+                              int contextValue, int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map,
+                              int extra) {
+        int hn = Math.min(historyLen, HISTORY_FOR_NEIGHBOURS);
+        int needed = modelCount + hn * (sig.neighbours() + sig.textNeighbours()) + 2 * extra + 16;
         s.reset(needed);
         for (int i = 0; i < modelCount; i++) {
             int slot = s.slot(modelOrd[i]);
@@ -139,7 +146,6 @@ public final class HybridRanker {
         // Co-occurrence sums over the history's neighbour lists.
         boolean anyCooc = false;
         if (cooccurrence) {
-            int hn = Math.min(historyLen, HISTORY_FOR_NEIGHBOURS);
             int nb = sig.neighbours();
             for (int hi = 0; hi < hn; hi++) {
                 int row = map.rowOf(history[hi]);
@@ -163,6 +169,37 @@ public final class HybridRanker {
             for (int i = 0; i < take; i++) {
                 int slot = s.pending[i];
                 s.model[slot] = scorer.score(s.keys[slot]);
+            }
+        }
+        // Title cosines summed over the history's title neighbours; items without counts among them
+        // (new products) become candidates, the best by summed cosine, scored by the model.
+        int textHistory = 0;
+        if (text && sig.textNeighbours() > 0) {
+            int tn = sig.textNeighbours();
+            for (int hi = 0; hi < hn; hi++) {
+                int row = map.rowOf(history[hi]);
+                if (row < 0 || row >= sig.rows()) continue;
+                textHistory++;
+                for (int j = 0; j < tn; j++) {
+                    int r = sig.textNeighbour(row, j);
+                    if (r < 0) break;
+                    int o = map.ordinalOf(r);
+                    if (o < 0) continue;
+                    s.text[s.slot(o)] += sig.textSimilarity(row, j);
+                }
+            }
+            if (textHistory > 0 && extra > 0) {
+                int pending = 0;
+                for (int u = modelSlots; u < s.used; u++) {
+                    int slot = s.order[u];
+                    if (Float.isNaN(s.model[slot]) && s.text[slot] > 0 && !counted(sig, map, s.keys[slot])) s.pending[pending++] = slot;
+                }
+                int take = Math.min(extra, pending);
+                selectTop(s.pending, pending, take, s.text, s.keys);
+                for (int i = 0; i < take; i++) {
+                    int slot = s.pending[i];
+                    s.model[slot] = scorer.score(s.keys[slot]);
+                }
             }
         }
         if (extra > 0) {
@@ -193,12 +230,18 @@ public final class HybridRanker {
             d.counted[size] = counted;
             d.logCooc[size] = counted ? (float) Math.log1p(s.cooc[slot]) : 0;
             d.logPop[size] = counted ? (float) Math.log1p(sig.popularity(row, contextValue)) : 0;
+            d.text[size] = textHistory == 0 ? 0 : s.text[slot] / textHistory;
             size++;
             if (u < modelSlots) fromModel = size;
         }
         d.size = size;
         d.fromModel = fromModel;
         s.ensureWork(size);
+    }
+
+    private static boolean counted(HybridSignals sig, RowMap map, int ordinal) {
+        int row = map.rowOf(ordinal);
+        return row >= 0 && row < sig.rows() && sig.count(row) > 0;
     }
 
     /** A query's merged candidates, see {@link #candidates}. */
@@ -210,6 +253,8 @@ public final class HybridRanker {
         float[] model;
         float[] logCooc;
         float[] logPop;
+        /** Mean title cosine with the history (0 off the history's title neighbour lists). */
+        float[] text;
         /** Whether the item has counts (a bonus of its own); otherwise it gets the unknown bonus. */
         boolean[] counted;
         int[] modelOrd;
@@ -221,6 +266,7 @@ public final class HybridRanker {
             model = new float[capacity];
             logCooc = new float[capacity];
             logPop = new float[capacity];
+            text = new float[capacity];
             counted = new boolean[capacity];
         }
 
@@ -231,6 +277,7 @@ public final class HybridRanker {
             model = new float[c];
             logCooc = new float[c];
             logPop = new float[c];
+            text = new float[c];
             counted = new boolean[c];
         }
 
@@ -242,6 +289,7 @@ public final class HybridRanker {
             c.model = Arrays.copyOf(model, size);
             c.logCooc = Arrays.copyOf(logCooc, size);
             c.logPop = Arrays.copyOf(logPop, size);
+            c.text = Arrays.copyOf(text, size);
             c.counted = Arrays.copyOf(counted, size);
             c.modelOrd = modelOrd;
             c.modelScore = modelScore;
@@ -304,6 +352,7 @@ public final class HybridRanker {
         int[] keys;
         float[] model;
         float[] cooc;
+        float[] text;
         int[] order;   // slots in insertion order
         int[] pending;
         int mask;
@@ -328,6 +377,7 @@ public final class HybridRanker {
             Arrays.fill(keys, -1);
             model = new float[capacity];
             cooc = new float[capacity];
+            text = new float[capacity];
             order = new int[capacity];
             pending = new int[capacity];
             mask = capacity - 1;
@@ -341,7 +391,7 @@ public final class HybridRanker {
             if (capacity > keys.length) allocate(capacity);
         }
 
-        /** The slot of {@code key}, created (model score NaN, co-occurrence 0) when absent. */
+        /** The slot of {@code key}, created (model score NaN, co-occurrence and title cosine 0) when absent. */
         int slot(int key) {
             int h = (key * 0x9E3779B9) >>> 7;
             int i = h & mask;
@@ -352,6 +402,7 @@ public final class HybridRanker {
                     keys[i] = key;
                     model[i] = Float.NaN;
                     cooc[i] = 0;
+                    text[i] = 0;
                     order[used++] = i;
                     return i;
                 }

@@ -19,7 +19,9 @@ import java.util.Map;
  * it, as repurchases are common) and popularity, overall and per value of one context field (the
  * dataset's {@code popularity_field}). Counted over the fit period's baskets (distinct items per
  * basket). Two optional bundle files, {@value #COOCCURRENCE} and {@value #POPULARITY}, described by
- * the manifest's {@code training.hybrid} section ({@link #describe}). Immutable once built.
+ * the manifest's {@code training.hybrid} section ({@link #describe}); a third, {@value #TEXT_NEIGHBOURS},
+ * holds each item's nearest items by title ({@link TextNeighbours}), the source that reaches items
+ * without counts. Immutable once built.
  *
  * <p>Popularity of an item in a context is the shrunk count {@code ctx + share · overall}
  * ({@code share} = the value's share of all baskets): a small country's few baskets are backed by the
@@ -28,6 +30,7 @@ import java.util.Map;
 public final class HybridSignals {
     public static final String COOCCURRENCE = "cooccurrence.npy";
     public static final String POPULARITY = "popularity.npy";
+    public static final String TEXT_NEIGHBOURS = "text_neighbours.npy";
     /** Neighbours kept per item. */
     public static final int DEFAULT_NEIGHBOURS = 50;
     /** Context values with fewer fit baskets than this are not kept (they use the overall counts). */
@@ -48,6 +51,7 @@ public final class HybridSignals {
     private final float[][] byValue;      // values × rows
     private final float[] valueShare;
     private final int[][] popular;        // per value, then overall last: rows by shrunk popularity, best first
+    private final TextNeighbours text;
 
     private HybridSignals(int rows, int neighbours, int[] neighbourRows, float[] neighbourCounts, float[] overall, String field,
                           List<String> values, float[][] byValue, float[] valueShare) {
@@ -61,12 +65,36 @@ public final class HybridSignals {
         for (int v = 0; v < values.size(); v++) valueIndex.put(values.get(v), v);
         this.byValue = byValue;
         this.valueShare = valueShare;
+        this.text = TextNeighbours.NONE;
         this.popular = new int[values.size() + 1][];
         float[] scratch = new float[rows];
         for (int v = 0; v <= values.size(); v++) {
             for (int r = 0; r < rows; r++) scratch[r] = popularity(r, v == values.size() ? -1 : v);
             popular[v] = topRows(scratch, Math.min(POPULAR_LIST, rows));
         }
+    }
+
+    private HybridSignals(HybridSignals base, TextNeighbours text) {
+        this.rows = base.rows;
+        this.neighbours = base.neighbours;
+        this.neighbourRows = base.neighbourRows;
+        this.neighbourCounts = base.neighbourCounts;
+        this.overall = base.overall;
+        this.field = base.field;
+        this.values = base.values;
+        this.valueIndex.putAll(base.valueIndex);
+        this.byValue = base.byValue;
+        this.valueShare = base.valueShare;
+        this.popular = base.popular;
+        this.text = text;
+    }
+
+    /** These counts with {@code text} as the title neighbours (rows in the same order). */
+    public HybridSignals withText(TextNeighbours text) {
+        if (text.perItem() > 0 && text.rows().length != rows * text.perItem()) {
+            throw new IllegalArgumentException("text neighbours for " + text.rows().length / text.perItem() + " rows, the signals have " + rows);
+        }
+        return new HybridSignals(this, text);
     }
 
     /**
@@ -131,7 +159,12 @@ public final class HybridSignals {
         return new HybridSignals(rows, neighbours, nRows, nCounts, overall, field, values, byValue, share);
     }
 
-    /** Writes the two files into {@code dir}. */
+    /** The bundle files {@link #write} writes. */
+    public List<String> files() {
+        return text.perItem() > 0 ? List.of(COOCCURRENCE, POPULARITY, TEXT_NEIGHBOURS) : List.of(COOCCURRENCE, POPULARITY);
+    }
+
+    /** Writes {@link #files} into {@code dir}. */
     public void write(Path dir) throws IOException {
         float[] co = new float[rows * neighbours * 2];
         for (int i = 0; i < rows * neighbours; i++) {
@@ -143,6 +176,15 @@ public final class HybridSignals {
         System.arraycopy(overall, 0, pop, 0, rows);
         for (int v = 0; v < values.size(); v++) System.arraycopy(byValue[v], 0, pop, (v + 1) * rows, rows);
         Npy.write(dir.resolve(POPULARITY), new Vectors(values.size() + 1, rows, pop));
+        if (text.perItem() > 0) {
+            int t = text.perItem();
+            float[] tx = new float[rows * t * 2];
+            for (int i = 0; i < rows * t; i++) {
+                tx[2 * i] = text.rows()[i];
+                tx[2 * i + 1] = text.similarities()[i];
+            }
+            Npy.write(dir.resolve(TEXT_NEIGHBOURS), new Vectors(rows, t * 2, tx));
+        }
     }
 
     /** The manifest's description of the files ({@code training.hybrid.signals}). */
@@ -156,6 +198,10 @@ public final class HybridSignals {
         values.forEach(vs::add);
         var sh = o.putArray("popularity_value_share");
         for (float s : valueShare) sh.add(s);
+        if (text.perItem() > 0) {
+            o.put("text_neighbours_file", TEXT_NEIGHBOURS);
+            o.put("text_neighbours_per_item", text.perItem());
+        }
         return o;
     }
 
@@ -186,7 +232,31 @@ public final class HybridSignals {
         float[][] byValue = new float[values.size()][];
         for (int v = 0; v < values.size(); v++) byValue[v] = Arrays.copyOfRange(pop.data(), (v + 1) * rows, (v + 2) * rows);
         String field = description.path("popularity_field").isTextual() ? description.get("popularity_field").asText() : null;
-        return new HybridSignals(rows, neighbours, nRows, nCounts, overall, field, values, byValue, share);
+        HybridSignals signals = new HybridSignals(rows, neighbours, nRows, nCounts, overall, field, values, byValue, share);
+        return description.has("text_neighbours_file") ? signals.withText(readText(dir, description, rows)) : signals;
+    }
+
+    private static TextNeighbours readText(Path dir, JsonNode description, int rows) throws IOException {
+        if (!TEXT_NEIGHBOURS.equals(description.path("text_neighbours_file").asText())) {
+            throw new IOException("text_neighbours_file must be " + TEXT_NEIGHBOURS + ", got " + description.get("text_neighbours_file"));
+        }
+        int t = description.path("text_neighbours_per_item").asInt(-1);
+        if (t < 1) throw new IOException("text_neighbours_per_item must be a positive integer, got " + description.get("text_neighbours_per_item"));
+        Vectors tx = Npy.read(dir.resolve(TEXT_NEIGHBOURS));
+        if (tx.count() != rows || tx.dim() != 2 * t) {
+            throw new IOException(TEXT_NEIGHBOURS + " has shape [" + tx.count() + ", " + tx.dim() + "], expected [" + rows + ", " + 2 * t + "]");
+        }
+        int[] tRows = new int[rows * t];
+        float[] tSims = new float[rows * t];
+        for (int i = 0; i < rows * t; i++) {
+            float r = tx.data()[2 * i];
+            float sim = tx.data()[2 * i + 1];
+            if (!(r >= -1 && r < rows) || r != Math.rint(r)) throw new IOException(TEXT_NEIGHBOURS + ": neighbour row " + r + " out of range");
+            if (!(sim >= -1 && sim <= 1)) throw new IOException(TEXT_NEIGHBOURS + ": similarity " + sim + " is not a cosine");
+            tRows[i] = (int) r;
+            tSims[i] = sim;
+        }
+        return new TextNeighbours(t, tRows, tSims);
     }
 
     public int rows() {
@@ -216,6 +286,21 @@ public final class HybridSignals {
 
     public float neighbourCount(int row, int j) {
         return neighbourCounts[row * neighbours + j];
+    }
+
+    /** Title neighbours per item (0: the bundle has none). */
+    public int textNeighbours() {
+        return text.perItem();
+    }
+
+    /** Title neighbour {@code j} of {@code row} ({@code -1} past the end of its list). */
+    public int textNeighbour(int row, int j) {
+        return text.neighbour(row, j);
+    }
+
+    /** Title cosine of {@code row} and its neighbour {@code j}. */
+    public float textSimilarity(int row, int j) {
+        return text.similarity(row, j);
     }
 
     /** Fit baskets holding the item: 0 means no data yet (unknown), not unpopular. */

@@ -3,6 +3,7 @@ package ai.mercury.cli;
 import ai.mercury.bundle.BundleException;
 import ai.mercury.bundle.BundleWriter;
 import ai.mercury.bundle.HybridSignals;
+import ai.mercury.bundle.TextNeighbours;
 import ai.mercury.data.Dataset;
 import ai.mercury.data.DatasetConfig;
 import ai.mercury.data.DatasetLoader;
@@ -61,6 +62,10 @@ final class HybridizeCommand implements Callable<Integer> {
             + "baseline on the hold-out, then the most gain over the model alone) or model-gain (the gain alone, as before) (default: ${DEFAULT-VALUE})")
     String criterion;
 
+    @Option(names = "--text-encoder", defaultValue = "minilm", description = "title encoder for the title neighbours and text_knn: minilm "
+            + "or hashing (tests) (default: ${DEFAULT-VALUE})")
+    String textEncoder;
+
     @Override
     public Integer call() {
         try {
@@ -103,8 +108,16 @@ final class HybridizeCommand implements Callable<Integer> {
                     EncodedUser encoded = s.encoder().encode(user, s.history());
                     users[q] = Recommender.userVector(s, encoded);
                 }
-                HybridTuner.Outcome outcome = new HybridTuner(td, new TwoTowerTrainer.SelectionVectors(users, items), field).tune(System.err, chosenBy);
-                HybridSignals signals = TrainingRun.bundleSignals(td, field, s.bundle().items().size(), i -> rowOf[i]);
+                float[][] titles;
+                try (TrainCommand.Encoders enc = TrainCommand.Encoders.open(textEncoder)) {
+                    titles = titleVectors(enc.encoder, td);
+                }
+                HybridTuner.Outcome outcome = new HybridTuner(td, new TwoTowerTrainer.SelectionVectors(users, items), field, titles)
+                        .tune(System.err, chosenBy);
+                float[][] bundleTitles = new float[s.bundle().items().size()][];
+                for (int i = 0; i < n; i++) if (rowOf[i] >= 0) bundleTitles[rowOf[i]] = titles[i];
+                HybridSignals signals = TrainingRun.bundleSignals(td, field, s.bundle().items().size(), i -> rowOf[i])
+                        .withText(TextNeighbours.of(bundleTitles, TextNeighbours.DEFAULT_PER_ITEM));
                 ObjectNode h = outcome.toJson();
                 h.set("signals", signals.describe());
                 h.put("weights_chosen_with", "the bundle's own towers (mercury bundle hybridize): after a refit they have seen the hold-out");
@@ -119,5 +132,14 @@ final class HybridizeCommand implements Callable<Integer> {
             System.err.println("mercury bundle hybridize: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** Every item's title embedded as the trainer embeds it (through the on-disk cache when there is one). */
+    private static float[][] titleVectors(ai.mercury.feature.TextEncoder encoder, TrainingData td) {
+        List<String> titles = td.items().stream().map(ai.mercury.data.ItemRecord::title).toList();
+        if (encoder instanceof ai.mercury.feature.CachingTextEncoder c) return c.embedAll(titles);
+        float[][] out = new float[titles.size()][];
+        for (int i = 0; i < out.length; i++) out[i] = encoder.embed(titles.get(i));
+        return out;
     }
 }

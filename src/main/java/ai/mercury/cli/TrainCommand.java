@@ -153,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The title encoder, MiniLM behind the on-disk cache unless told otherwise; closes what it opened. */
-    private static final class Encoders implements AutoCloseable {
+    static final class Encoders implements AutoCloseable {
         final TextEncoder encoder;
         private final MiniLmTextEncoder miniLm;
         private final EmbeddingCache cache;

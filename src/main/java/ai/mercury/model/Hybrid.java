@@ -43,6 +43,10 @@ public final class Hybrid {
             throw new BundleException("manifest_invalid", bundle.dir(), HybridSignals.COOCCURRENCE
                     + " is listed but training.hybrid.signals or training.hybrid.weights is missing");
         }
+        if (section.get("signals").has("text_neighbours_file") && !bundle.manifest().files().containsKey(HybridSignals.TEXT_NEIGHBOURS)) {
+            throw new BundleException("manifest_invalid", bundle.dir(), "training.hybrid.signals names " + HybridSignals.TEXT_NEIGHBOURS
+                    + " but files does not list it");
+        }
         List<CatalogItem> items = bundle.items();
         try {
             HybridSignals signals = HybridSignals.read(bundle.dir(), section.get("signals"), items.size());

@@ -74,7 +74,7 @@ public final class Recommender {
         SearchResult r = index.search(userVector, fetch);
         String field = signals.field();
         int value = field == null ? -1 : signals.valueIndex(q.user().context().get(field));
-        int want = filters.isEmpty() ? k : r.size() + history.length * signals.neighbours() + 2 * HYBRID_CANDIDATES;
+        int want = filters.isEmpty() ? k : r.size() + history.length * (signals.neighbours() + signals.textNeighbours()) + 3 * HYBRID_CANDIDATES;
         int[] ordinals = new int[want];
         float[] scores = new float[want];
         int n = HybridRanker.rank(signals, w, history, known, value, r.ordinals(), r.scores(), r.size(),

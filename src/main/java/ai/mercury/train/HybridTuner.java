@@ -5,7 +5,12 @@ import ai.mercury.bundle.HybridBlend.QueryKind;
 import ai.mercury.bundle.HybridBlend.Weights;
 import ai.mercury.bundle.HybridRanker;
 import ai.mercury.bundle.HybridSignals;
+import ai.mercury.bundle.TextNeighbours;
 import ai.mercury.core.Json;
+import ai.mercury.index.ItemIndex;
+import ai.mercury.index.ItemIndexes;
+import ai.mercury.index.SearchResult;
+import ai.mercury.index.Vectors;
 import ai.mercury.train.TrainingData.Query;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,6 +37,13 @@ import java.util.Map;
  * ({@link Criterion#MODEL_GAIN}, the criterion before) could stop short of them. Then the chosen
  * blend, the model alone and the baselines (popularity, popularity by the context field,
  * cooccurrence, exact and untruncated) are reported per slice.
+ *
+ * <p>With title vectors, the hold-out also has the title neighbours ({@link TextNeighbours}) as a
+ * candidate source and text_knn as the cold-item baseline (the counts' baselines score 0 on new items
+ * by construction, so without it nothing would say that the towers find new products worse than
+ * plain title similarity). A second pass per kind then chooses the title weight (and the unknown
+ * weight again) with the count weights fixed, by the same rule, the cold-item shortfall against
+ * text_knn counted beside the query slices'.
  */
 public final class HybridTuner {
     static final int K = 100;
@@ -41,7 +53,13 @@ public final class HybridTuner {
     static final float[] COUNT_WEIGHTS = {0f, 0.01f, 0.02f, 0.05f, 0.1f, 0.2f, 0.4f, 0.8f, 1.6f, 3.2f, 12.8f};
     /** Multiples of the known candidates' mean bonus; above 2 for count-heavy blends, whose bonuses are skewed (a few large ones). */
     static final float[] UNKNOWN_WEIGHTS = {0f, 0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f};
+    /** In units of the model's score spread, times the mean title cosine with the history (0..1). */
+    static final float[] TEXT_WEIGHTS = {0f, 0.05f, 0.1f, 0.2f, 0.4f, 0.8f, 1.6f, 3.2f, 12.8f};
     static final String[] SLICES = {"warm", "cold_user_context", "cold_user_first_item"};
+    static final String COLD_ITEM = "cold_item";
+    /** The slices the verdict covers: cold_item only against text_knn (the counts' baselines cannot reach new items). */
+    static final String[] ALL_SLICES = {"warm", "cold_user_context", "cold_user_first_item", COLD_ITEM};
+    static final String TEXT_KNN = "text_knn";
 
     /** Per slice: [recall@100 sum, ndcg@10 sum, queries], and cold_item: [recall sum, 0, queries]. */
     static final class Tally {
@@ -75,7 +93,7 @@ public final class HybridTuner {
                 ObjectNode e = o.putObject(slice);
                 e.put("queries", (int) s[2]);
                 e.put("recall@100", round(recall(slice)));
-                if (!slice.equals("cold_item")) e.put("ndcg@10", round(ndcg(slice)));
+                if (!slice.equals(COLD_ITEM)) e.put("ndcg@10", round(ndcg(slice)));
             });
             return o;
         }
@@ -90,9 +108,10 @@ public final class HybridTuner {
             ObjectNode h = o.putObject("holdout");
             figures.forEach((m, t) -> h.set(m, t.toJson()));
             ObjectNode best = o.putObject("holdout_best_baseline");
-            for (String slice : SLICES) {
+            for (String slice : ALL_SLICES) {
+                if (slice.equals(COLD_ITEM) && !figures.containsKey(TEXT_KNN)) continue;
                 ObjectNode b = best.putObject(slice);
-                for (String metric : new String[] {"recall@100", "ndcg@10"}) {
+                for (String metric : slice.equals(COLD_ITEM) ? new String[] {"recall@100"} : new String[] {"recall@100", "ndcg@10"}) {
                     String name = bestBaseline(figures, slice, metric);
                     if (name == null) continue;
                     ObjectNode e = b.putObject(metric);
@@ -143,8 +162,15 @@ public final class HybridTuner {
     // The baselines on every query and on each kind's queries, computed once (on first use).
     private Map<String, Tally> baselinesAll;
     private Map<QueryKind, Map<String, Tally>> baselinesByKind;
+    // Title vectors by ordinal (null: no title signal, no text_knn).
+    private final float[][] titleVectors;
 
     public HybridTuner(TrainingData data, TwoTowerTrainer.SelectionVectors sel, String field) {
+        this(data, sel, field, null);
+    }
+
+    /** @param titleVectors the text encoder's title embedding per ordinal, for the title neighbours and text_knn; null: neither */
+    public HybridTuner(TrainingData data, TwoTowerTrainer.SelectionVectors sel, String field, float[][] titleVectors) {
         this.data = data;
         this.sel = sel;
         this.field = field;
@@ -161,7 +187,9 @@ public final class HybridTuner {
             baskets.add(items);
             values.add(field == null ? null : data.exampleContexts().get(e).get(field));
         }
-        this.signals = HybridSignals.count(n, baskets, values, field, HybridSignals.DEFAULT_NEIGHBOURS);
+        this.titleVectors = titleVectors;
+        HybridSignals counts = HybridSignals.count(n, baskets, values, field, HybridSignals.DEFAULT_NEIGHBOURS);
+        this.signals = titleVectors == null ? counts : counts.withText(TextNeighbours.of(titleVectors, TextNeighbours.DEFAULT_PER_ITEM));
         int q = queries.size();
         modelScore = new float[q][];
         contextValue = new int[q];
@@ -214,14 +242,14 @@ public final class HybridTuner {
             double baseR = 0;
             double baseN = 0;
             for (String s : base.sums.keySet()) {
-                if (s.equals("cold_item")) continue;
+                if (s.equals(COLD_ITEM)) continue;
                 slice = s;
             }
             if (slice == null) continue; // no query of this kind on the hold-out: the model alone
             baseR = mean(base, true);
             baseN = mean(base, false);
-            double baseCold = base.recall("cold_item");
-            int coldQueries = base.queries("cold_item");
+            double baseCold = base.recall(COLD_ITEM);
+            int coldQueries = base.queries(COLD_ITEM);
             Map<String, Tally> kindBaselines = criterion == Criterion.BAR ? baselines(kind) : Map.of();
             Weights chosen = Weights.MODEL_ONLY;
             double chosenScore = 2;
@@ -232,9 +260,32 @@ public final class HybridTuner {
                     for (float u : UNKNOWN_WEIGHTS) {
                         Weights w = new Weights(c * spread, p * spread, u);
                         Tally t = evaluate(blend.with(kind, w), kind);
-                        if (coldQueries > 0 && t.recall("cold_item") < baseCold - COLD_TOLERANCE) continue;
+                        if (coldQueries > 0 && t.recall(COLD_ITEM) < baseCold - COLD_TOLERANCE) continue;
                         double score = ratio(mean(t, true), baseR) + ratio(mean(t, false), baseN);
                         double shortfall = shortfall(t, kindBaselines);
+                        if (shortfall < chosenShortfall - 1e-9 || (shortfall <= chosenShortfall + 1e-9 && score > chosenScore + 1e-9)) {
+                            chosenScore = score;
+                            chosenShortfall = shortfall;
+                            chosen = w;
+                        }
+                    }
+                }
+            }
+            if (signals.textNeighbours() > 0 && kind != QueryKind.NO_HISTORY) {
+                // Second pass: the title weight (and the unknown weight with it), the count weights as chosen.
+                Map<String, Tally> kindText = criterion == Criterion.BAR ? baselines(kind) : Map.of();
+                Tally first = evaluate(blend.with(kind, chosen), kind);
+                chosenShortfall = shortfall(first, kindText) + coldShortfall(first, kindText);
+                chosenScore = ratio(mean(first, true), baseR) + ratio(mean(first, false), baseN);
+                Weights counts = chosen;
+                for (float t : TEXT_WEIGHTS) {
+                    if (t == 0) continue;
+                    for (float u : UNKNOWN_WEIGHTS) {
+                        Weights w = new Weights(counts.cooccurrence(), counts.popularity(), u, t * spread);
+                        Tally tt = evaluate(blend.with(kind, w), kind);
+                        if (coldQueries > 0 && tt.recall(COLD_ITEM) < baseCold - COLD_TOLERANCE) continue;
+                        double score = ratio(mean(tt, true), baseR) + ratio(mean(tt, false), baseN);
+                        double shortfall = shortfall(tt, kindText) + coldShortfall(tt, kindText);
                         if (shortfall < chosenShortfall - 1e-9 || (shortfall <= chosenShortfall + 1e-9 && score > chosenScore + 1e-9)) {
                             chosenScore = score;
                             chosenShortfall = shortfall;
@@ -255,9 +306,9 @@ public final class HybridTuner {
         figures.putAll(baselines(null));
         List<String> losses = new ArrayList<>();
         Tally hybrid = figures.get(HYBRID);
-        for (String slice : SLICES) {
+        for (String slice : ALL_SLICES) {
             if (hybrid.queries(slice) == 0) continue;
-            for (String metric : new String[] {"recall@100", "ndcg@10"}) {
+            for (String metric : slice.equals(COLD_ITEM) ? new String[] {"recall@100"} : new String[] {"recall@100", "ndcg@10"}) {
                 String best = bestBaseline(figures, slice, metric);
                 if (best != null && value(hybrid, slice, metric) < value(figures.get(best), slice, metric)) {
                     losses.add(String.format(Locale.ROOT, "%s %s: %.4f < %s %.4f", slice, metric, value(hybrid, slice, metric), best,
@@ -268,11 +319,14 @@ public final class HybridTuner {
         if (progress != null) {
             for (String slice : SLICES) {
                 StringBuilder line = new StringBuilder("hold-out " + slice + " recall@100 / ndcg@10:");
-                figures.forEach((m, t) -> line.append(String.format(Locale.ROOT, "  %s %.4f / %.4f", m, t.recall(slice), t.ndcg(slice))));
+                figures.forEach((m, t) -> {
+                    if (t.queries(slice) > 0) line.append(String.format(Locale.ROOT, "  %s %.4f / %.4f", m, t.recall(slice), t.ndcg(slice)));
+                });
                 progress.println(line);
             }
-            progress.printf(Locale.ROOT, "hold-out cold_item recall@100: hybrid %.4f, model %.4f%n", hybrid.recall("cold_item"),
-                    figures.get(MODEL).recall("cold_item"));
+            progress.printf(Locale.ROOT, "hold-out cold_item recall@100: hybrid %.4f, model %.4f%s%n", hybrid.recall(COLD_ITEM),
+                    figures.get(MODEL).recall(COLD_ITEM), figures.containsKey(TEXT_KNN)
+                            ? String.format(Locale.ROOT, ", text_knn %.4f", figures.get(TEXT_KNN).recall(COLD_ITEM)) : "");
             progress.println(losses.isEmpty() ? "hold-out: the hybrid is at least as good as the best baseline on every slice"
                     : "hold-out: the hybrid loses to the best baseline on " + losses);
         }
@@ -288,9 +342,9 @@ public final class HybridTuner {
         if (baselines.isEmpty()) return 0;
         double total = 0;
         double queries = 0;
-        for (String slice : t.sums.keySet()) if (!slice.equals("cold_item")) queries += t.queries(slice);
+        for (String slice : t.sums.keySet()) if (!slice.equals(COLD_ITEM)) queries += t.queries(slice);
         for (String slice : t.sums.keySet()) {
-            if (slice.equals("cold_item")) continue;
+            if (slice.equals(COLD_ITEM)) continue;
             for (String metric : new String[] {"recall@100", "ndcg@10"}) {
                 String best = bestBaseline(baselines, slice, metric);
                 if (best == null) continue;
@@ -302,6 +356,15 @@ public final class HybridTuner {
         return total;
     }
 
+    /** The relative cold-item Recall@100 shortfall against text_knn on the same queries (0 without text_knn or when not behind). */
+    static double coldShortfall(Tally t, Map<String, Tally> baselines) {
+        Tally text = baselines.get(TEXT_KNN);
+        if (text == null || text.queries(COLD_ITEM) == 0) return 0;
+        double b = text.recall(COLD_ITEM);
+        double v = t.recall(COLD_ITEM);
+        return b > 0 && v < b ? (b - v) / b : 0;
+    }
+
     private static double ratio(double v, double base) {
         return base <= 0 ? (v > 0 ? 2 : 1) : v / base;
     }
@@ -311,7 +374,7 @@ public final class HybridTuner {
         double sum = 0;
         double count = 0;
         for (Map.Entry<String, double[]> e : t.sums.entrySet()) {
-            if (e.getKey().equals("cold_item")) continue;
+            if (e.getKey().equals(COLD_ITEM)) continue;
             sum += recall ? e.getValue()[0] : e.getValue()[1];
             count += e.getValue()[2];
         }
@@ -388,7 +451,7 @@ public final class HybridTuner {
             for (int i = 0; i < Math.min(10, known); i++) idcg += 1 / (Math.log(i + 2) / Math.log(2));
             t.add(query.slice().name().toLowerCase(Locale.ROOT), hits / (double) known, dcg / idcg);
         }
-        if (cold > 0) t.add("cold_item", coldHits / (double) cold, 0);
+        if (cold > 0) t.add(COLD_ITEM, coldHits / (double) cold, 0);
     }
 
     /** popularity, popularity by the context field and cooccurrence, exact, on the same queries (of {@code kind}; null: all) and counts. */
@@ -402,6 +465,7 @@ public final class HybridTuner {
         out.put("popularity", new Tally());
         out.put(popularityName, new Tally());
         out.put("cooccurrence", new Tally());
+        if (titleVectors != null) out.put(TEXT_KNN, new Tally());
         return out;
     }
 
@@ -455,6 +519,66 @@ public final class HybridTuner {
             int got = rankInto(c, all, keys, ranking);
             scoreBaseline("cooccurrence", kindTallies, query, ranking, got);
         }
+        if (titleVectors != null) textKnn();
+    }
+
+    /**
+     * text_knn as the evaluation defines it (items by cosine with the mean of the history's title
+     * vectors; no history: popularity by context, which holds no new item), tallied for cold_item only:
+     * on the query slices it is never the best baseline here, and only new items need it.
+     */
+    private void textKnn() {
+        int dim = 0;
+        for (float[] v : titleVectors) if (v != null) dim = Math.max(dim, v.length);
+        float[] unit = new float[n * dim];
+        for (int i = 0; i < n; i++) {
+            float[] v = titleVectors[i];
+            if (v == null) continue;
+            double norm = 0;
+            for (float x : v) norm += (double) x * x;
+            if (norm == 0) continue;
+            for (int d = 0; d < v.length; d++) unit[i * dim + d] = (float) (v[d] / Math.sqrt(norm));
+        }
+        ItemIndex exact = ItemIndexes.exact(new Vectors(n, dim, unit));
+        int d0 = dim;
+        int[][] rankings = new int[queries.size()][];
+        java.util.stream.IntStream.range(0, queries.size()).parallel().forEach(k -> {
+            Query query = queries.get(k);
+            boolean anyCold = false;
+            for (int target : query.targets()) anyCold |= data.coldInHoldout(target);
+            if (!anyCold) return;
+            float[] mean = new float[d0];
+            for (int h : query.history()) for (int d = 0; d < d0; d++) mean[d] += unit[h * d0 + d];
+            if (query.history().length == 0) {
+                rankings[k] = new int[0];
+                return;
+            }
+            SearchResult r = exact.search(mean, K);
+            rankings[k] = Arrays.copyOf(r.ordinals(), r.size());
+        });
+        for (int k = 0; k < queries.size(); k++) {
+            if (rankings[k] == null) continue;
+            Query query = queries.get(k);
+            scoreCold(baselinesAll.get(TEXT_KNN), query, rankings[k]);
+            scoreCold(baselinesByKind.get(QueryKind.of(query.history().length)).get(TEXT_KNN), query, rankings[k]);
+        }
+    }
+
+    /** Adds a query's cold_item figure only. */
+    private void scoreCold(Tally t, Query query, int[] ranking) {
+        int cold = 0;
+        int hits = 0;
+        for (int target : query.targets()) {
+            if (!data.coldInHoldout(target)) continue;
+            cold++;
+            for (int o : ranking) {
+                if (o == target) {
+                    hits++;
+                    break;
+                }
+            }
+        }
+        if (cold > 0) t.add(COLD_ITEM, hits / (double) cold, 0);
     }
 
     /** One query's figures for a baseline, into the all-queries tally and its kind's. */

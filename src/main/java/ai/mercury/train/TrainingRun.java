@@ -2,6 +2,7 @@ package ai.mercury.train;
 
 import ai.mercury.bundle.BundleWriter;
 import ai.mercury.bundle.HybridSignals;
+import ai.mercury.bundle.TextNeighbours;
 import ai.mercury.core.CatalogItem;
 import ai.mercury.core.Json;
 import ai.mercury.core.TextEncoderInfo;
@@ -87,8 +88,8 @@ public final class TrainingRun {
             String field = !FIRST_CONTEXT_FIELD.equals(popularityField) ? popularityField
                     : data.spec().context().isEmpty() ? null : data.spec().context().get(0).name();
             long h0 = System.nanoTime();
-            HybridTuner.Outcome hybrid = new HybridTuner(data, result.selection(), field).tune(progress);
-            signals = bundleSignals(data, field);
+            HybridTuner.Outcome hybrid = new HybridTuner(data, result.selection(), field, data.itemText()).tune(progress);
+            signals = bundleSignals(data, field).withText(TextNeighbours.of(data.itemText(), TextNeighbours.DEFAULT_PER_ITEM));
             ObjectNode h = hybrid.toJson();
             h.set("signals", signals.describe());
             h.put("tuning_millis", (System.nanoTime() - h0) / 1_000_000);

@@ -72,6 +72,65 @@ class HybridRankerTest {
     }
 
     @Test
+    void textNeighbours_roundTripThroughTheBundleFiles_andMatchAFullCosineSort(@TempDir Path dir) throws Exception {
+        Random random = new Random(5);
+        float[][] titles = new float[10][6];
+        for (float[] t : titles) for (int d = 0; d < t.length; d++) t[d] = (float) random.nextGaussian();
+        titles[7] = new float[6]; // no text: no list, nobody's neighbour
+        HybridSignals s = signals().withText(TextNeighbours.of(titles, 4));
+        s.write(dir);
+        assertTrue(s.files().contains(HybridSignals.TEXT_NEIGHBOURS));
+        HybridSignals r = HybridSignals.read(dir, s.describe(), 10);
+        assertEquals(4, r.textNeighbours());
+        for (int row = 0; row < 10; row++) {
+            int fr = row;
+            int[] expected = IntStream.range(0, 10).filter(o -> o != 7 && fr != 7 && cos(titles[fr], titles[o]) > 0).boxed()
+                    .sorted(Comparator.<Integer>comparingDouble(o -> -cos(titles[fr], titles[o]))).limit(4).mapToInt(Integer::intValue).toArray();
+            for (int j = 0; j < 4; j++) {
+                assertEquals(j < expected.length ? expected[j] : -1, r.textNeighbour(row, j), "row " + row + " neighbour " + j);
+                if (j < expected.length) assertEquals(cos(titles[row], titles[expected[j]]), r.textSimilarity(row, j), 1e-4);
+                assertEquals(s.textSimilarity(row, j), r.textSimilarity(row, j));
+            }
+        }
+        assertEquals(0, r.textNeighbour(0, 0), "an item is its own nearest title");
+    }
+
+    private static double cos(float[] a, float[] b) {
+        double ab = 0, aa = 0, bb = 0;
+        for (int d = 0; d < a.length; d++) {
+            ab += a[d] * b[d];
+            aa += a[d] * a[d];
+            bb += b[d] * b[d];
+        }
+        return aa == 0 || bb == 0 ? 0 : ab / Math.sqrt(aa * bb);
+    }
+
+    @Test
+    void textNeighbours_bringANeverBoughtItemIn_andTheTitleWeightRaisesIt() {
+        // Item 9 was never bought; its title is the history item's (0) twin.
+        float[][] titles = new float[10][4];
+        for (int i = 0; i < 10; i++) titles[i][i % 4] = 1;
+        titles[9] = new float[] {1, 0.1f, 0, 0};
+        titles[4] = new float[] {0, 1, 0, 0.2f};
+        titles[8] = new float[] {0, 0, 0, 1};
+        HybridSignals sig = signals().withText(TextNeighbours.of(titles, 3));
+        assertEquals(0f, sig.count(9));
+        int[] modelOrd = {1, 2, 3};
+        float[] modelScore = {0.9f, 0.8f, 0.7f};
+        float[] all = {0.5f, 0.9f, 0.8f, 0.7f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.6f};
+        int[] out = new int[4];
+        float[] outScores = new float[4];
+        int n = HybridRanker.rank(sig, new Weights(0, 0, 0, 1f), new int[] {0}, 1, -1, modelOrd, modelScore, 3, o -> all[o],
+                HybridRanker.IDENTITY, 5, out, outScores);
+        assertTrue(n >= 1);
+        assertEquals(9, out[0], "cos(0, 9) ≈ 0.995 lifts 0.6 above 0.9: " + Arrays.toString(out));
+        int m = HybridRanker.rank(sig, new Weights(0, 0, 0, 0.001f), new int[] {0}, 1, -1, modelOrd, modelScore, 3, o -> all[o],
+                HybridRanker.IDENTITY, 5, out, outScores);
+        assertTrue(m >= 1);
+        assertEquals(1, out[0], "a tiny title weight keeps the model's order");
+    }
+
+    @Test
     void modelOnly_keepsTheModelsOrder() {
         int[] ord = {5, 3, 9};
         float[] sc = {3, 2, 1};
@@ -129,7 +188,9 @@ class HybridRankerTest {
             baskets.add(basket);
             values.add(random.nextBoolean() ? "FR" : random.nextBoolean() ? "DE" : null);
         }
-        HybridSignals sig = HybridSignals.count(items, baskets, values, "country", 20);
+        float[][] titles = new float[items][8];
+        for (float[] t : titles) for (int d = 0; d < t.length; d++) t[d] = (float) random.nextGaussian();
+        HybridSignals sig = HybridSignals.count(items, baskets, values, "country", 20).withText(TextNeighbours.of(titles, 15));
         float[] itemScore = new float[items];
         for (int i = 0; i < items; i++) itemScore[i] = (float) random.nextGaussian();
         for (int trial = 0; trial < 60; trial++) {
@@ -144,7 +205,7 @@ class HybridRankerTest {
                     o -> itemScore[o], HybridRanker.IDENTITY, extra);
             for (int wi = 0; wi < 20; wi++) {
                 Weights w = wi == 0 ? Weights.MODEL_ONLY : new Weights(random.nextInt(3) * random.nextFloat(), random.nextInt(3) * random.nextFloat(),
-                        random.nextInt(3) * random.nextFloat() * 3);
+                        random.nextInt(3) * random.nextFloat() * 3, random.nextInt(3) * random.nextFloat());
                 int want = 1 + random.nextInt(120);
                 int[] expected = new int[want];
                 float[] expectedScores = new float[want];
@@ -170,7 +231,8 @@ class HybridRankerTest {
                 float unknownBonus = known == 0 ? 0 : (float) (w.unknown() * knownSum / known);
                 float[] score = new float[c.size()];
                 for (int i = 0; i < c.size(); i++) {
-                    score[i] = c.counted[i] ? c.model[i] + (w.cooccurrence() * c.logCooc[i] + w.popularity() * c.logPop[i]) : c.model[i] + unknownBonus;
+                    score[i] = (c.counted[i] ? c.model[i] + (w.cooccurrence() * c.logCooc[i] + w.popularity() * c.logPop[i]) : c.model[i] + unknownBonus)
+                            + w.text() * c.text[i];
                 }
                 int[] sorted = IntStream.range(0, c.size()).boxed()
                         .sorted(Comparator.<Integer>comparingDouble(i -> -score[i]).thenComparingInt(i -> c.ordinal[i]))
