@@ -185,7 +185,7 @@ public final class BundleWriter {
         Path tmp = staging.tmp();
         try {
             for (String name : bundle.manifest().files().keySet()) {
-                if (name.equals(HybridSignals.COOCCURRENCE) || name.equals(HybridSignals.POPULARITY) || name.equals(HybridSignals.TEXT_NEIGHBOURS)) continue;
+                if (HybridSignals.ALL_FILES.contains(name)) continue;
                 Files.copy(source.resolve(name), tmp.resolve(name));
                 fsync(tmp.resolve(name));
             }
@@ -193,7 +193,7 @@ public final class BundleWriter {
             ObjectNode manifest = (ObjectNode) Json.MAPPER.readTree(source.resolve(Manifest.FILE_NAME).toFile());
             manifest.put("version", newVersion);
             manifest.put("created_at", Instant.now().toString());
-            ((ObjectNode) manifest.get("files")).remove(HybridSignals.TEXT_NEIGHBOURS);
+            ((ObjectNode) manifest.get("files")).remove(HybridSignals.ALL_FILES);
             for (String name : signals.files()) {
                 FileEntry e = entry(tmp.resolve(name));
                 ((ObjectNode) manifest.get("files")).putObject(name).put("size", e.size()).put("sha256", e.sha256());

@@ -51,10 +51,6 @@ public record HybridBlend(Weights noHistory, Weights oneItem, Weights longHistor
             this(cooccurrence, popularity, unknown, 0);
         }
 
-        public Weights withText(float t) {
-            return new Weights(cooccurrence, popularity, unknown, t);
-        }
-
         public boolean modelOnly() {
             return cooccurrence == 0 && popularity == 0 && text == 0;
         }

@@ -31,6 +31,8 @@ public final class HybridSignals {
     public static final String COOCCURRENCE = "cooccurrence.npy";
     public static final String POPULARITY = "popularity.npy";
     public static final String TEXT_NEIGHBOURS = "text_neighbours.npy";
+    /** Every file a bundle's hybrid can have ({@link #files} names those of one instance). */
+    public static final List<String> ALL_FILES = List.of(COOCCURRENCE, POPULARITY, TEXT_NEIGHBOURS);
     /** Neighbours kept per item. */
     public static final int DEFAULT_NEIGHBOURS = 50;
     /** Context values with fewer fit baskets than this are not kept (they use the overall counts). */

@@ -23,6 +23,9 @@ import java.util.stream.IntStream;
 public record TextNeighbours(int perItem, int[] rows, float[] similarities) {
     public static final int DEFAULT_PER_ITEM = 50;
 
+    /** No lists (a bundle without title neighbours). */
+    public static final TextNeighbours NONE = new TextNeighbours(0, new int[0], new float[0]);
+
     public TextNeighbours {
         if (perItem < 0 || rows.length != similarities.length || (perItem > 0 && rows.length % perItem != 0)) {
             throw new IllegalArgumentException("text neighbours: " + rows.length + " rows and " + similarities.length
@@ -33,25 +36,15 @@ public record TextNeighbours(int perItem, int[] rows, float[] similarities) {
     /** Lists for {@code titleVectors} (one per row; null or all-zero: the row has no text, no list, and is nobody's neighbour). */
     public static TextNeighbours of(float[][] titleVectors, int perItem) {
         int n = titleVectors.length;
-        int dim = 0;
-        for (float[] v : titleVectors) if (v != null) dim = Math.max(dim, v.length);
         int[] rows = new int[n * perItem];
         float[] sims = new float[n * perItem];
         Arrays.fill(rows, -1);
-        if (n == 0 || dim == 0 || perItem == 0) return new TextNeighbours(perItem, rows, sims);
-        float[] data = new float[n * dim];
         boolean[] hasText = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            float[] v = titleVectors[i];
-            if (v == null) continue;
-            double norm = 0;
-            for (float x : v) norm += (double) x * x;
-            if (norm == 0 || !Double.isFinite(norm)) continue;
-            float inv = (float) (1 / Math.sqrt(norm));
-            for (int d = 0; d < v.length; d++) data[i * dim + d] = v[d] * inv;
-            hasText[i] = true;
-        }
-        ItemIndex index = ItemIndexes.build(new Vectors(n, dim, data), IndexParams.DEFAULTS);
+        Vectors unit = unitVectors(titleVectors, hasText);
+        int dim = unit.dim();
+        if (n == 0 || dim == 0 || perItem == 0) return new TextNeighbours(perItem, rows, sims);
+        float[] data = unit.data();
+        ItemIndex index = ItemIndexes.build(unit, IndexParams.DEFAULTS);
         int want = Math.min(n, perItem);
         int width = dim;
         IntStream.range(0, n).parallel().forEach(i -> {
@@ -71,8 +64,27 @@ public record TextNeighbours(int perItem, int[] rows, float[] similarities) {
         return new TextNeighbours(perItem, rows, sims);
     }
 
-    /** No lists (a bundle without title neighbours). */
-    public static final TextNeighbours NONE = new TextNeighbours(0, new int[0], new float[0]);
+    /**
+     * The rows of {@code titleVectors} scaled to unit length in one flat array, the width of the
+     * longest; a null, all-zero or non-finite row stays zero and {@code hasText[i]} (when given) false.
+     */
+    public static Vectors unitVectors(float[][] titleVectors, boolean[] hasText) {
+        int n = titleVectors.length;
+        int dim = 0;
+        for (float[] v : titleVectors) if (v != null) dim = Math.max(dim, v.length);
+        float[] data = new float[n * dim];
+        for (int i = 0; i < n; i++) {
+            float[] v = titleVectors[i];
+            if (v == null) continue;
+            double norm = 0;
+            for (float x : v) norm += (double) x * x;
+            if (norm == 0 || !Double.isFinite(norm)) continue;
+            float inv = (float) (1 / Math.sqrt(norm));
+            for (int d = 0; d < v.length; d++) data[i * dim + d] = v[d] * inv;
+            if (hasText != null) hasText[i] = true;
+        }
+        return new Vectors(n, dim, data);
+    }
 
     public int neighbour(int row, int j) {
         return rows[row * perItem + j];

@@ -8,6 +8,7 @@ import ai.mercury.data.Dataset;
 import ai.mercury.data.DatasetConfig;
 import ai.mercury.data.DatasetLoader;
 import ai.mercury.data.TimeSplit;
+import ai.mercury.eval.EvalRunner;
 import ai.mercury.feature.FeatureEncoder.EncodedUser;
 import ai.mercury.feature.HashingTextEncoder;
 import ai.mercury.feature.UserContext;
@@ -110,7 +111,7 @@ final class HybridizeCommand implements Callable<Integer> {
                 }
                 float[][] titles;
                 try (TrainCommand.Encoders enc = TrainCommand.Encoders.open(textEncoder)) {
-                    titles = titleVectors(enc.encoder, td);
+                    titles = EvalRunner.titleVectors(enc.encoder, td.items());
                 }
                 HybridTuner.Outcome outcome = new HybridTuner(td, new TwoTowerTrainer.SelectionVectors(users, items), field, titles)
                         .tune(System.err, chosenBy);
@@ -132,14 +133,5 @@ final class HybridizeCommand implements Callable<Integer> {
             System.err.println("mercury bundle hybridize: " + e.getMessage());
             return 1;
         }
-    }
-
-    /** Every item's title embedded as the trainer embeds it (through the on-disk cache when there is one). */
-    private static float[][] titleVectors(ai.mercury.feature.TextEncoder encoder, TrainingData td) {
-        List<String> titles = td.items().stream().map(ai.mercury.data.ItemRecord::title).toList();
-        if (encoder instanceof ai.mercury.feature.CachingTextEncoder c) return c.embedAll(titles);
-        float[][] out = new float[titles.size()][];
-        for (int i = 0; i < out.length; i++) out[i] = encoder.embed(titles.get(i));
-        return out;
     }
 }

@@ -140,7 +140,7 @@ public final class EvalRunner {
     }
 
     /** Every title embedded alone; through the encoder's own parallel/cached bulk path when it has one. */
-    static float[][] titleVectors(TextEncoder encoder, List<ItemRecord> items) {
+    public static float[][] titleVectors(TextEncoder encoder, List<ItemRecord> items) {
         List<String> titles = items.stream().map(ItemRecord::title).toList();
         if (encoder instanceof ai.mercury.feature.CachingTextEncoder c) return c.embedAll(titles);
         if (encoder instanceof ai.mercury.feature.MiniLmTextEncoder m) return m.embedAll(titles);

@@ -239,21 +239,17 @@ public final class HybridTuner {
         for (QueryKind kind : QueryKind.values()) {
             Tally base = evaluate(HybridBlend.MODEL_ONLY, kind);
             String slice = null;
-            double baseR = 0;
-            double baseN = 0;
             for (String s : base.sums.keySet()) {
                 if (s.equals(COLD_ITEM)) continue;
                 slice = s;
             }
             if (slice == null) continue; // no query of this kind on the hold-out: the model alone
-            baseR = mean(base, true);
-            baseN = mean(base, false);
+            double baseR = mean(base, true);
+            double baseN = mean(base, false);
             double baseCold = base.recall(COLD_ITEM);
             int coldQueries = base.queries(COLD_ITEM);
             Map<String, Tally> kindBaselines = criterion == Criterion.BAR ? baselines(kind) : Map.of();
-            Weights chosen = Weights.MODEL_ONLY;
-            double chosenScore = 2;
-            double chosenShortfall = shortfall(base, kindBaselines);
+            Choice choice = new Choice(Weights.MODEL_ONLY, 2, shortfall(base, kindBaselines));
             for (float c : kind == QueryKind.NO_HISTORY ? new float[] {0f} : COUNT_WEIGHTS) {
                 for (float p : COUNT_WEIGHTS) {
                     if (c == 0 && p == 0) continue;
@@ -261,43 +257,32 @@ public final class HybridTuner {
                         Weights w = new Weights(c * spread, p * spread, u);
                         Tally t = evaluate(blend.with(kind, w), kind);
                         if (coldQueries > 0 && t.recall(COLD_ITEM) < baseCold - COLD_TOLERANCE) continue;
-                        double score = ratio(mean(t, true), baseR) + ratio(mean(t, false), baseN);
-                        double shortfall = shortfall(t, kindBaselines);
-                        if (shortfall < chosenShortfall - 1e-9 || (shortfall <= chosenShortfall + 1e-9 && score > chosenScore + 1e-9)) {
-                            chosenScore = score;
-                            chosenShortfall = shortfall;
-                            chosen = w;
-                        }
+                        choice.offer(w, ratio(mean(t, true), baseR) + ratio(mean(t, false), baseN), shortfall(t, kindBaselines));
                     }
                 }
             }
             if (signals.textNeighbours() > 0 && kind != QueryKind.NO_HISTORY) {
-                // Second pass: the title weight (and the unknown weight with it), the count weights as chosen.
-                Map<String, Tally> kindText = criterion == Criterion.BAR ? baselines(kind) : Map.of();
-                Tally first = evaluate(blend.with(kind, chosen), kind);
-                chosenShortfall = shortfall(first, kindText) + coldShortfall(first, kindText);
-                chosenScore = ratio(mean(first, true), baseR) + ratio(mean(first, false), baseN);
-                Weights counts = chosen;
+                // Second pass: the title weight (and the unknown weight with it), the count weights as chosen;
+                // the cold-item shortfall against text_knn now counts beside the query slices'.
+                Weights counts = choice.weights;
+                Tally first = evaluate(blend.with(kind, counts), kind);
+                choice = new Choice(counts, ratio(mean(first, true), baseR) + ratio(mean(first, false), baseN),
+                        shortfall(first, kindBaselines) + coldShortfall(first, kindBaselines));
                 for (float t : TEXT_WEIGHTS) {
                     if (t == 0) continue;
                     for (float u : UNKNOWN_WEIGHTS) {
                         Weights w = new Weights(counts.cooccurrence(), counts.popularity(), u, t * spread);
                         Tally tt = evaluate(blend.with(kind, w), kind);
                         if (coldQueries > 0 && tt.recall(COLD_ITEM) < baseCold - COLD_TOLERANCE) continue;
-                        double score = ratio(mean(tt, true), baseR) + ratio(mean(tt, false), baseN);
-                        double shortfall = shortfall(tt, kindText) + coldShortfall(tt, kindText);
-                        if (shortfall < chosenShortfall - 1e-9 || (shortfall <= chosenShortfall + 1e-9 && score > chosenScore + 1e-9)) {
-                            chosenScore = score;
-                            chosenShortfall = shortfall;
-                            chosen = w;
-                        }
+                        choice.offer(w, ratio(mean(tt, true), baseR) + ratio(mean(tt, false), baseN),
+                                shortfall(tt, kindBaselines) + coldShortfall(tt, kindBaselines));
                     }
                 }
             }
-            blend = blend.with(kind, chosen);
+            blend = blend.with(kind, choice.weights);
             if (progress != null) {
                 progress.printf(Locale.ROOT, "hybrid weights for %s queries: %s (hold-out recall@100 and ndcg@10 x%.3f on average vs the model alone;"
-                                + " shortfall against the best baseline %.4f)%n", kind.key, chosen, chosenScore / 2, chosenShortfall);
+                                + " shortfall against the best baseline %.4f)%n", kind.key, choice.weights, choice.score / 2, choice.shortfall);
             }
         }
         Map<String, Tally> figures = new LinkedHashMap<>();
@@ -354,6 +339,27 @@ public final class HybridTuner {
             }
         }
         return total;
+    }
+
+    /** The best weights offered so far for one kind: the least shortfall, then the most gain over the model alone. */
+    private static final class Choice {
+        Weights weights;
+        double score;
+        double shortfall;
+
+        Choice(Weights weights, double score, double shortfall) {
+            this.weights = weights;
+            this.score = score;
+            this.shortfall = shortfall;
+        }
+
+        void offer(Weights w, double score, double shortfall) {
+            if (shortfall < this.shortfall - 1e-9 || (shortfall <= this.shortfall + 1e-9 && score > this.score + 1e-9)) {
+                this.weights = w;
+                this.score = score;
+                this.shortfall = shortfall;
+            }
+        }
     }
 
     /** The relative cold-item Recall@100 shortfall against text_knn on the same queries (0 without text_knn or when not behind). */
@@ -528,31 +534,22 @@ public final class HybridTuner {
      * on the query slices it is never the best baseline here, and only new items need it.
      */
     private void textKnn() {
-        int dim = 0;
-        for (float[] v : titleVectors) if (v != null) dim = Math.max(dim, v.length);
-        float[] unit = new float[n * dim];
-        for (int i = 0; i < n; i++) {
-            float[] v = titleVectors[i];
-            if (v == null) continue;
-            double norm = 0;
-            for (float x : v) norm += (double) x * x;
-            if (norm == 0) continue;
-            for (int d = 0; d < v.length; d++) unit[i * dim + d] = (float) (v[d] / Math.sqrt(norm));
-        }
-        ItemIndex exact = ItemIndexes.exact(new Vectors(n, dim, unit));
-        int d0 = dim;
+        Vectors units = TextNeighbours.unitVectors(titleVectors, null);
+        float[] unit = units.data();
+        int dim = units.dim();
+        ItemIndex exact = ItemIndexes.exact(units);
         int[][] rankings = new int[queries.size()][];
         java.util.stream.IntStream.range(0, queries.size()).parallel().forEach(k -> {
             Query query = queries.get(k);
             boolean anyCold = false;
             for (int target : query.targets()) anyCold |= data.coldInHoldout(target);
             if (!anyCold) return;
-            float[] mean = new float[d0];
-            for (int h : query.history()) for (int d = 0; d < d0; d++) mean[d] += unit[h * d0 + d];
             if (query.history().length == 0) {
                 rankings[k] = new int[0];
                 return;
             }
+            float[] mean = new float[dim];
+            for (int h : query.history()) for (int d = 0; d < dim; d++) mean[d] += unit[h * dim + d];
             SearchResult r = exact.search(mean, K);
             rankings[k] = Arrays.copyOf(r.ordinals(), r.size());
         });
