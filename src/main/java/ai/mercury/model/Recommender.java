@@ -31,12 +31,16 @@ public final class Recommender {
         long t1 = System.nanoTime();
         float[] userVector = userVector(s, encoded);
         long t2 = System.nanoTime();
-        Hybrid.Bound hybrid = Hybrid.ENABLED ? s.hybridBound() : null;
-        List<ScoredItem> items = hybrid == null ? topK(s, userVector, q.k(), q.filters())
-                : hybridTopK(s, hybrid, userVector, q);
+        List<ScoredItem> items = rank(s, userVector, q);
         for (ScoredItem item : items) ModelOutputException.requireFiniteScore(s, item.score());
         long t3 = System.nanoTime();
         return new Recommendation(s.version(), items, encoded.unknownHistory(), t1 - t0, t2 - t1, t3 - t2, s.index().kind());
+    }
+
+    /** The request's items for its user vector: the hybrid's ranking when the bundle has one, else the model's top k. */
+    public static List<ScoredItem> rank(Snapshot s, float[] userVector, RecommendQuery q) {
+        Hybrid.Bound hybrid = Hybrid.ENABLED ? s.hybridBound() : null;
+        return hybrid == null ? topK(s, userVector, q.k(), q.filters()) : hybridTopK(s, hybrid, userVector, q);
     }
 
     /**

@@ -284,6 +284,17 @@ public class RecommendBenchmark {
         return Recommender.topK(s.snapshot, s.userVectors[s.next()], K, Filters.NONE);
     }
 
+    /**
+     * The hybrid's top-100 on a precomputed user vector: search, candidates from co-occurrence, title
+     * neighbours and popularity, blend and ranking (falls back to {@link #stageSearch}'s path when the
+     * bundle has no hybrid section or -Dmercury.hybrid=false).
+     */
+    @Benchmark
+    public List<ScoredItem> stageHybridSearch(InProcess s) {
+        int i = s.next();
+        return Recommender.rank(s.snapshot, s.userVectors[i], s.queries[i]);
+    }
+
     /** Event-loop work after the worker: the 100-item response JSON. */
     @Benchmark
     public Buffer stageWrite(InProcess s) {
