@@ -39,17 +39,17 @@ public record TextNeighbours(int perItem, int[] rows, float[] similarities) {
         int[] rows = new int[n * perItem];
         float[] sims = new float[n * perItem];
         Arrays.fill(rows, -1);
+        if (n == 0 || perItem == 0) return new TextNeighbours(perItem, rows, sims);
         boolean[] hasText = new boolean[n];
         Vectors unit = unitVectors(titleVectors, hasText);
         int dim = unit.dim();
-        if (n == 0 || dim == 0 || perItem == 0) return new TextNeighbours(perItem, rows, sims);
+        if (dim == 0) return new TextNeighbours(perItem, rows, sims);
         float[] data = unit.data();
         ItemIndex index = ItemIndexes.build(unit, IndexParams.DEFAULTS);
         int want = Math.min(n, perItem);
-        int width = dim;
         IntStream.range(0, n).parallel().forEach(i -> {
             if (!hasText[i]) return;
-            float[] q = Arrays.copyOfRange(data, i * width, (i + 1) * width);
+            float[] q = Arrays.copyOfRange(data, i * dim, (i + 1) * dim);
             SearchResult r = index.search(q, want);
             int j = 0;
             for (int x = 0; x < r.size() && j < perItem; x++) {
