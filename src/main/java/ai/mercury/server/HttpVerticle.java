@@ -125,7 +125,10 @@ public final class HttpVerticle extends VerticleBase {
                 // connection, so a client that never sends one would escape the connection handler's limits;
                 // and a malformed 'Upgrade: h2c' got Vert.x's empty 400.
                 .setHttp2ClearTextEnabled(false)
-                .setIdleTimeout((int) config.connections().idleTimeoutMs()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
+                // Vert.x's own idle timeout is the backstop for what ConnectionGuard does not time (a client
+                // that stops reading its response). On the guard's keep-alive deadline it raced the guard and
+                // could close the connection uncounted in mercury_http_connections_closed_total: it runs later.
+                .setIdleTimeout(idleBackstopMs(config.connections().idleTimeoutMs())).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
         HttpConventions.applyCompression(options, config.edge());
         return vertx.createHttpServer(options).connectionHandler(connections::accepted).requestHandler(req -> {
             connections.requestArrived(req);
@@ -134,6 +137,14 @@ public final class HttpVerticle extends VerticleBase {
             server = s;
             boundPort.compareAndSet(0, s.actualPort());
         });
+    }
+
+    /** How much later than http.idle_timeout_ms Vert.x's idle timeout closes a connection (see {@link #idleBackstopMs}). */
+    static final long IDLE_BACKSTOP_MARGIN_MS = 1_000;
+
+    /** Vert.x's idle timeout for {@code http.idle_timeout_ms} ({@code 0}: off): a margin after the guard's timers. */
+    static int idleBackstopMs(long idleTimeoutMs) {
+        return idleTimeoutMs <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, idleTimeoutMs + IDLE_BACKSTOP_MARGIN_MS);
     }
 
     static void requireJson(RoutingContext ctx) {
