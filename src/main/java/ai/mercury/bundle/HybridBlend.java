@@ -55,6 +55,11 @@ public record HybridBlend(Weights noHistory, Weights oneItem, Weights longHistor
             return cooccurrence == 0 && popularity == 0 && text == 0;
         }
 
+        /** How many candidate sources besides the model's own these weights switch on (co-occurrence, popularity, titles). */
+        public int sources() {
+            return (cooccurrence != 0 ? 1 : 0) + (popularity != 0 ? 1 : 0) + (text != 0 ? 1 : 0);
+        }
+
         ObjectNode toJson() {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("cooccurrence", cooccurrence);

@@ -3,17 +3,19 @@ package ai.mercury.bundle;
 import java.util.Arrays;
 
 /**
- * Merges the hybrid's three candidate sources and ranks them by {@link HybridBlend}'s score. The one
+ * Merges the hybrid's candidate sources and ranks them by {@link HybridBlend}'s score. The one
  * implementation that both the trainer (choosing the weights on its hold-out) and the server run,
  * so the weights mean the same in both. Candidates:
  * <ul>
- *   <li>the model's own (the index search, with their scores);</li>
+ *   <li>the model's own (the index search, with their scores), always;</li>
  *   <li>co-occurrence neighbours of the first {@value #HISTORY_FOR_NEIGHBOURS} history items: the
  *       {@code extra} best by summed count that the model did not return, scored by the model;</li>
  *   <li>the {@code extra} most popular items of the request's context value, scored likewise;</li>
  *   <li>title neighbours ({@link TextNeighbours}) of the same history items that have no counts (new
  *       items): the {@code extra} best by summed title cosine that no other source brought, scored likewise.</li>
  * </ul>
+ * A source whose weight is 0 brings no candidates (and is not read): each costs CPU per request, and a
+ * candidate that nothing lifts above the model's own would only rarely reach the top.
  * Primitive arrays in a per-thread scratch space: nothing is boxed or allocated per request (but
  * the result arrays, when the caller does not bring its own). Items are addressed by the caller's
  * ordinals; {@link RowMap} maps them to the signals' bundle rows (live items have none: unknown).
@@ -34,6 +36,12 @@ public final class HybridRanker {
 
         int ordinalOf(int row);
     }
+
+    /** Candidate sources, as bits of {@link Candidates#sources}: which sources proposed an entry. */
+    static final byte FROM_MODEL = 1;
+    static final byte FROM_COOCCURRENCE = 2;
+    static final byte FROM_TEXT = 4;
+    static final byte FROM_POPULARITY = 8;
 
     /** Identity mapping (the trainer's ordinals are the bundle's rows). */
     public static final RowMap IDENTITY = new RowMap() {
@@ -59,7 +67,7 @@ public final class HybridRanker {
      * @param history      history ordinals, most recent first ({@code historyLen} of them are read)
      * @param contextValue {@link HybridSignals#valueIndex} of the request's context (-1: overall)
      * @param modelOrd     the model's candidates ({@code modelCount} of them) and their scores
-     * @param extra        how many co-occurrence and how many popularity candidates to add (each)
+     * @param extra        how many candidates each source with a non-zero weight adds (at most)
      * @return the number of entries written
      */
     public static int rank(HybridSignals sig, HybridBlend.Weights w, int[] history, int historyLen, int contextValue,
@@ -67,7 +75,7 @@ public final class HybridRanker {
                            int[] outOrdinals, float[] outScores) {
         if (w.modelOnly() && w.unknown() == 0) return modelOnly(modelOrd, modelScore, modelCount, outOrdinals, outScores);
         Scratch s = SCRATCH.get();
-        merge(s, sig, w.cooccurrence() != 0 || extra > 0, w.text() != 0 || extra > 0, history, historyLen, contextValue, modelOrd, modelScore,
+        merge(s, sig, w.cooccurrence() != 0, w.text() != 0, w.popularity() != 0, history, historyLen, contextValue, modelOrd, modelScore,
                 modelCount, scorer, map, extra);
         return rank(s.dense, w, s.rankScore, s.rankOrder, outOrdinals, outScores);
     }
@@ -76,13 +84,14 @@ public final class HybridRanker {
      * The merged candidates of one query with the parts of their scores that do not depend on the
      * weights, for ranking the same query under many weights ({@link #rank(Candidates, HybridBlend.Weights, float[], int[], int[], float[])}):
      * the trainer's grid. Ranks exactly as {@link #rank(HybridSignals, HybridBlend.Weights, int[], int, int, int[], float[], int, OrdinalScorer, RowMap, int, int[], float[])}
-     * with any weights, given {@code extra > 0} (or non-zero co-occurrence weights). A compact copy:
-     * the caller keeps it.
+     * with any weights and the same {@code extra}: every source is merged, each entry remembers which
+     * sources proposed it, and a ranking leaves out those proposed only by sources its weights switch
+     * off. A compact copy: the caller keeps it.
      */
     public static Candidates candidates(HybridSignals sig, int[] history, int historyLen, int contextValue, int[] modelOrd,
                                         float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map, int extra) {
         Scratch s = SCRATCH.get();
-        merge(s, sig, true, true, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, map, extra);
+        merge(s, sig, true, true, true, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, map, extra);
         return s.dense.copy(modelOrd, modelScore, modelCount);
     }
 
@@ -90,8 +99,9 @@ public final class HybridRanker {
      * Ranks {@code c} by the blend's score into the outputs, best first (ties: lower ordinal); the one
      * scoring formula: known items get {@code model + c·log(1+cooccurrence) + p·log(1+popularity)},
      * unknown ones (no counts: new or live items) {@code model + u·}(the mean bonus of the model's own
-     * known candidates); both {@code + t·}(mean title cosine with the history). {@code score} and
-     * {@code order} are work space of at least {@code c.size()}.
+     * known candidates); both {@code + t·}(mean title cosine with the history). Entries that only
+     * sources with weight 0 proposed are left out. {@code score} and {@code order} are work space of at
+     * least {@code c.size()}.
      */
     public static int rank(Candidates c, HybridBlend.Weights w, float[] score, int[] order, int[] outOrdinals, float[] outScores) {
         if (w.modelOnly() && w.unknown() == 0) return modelOnly(c.modelOrd, c.modelScore, c.modelCount, outOrdinals, outScores);
@@ -100,6 +110,7 @@ public final class HybridRanker {
         float wc = w.cooccurrence();
         float wp = w.popularity();
         float wt = w.text();
+        int on = FROM_MODEL | (wc != 0 ? FROM_COOCCURRENCE : 0) | (wt != 0 ? FROM_TEXT : 0) | (wp != 0 ? FROM_POPULARITY : 0);
         for (int i = 0; i < c.size; i++) {
             if (!c.counted[i]) continue;
             float b = wc * c.logCooc[i] + wp * c.logPop[i];
@@ -110,12 +121,14 @@ public final class HybridRanker {
             }
         }
         float unknownBonus = known == 0 ? 0 : (float) (w.unknown() * knownSum / known);
+        int size = 0;
         for (int i = 0; i < c.size; i++) {
+            if ((c.sources[i] & on) == 0) continue;
             if (!c.counted[i]) score[i] = c.model[i] + unknownBonus + wt * c.text[i];
-            order[i] = i;
+            order[size++] = i;
         }
-        int n = Math.min(outOrdinals.length, c.size);
-        selectTop(order, c.size, n, score, c.ordinal);
+        int n = Math.min(outOrdinals.length, size);
+        selectTop(order, size, n, score, c.ordinal);
         for (int i = 0; i < n; i++) {
             outOrdinals[i] = c.ordinal[order[i]];
             outScores[i] = score[order[i]];
@@ -131,8 +144,13 @@ public final class HybridRanker {
         return n;
     }
 
-    /** Merges the four sources into {@code s.dense}: candidates in insertion order (the model's first), those with a model score only. */
-    private static void merge(Scratch s, HybridSignals sig, boolean cooccurrence, boolean text, int[] history, int historyLen,
+    /**
+     * Merges the model's candidates and the sources switched on into {@code s.dense}: candidates in
+     * insertion order (the model's first), those with a model score only. A source switched off is
+     * not read (its sums stay 0); the others propose the same candidates either way (the sets of the
+     * co-occurrence and title sources are disjoint: counted items against items without counts).
+     */
+    private static void merge(Scratch s, HybridSignals sig, boolean cooccurrence, boolean text, boolean popularity, int[] history, int historyLen,
                               int contextValue, int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map,
                               int extra) {
         int hn = Math.min(historyLen, HISTORY_FOR_NEIGHBOURS);
@@ -141,6 +159,7 @@ public final class HybridRanker {
         for (int i = 0; i < modelCount; i++) {
             int slot = s.slot(modelOrd[i]);
             s.model[slot] = modelScore[i];
+            s.sources[slot] |= FROM_MODEL;
         }
         int modelSlots = s.used;
         // Co-occurrence sums over the history's neighbour lists.
@@ -169,6 +188,7 @@ public final class HybridRanker {
             for (int i = 0; i < take; i++) {
                 int slot = s.pending[i];
                 s.model[slot] = scorer.score(s.keys[slot]);
+                s.sources[slot] |= FROM_COOCCURRENCE;
             }
         }
         // Title cosines summed over the history's title neighbours; items without counts among them
@@ -199,17 +219,20 @@ public final class HybridRanker {
                 for (int i = 0; i < take; i++) {
                     int slot = s.pending[i];
                     s.model[slot] = scorer.score(s.keys[slot]);
+                    s.sources[slot] |= FROM_TEXT;
                 }
             }
         }
-        if (extra > 0) {
+        if (popularity && extra > 0) {
             int[] popular = sig.popular(contextValue);
             int added = 0;
             for (int i = 0; i < popular.length && added < extra; i++) {
                 int o = map.ordinalOf(popular[i]);
                 if (o < 0) continue;
                 int slot = s.slot(o);
-                if (Float.isNaN(s.model[slot])) s.model[slot] = scorer.score(o);
+                // NaN from the model itself: gone while the search ran, and gone it stays.
+                if (Float.isNaN(s.model[slot]) && s.sources[slot] == 0) s.model[slot] = scorer.score(o);
+                s.sources[slot] |= FROM_POPULARITY;
                 added++;
             }
         }
@@ -231,6 +254,7 @@ public final class HybridRanker {
             d.logCooc[size] = counted ? (float) Math.log1p(s.cooc[slot]) : 0;
             d.logPop[size] = counted ? (float) Math.log1p(sig.popularity(row, contextValue)) : 0;
             d.text[size] = textHistory == 0 ? 0 : s.text[slot] / textHistory;
+            d.sources[size] = s.sources[slot];
             size++;
             if (u < modelSlots) fromModel = size;
         }
@@ -257,6 +281,8 @@ public final class HybridRanker {
         float[] text;
         /** Whether the item has counts (a bonus of its own); otherwise it gets the unknown bonus. */
         boolean[] counted;
+        /** The {@code FROM_*} bits of the sources that proposed the entry. */
+        byte[] sources;
         int[] modelOrd;
         float[] modelScore;
         int modelCount;
@@ -268,6 +294,7 @@ public final class HybridRanker {
             logPop = new float[capacity];
             text = new float[capacity];
             counted = new boolean[capacity];
+            sources = new byte[capacity];
         }
 
         void ensure(int capacity) {
@@ -279,6 +306,7 @@ public final class HybridRanker {
             logPop = new float[c];
             text = new float[c];
             counted = new boolean[c];
+            sources = new byte[c];
         }
 
         Candidates copy(int[] modelOrd, float[] modelScore, int modelCount) {
@@ -291,6 +319,7 @@ public final class HybridRanker {
             c.logPop = Arrays.copyOf(logPop, size);
             c.text = Arrays.copyOf(text, size);
             c.counted = Arrays.copyOf(counted, size);
+            c.sources = Arrays.copyOf(sources, size);
             c.modelOrd = modelOrd;
             c.modelScore = modelScore;
             c.modelCount = modelCount;
@@ -353,6 +382,7 @@ public final class HybridRanker {
         float[] model;
         float[] cooc;
         float[] text;
+        byte[] sources;
         int[] order;   // slots in insertion order
         int[] pending;
         int mask;
@@ -378,6 +408,7 @@ public final class HybridRanker {
             model = new float[capacity];
             cooc = new float[capacity];
             text = new float[capacity];
+            sources = new byte[capacity];
             order = new int[capacity];
             pending = new int[capacity];
             mask = capacity - 1;
@@ -403,6 +434,7 @@ public final class HybridRanker {
                     model[i] = Float.NaN;
                     cooc[i] = 0;
                     text[i] = 0;
+                    sources[i] = 0;
                     order[used++] = i;
                     return i;
                 }

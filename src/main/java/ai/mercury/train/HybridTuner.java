@@ -49,6 +49,11 @@ public final class HybridTuner {
     static final int K = 100;
     /** Absolute cold-item Recall@100 the blend may lose against the model alone on a kind's queries. */
     static final double COLD_TOLERANCE = 0.005;
+    /**
+     * The gain (Recall@100 ratio + NDCG@10 ratio against the model alone, on a kind's hold-out queries)
+     * that fewer candidate sources may give up: 0.01 is 0.5 % on average, about the hold-out's noise.
+     */
+    static final double SOURCE_MARGIN = 0.02;
     /** In units of the model's score spread; 12.8 lets the counts decide the order (about the cooccurrence baseline's). */
     static final float[] COUNT_WEIGHTS = {0f, 0.01f, 0.02f, 0.05f, 0.1f, 0.2f, 0.4f, 0.8f, 1.6f, 3.2f, 12.8f};
     /** Multiples of the known candidates' mean bonus; above 2 for count-heavy blends, whose bonuses are skewed (a few large ones). */
@@ -341,24 +346,45 @@ public final class HybridTuner {
         return total;
     }
 
-    /** The best weights offered so far for one kind: the least shortfall, then the most gain over the model alone. */
-    private static final class Choice {
+    /**
+     * One kind's choice among the weights offered: the least shortfall, then the fewest candidate
+     * sources ({@link Weights#sources()}) whose gain over the model alone is within
+     * {@link #SOURCE_MARGIN} of the most gain, then the most gain. Each source costs CPU on every
+     * request of the kind, so one that the hold-out cannot tell from noise is left off.
+     */
+    static final class Choice {
+        private final List<Weights> offered = new ArrayList<>();
+        private final List<double[]> figures = new ArrayList<>(); // [score, shortfall]
         Weights weights;
         double score;
         double shortfall;
 
         Choice(Weights weights, double score, double shortfall) {
-            this.weights = weights;
-            this.score = score;
-            this.shortfall = shortfall;
+            offer(weights, score, shortfall);
         }
 
         void offer(Weights w, double score, double shortfall) {
-            if (shortfall < this.shortfall - 1e-9 || (shortfall <= this.shortfall + 1e-9 && score > this.score + 1e-9)) {
-                this.weights = w;
-                this.score = score;
-                this.shortfall = shortfall;
+            offered.add(w);
+            figures.add(new double[] {score, shortfall});
+            double least = Double.MAX_VALUE;
+            for (double[] f : figures) least = Math.min(least, f[1]);
+            double most = -Double.MAX_VALUE;
+            for (double[] f : figures) if (f[1] <= least + 1e-9) most = Math.max(most, f[0]);
+            int best = -1;
+            for (int i = 0; i < offered.size(); i++) {
+                double[] f = figures.get(i);
+                if (f[1] > least + 1e-9 || f[0] < most - SOURCE_MARGIN) continue;
+                if (best < 0) {
+                    best = i;
+                    continue;
+                }
+                int sources = offered.get(i).sources();
+                int bestSources = offered.get(best).sources();
+                if (sources < bestSources || (sources == bestSources && f[0] > figures.get(best)[0] + 1e-9)) best = i;
             }
+            this.weights = offered.get(best);
+            this.score = figures.get(best)[0];
+            this.shortfall = figures.get(best)[1];
         }
     }
 

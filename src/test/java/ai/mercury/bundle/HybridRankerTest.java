@@ -154,6 +154,21 @@ class HybridRankerTest {
     }
 
     @Test
+    void aSourceWithWeightZero_bringsNoCandidates() {
+        int[] ord = {5, 6, 7};
+        float[] sc = {3, 2.9f, 2.8f};
+        int[] out = new int[6];
+        float[] outScores = new float[6];
+        // Item 2 is the most popular; the history [0] co-occurs with 0 and 1 only.
+        int n = HybridRanker.rank(signals(), new Weights(1f, 0f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, HybridRanker.IDENTITY, 5, out, outScores);
+        assertTrue(Arrays.stream(out, 0, n).noneMatch(o -> o == 2 || o == 3), "popularity is off: " + Arrays.toString(out));
+        n = HybridRanker.rank(signals(), new Weights(0f, 1f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, HybridRanker.IDENTITY, 5, out, outScores);
+        int[] got = Arrays.copyOf(out, n);
+        assertTrue(Arrays.stream(got).anyMatch(o -> o == 2), "popularity is on: " + Arrays.toString(got));
+        assertTrue(Arrays.stream(got).noneMatch(o -> o == 1), "co-occurrence is off: " + Arrays.toString(got));
+    }
+
+    @Test
     void unknownItems_keepTheirPlaceAmongTheModelsCandidates_whenTheBonusIsUniform() {
         // Items 4..8 have the same counts (5 baskets each, no co-occurrence with an empty history): the same bonus.
         // Item 9 has no data: with unknown = 1 it gets exactly that bonus, so the model's order stands.
@@ -234,7 +249,10 @@ class HybridRankerTest {
                     score[i] = (c.counted[i] ? c.model[i] + (w.cooccurrence() * c.logCooc[i] + w.popularity() * c.logPop[i]) : c.model[i] + unknownBonus)
                             + w.text() * c.text[i];
                 }
-                int[] sorted = IntStream.range(0, c.size()).boxed()
+                // Sources switched off (weight 0) propose nothing: only what another source also proposed stays.
+                int on = HybridRanker.FROM_MODEL | (w.cooccurrence() != 0 ? HybridRanker.FROM_COOCCURRENCE : 0)
+                        | (w.text() != 0 ? HybridRanker.FROM_TEXT : 0) | (w.popularity() != 0 ? HybridRanker.FROM_POPULARITY : 0);
+                int[] sorted = IntStream.range(0, c.size()).filter(i -> (c.sources[i] & on) != 0).boxed()
                         .sorted(Comparator.<Integer>comparingDouble(i -> -score[i]).thenComparingInt(i -> c.ordinal[i]))
                         .limit(want).mapToInt(i -> c.ordinal[i]).toArray();
                 assertArrayEquals(sorted, Arrays.copyOf(got, m), at);

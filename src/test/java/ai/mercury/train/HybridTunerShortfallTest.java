@@ -1,5 +1,6 @@
 package ai.mercury.train;
 
+import ai.mercury.bundle.HybridBlend.Weights;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -32,6 +33,23 @@ class HybridTunerShortfallTest {
         assertEquals(0.07 / 0.12 * 0.25, HybridTuner.shortfall(cooc, Map.of("popularity", pop)), 1e-9);
         assertEquals(0, HybridTuner.shortfall(cooc, Map.of("popularity", tally("warm", 30, 0.1, 0.05))), 1e-12);
         assertEquals(0, HybridTuner.shortfall(hybrid, Map.of()), 1e-12);
+    }
+
+    @Test
+    void choice_leavesOffASourceThatGainsLessThanTheMargin_butNeverAtTheCostOfShortfall() {
+        HybridTuner.Choice c = new HybridTuner.Choice(Weights.MODEL_ONLY, 2.0, 0.02);
+        c.offer(new Weights(0, 0.01f, 0.5f), 2.0 + HybridTuner.SOURCE_MARGIN / 2, 0.02);
+        assertEquals(Weights.MODEL_ONLY, c.weights, "popularity gains less than the margin: the model alone");
+        c.offer(new Weights(0.1f, 0, 0.5f), 2.05, 0.02);
+        c.offer(new Weights(0.1f, 0.01f, 0.5f), 2.05 + HybridTuner.SOURCE_MARGIN / 2, 0.02);
+        assertEquals(new Weights(0.1f, 0, 0.5f), c.weights, "co-occurrence alone is within the margin of both");
+        c.offer(new Weights(0.1f, 0.02f, 0.5f), 2.05 + 2 * HybridTuner.SOURCE_MARGIN, 0.02);
+        assertEquals(new Weights(0.1f, 0.02f, 0.5f), c.weights, "a second source that gains more than the margin");
+        c.offer(new Weights(0.2f, 0, 1f), 2.06, 0.02);
+        assertEquals(new Weights(0.2f, 0, 1f), c.weights, "one source again within the margin of the best");
+        c.offer(new Weights(0.4f, 0.1f, 1f), 1.5, 0);
+        assertEquals(new Weights(0.4f, 0.1f, 1f), c.weights, "less shortfall first, whatever the sources and gain");
+        assertEquals(1.5, c.score, 1e-12);
     }
 
     @Test
