@@ -45,7 +45,7 @@ class HybridTunerShortfallTest {
         assertEquals(new Weights(0.1f, 0, 0.5f), c.weights, "co-occurrence alone is within the margin of both");
         c.offer(new Weights(0.1f, 0.02f, 0.5f), 2.05 + 2 * HybridTuner.SOURCE_MARGIN, 0.02);
         assertEquals(new Weights(0.1f, 0.02f, 0.5f), c.weights, "a second source that gains more than the margin");
-        c.offer(new Weights(0.2f, 0, 1f), 2.06, 0.02);
+        c.offer(new Weights(0.2f, 0, 1f), 2.05 + 1.5 * HybridTuner.SOURCE_MARGIN, 0.02);
         assertEquals(new Weights(0.2f, 0, 1f), c.weights, "one source again within the margin of the best");
         c.offer(new Weights(0.4f, 0.1f, 1f), 1.5, 0);
         assertEquals(new Weights(0.4f, 0.1f, 1f), c.weights, "less shortfall first, whatever the sources and gain");
