@@ -24,6 +24,12 @@ public final class HybridRanker {
     /** History items (most recent first) whose neighbour lists are read. */
     public static final int HISTORY_FOR_NEIGHBOURS = 30;
 
+    /**
+     * Candidates each switched-on source adds at most, in the trainer and the server alike (the weights
+     * are chosen for it). Each costs a dot product and a place in the final sort on every request.
+     */
+    public static final int EXTRA_PER_SOURCE = 50;
+
     /** Model score of an ordinal; NaN when the item is gone. */
     @FunctionalInterface
     public interface OrdinalScorer {
@@ -82,7 +88,7 @@ public final class HybridRanker {
 
     /**
      * The merged candidates of one query with the parts of their scores that do not depend on the
-     * weights, for ranking the same query under many weights ({@link #rank(Candidates, HybridBlend.Weights, float[], int[], int[], float[])}):
+     * weights, for ranking the same query under many weights ({@link #rank(Candidates, HybridBlend.Weights, float[], long[], int[], float[])}):
      * the trainer's grid. Ranks exactly as {@link #rank(HybridSignals, HybridBlend.Weights, int[], int, int, int[], float[], int, OrdinalScorer, RowMap, int, int[], float[])}
      * with any weights and the same {@code extra}: every source is merged, each entry remembers which
      * sources proposed it, and a ranking leaves out those proposed only by sources its weights switch
@@ -103,7 +109,7 @@ public final class HybridRanker {
      * sources with weight 0 proposed are left out. {@code score} and {@code order} are work space of at
      * least {@code c.size()}.
      */
-    public static int rank(Candidates c, HybridBlend.Weights w, float[] score, int[] order, int[] outOrdinals, float[] outScores) {
+    public static int rank(Candidates c, HybridBlend.Weights w, float[] score, long[] order, int[] outOrdinals, float[] outScores) {
         if (w.modelOnly() && w.unknown() == 0) return modelOnly(c.modelOrd, c.modelScore, c.modelCount, outOrdinals, outScores);
         double knownSum = 0;
         int known = 0;
@@ -125,15 +131,29 @@ public final class HybridRanker {
         for (int i = 0; i < c.size; i++) {
             if ((c.sources[i] & on) == 0) continue;
             if (!c.counted[i]) score[i] = c.model[i] + unknownBonus + wt * c.text[i];
-            order[size++] = i;
+            order[size++] = sortKey(score[i], c.ordinal[i]);
         }
+        // A sort of a few hundred primitive keys: faster than a heap of indices into score and ordinal.
+        Arrays.sort(order, 0, size);
         int n = Math.min(outOrdinals.length, size);
-        selectTop(order, size, n, score, c.ordinal);
         for (int i = 0; i < n; i++) {
-            outOrdinals[i] = c.ordinal[order[i]];
-            outScores[i] = score[order[i]];
+            outOrdinals[i] = (int) order[i];
+            outScores[i] = scoreOf(order[i]);
         }
         return n;
+    }
+
+    /** Ascending keys = best first: the score descending (its bits made monotone, then inverted), then the ordinal ascending. */
+    static long sortKey(float score, int ordinal) {
+        int bits = Float.floatToRawIntBits(score);
+        int monotone = bits ^ ((bits >> 31) & 0x7fffffff);
+        return ((long) ~monotone << 32) | (ordinal & 0xffffffffL);
+    }
+
+    /** The score a {@link #sortKey} holds, exactly. */
+    static float scoreOf(long key) {
+        int monotone = ~(int) (key >>> 32);
+        return Float.intBitsToFloat(monotone ^ ((monotone >> 31) & 0x7fffffff));
     }
 
     /** The model alone: its own order (the index's), nothing to merge. */
@@ -184,7 +204,7 @@ public final class HybridRanker {
             int pending = 0;
             for (int u = modelSlots; u < s.used; u++) s.pending[pending++] = s.order[u];
             int take = Math.min(extra, pending);
-            selectTop(s.pending, pending, take, s.cooc, s.keys);
+            selectBest(s.pending, pending, take, s.cooc, s.keys);
             for (int i = 0; i < take; i++) {
                 int slot = s.pending[i];
                 s.model[slot] = scorer.score(s.keys[slot]);
@@ -215,7 +235,7 @@ public final class HybridRanker {
                     if (Float.isNaN(s.model[slot]) && s.text[slot] > 0 && !counted(sig, map, s.keys[slot])) s.pending[pending++] = slot;
                 }
                 int take = Math.min(extra, pending);
-                selectTop(s.pending, pending, take, s.text, s.keys);
+                selectBest(s.pending, pending, take, s.text, s.keys);
                 for (int i = 0; i < take; i++) {
                     int slot = s.pending[i];
                     s.model[slot] = scorer.score(s.keys[slot]);
@@ -251,8 +271,10 @@ public final class HybridRanker {
             d.ordinal[size] = o;
             d.model[size] = m;
             d.counted[size] = counted;
-            d.logCooc[size] = counted ? (float) Math.log1p(s.cooc[slot]) : 0;
-            d.logPop[size] = counted ? (float) Math.log1p(sig.popularity(row, contextValue)) : 0;
+            // Only what a switched-on source's weight multiplies (a weight of 0 times either is 0).
+            float cooc = s.cooc[slot];
+            d.logCooc[size] = counted && cooc > 0 ? log1p(cooc) : 0;
+            d.logPop[size] = counted && popularity ? log1p(sig.popularity(row, contextValue)) : 0;
             d.text[size] = textHistory == 0 ? 0 : s.text[slot] / textHistory;
             d.sources[size] = s.sources[slot];
             size++;
@@ -261,6 +283,20 @@ public final class HybridRanker {
         d.size = size;
         d.fromModel = fromModel;
         s.ensureWork(size);
+    }
+
+    /** {@code Math.log1p} of the whole numbers below this, precomputed: counts are whole numbers (popularity is not). */
+    private static final int LOG1P_TABLE = 1 << 12;
+    private static final float[] LOG1P = new float[LOG1P_TABLE];
+
+    static {
+        for (int i = 0; i < LOG1P_TABLE; i++) LOG1P[i] = (float) Math.log1p(i);
+    }
+
+    /** {@code (float) Math.log1p(x)}, exactly, from the table when x is a small whole number. */
+    static float log1p(float x) {
+        int i = (int) x;
+        return i == x && i >= 0 && i < LOG1P_TABLE ? LOG1P[i] : (float) Math.log1p(x);
     }
 
     private static boolean counted(HybridSignals sig, RowMap map, int ordinal) {
@@ -338,7 +374,27 @@ public final class HybridRanker {
     public static void selectTop(int[] slots, int n, int k, float[] value, int[] keys) {
         k = Math.min(k, n);
         if (k <= 0) return;
-        // slots[0..k) becomes a min-heap (worst on top) of the best seen so far.
+        heapOfBest(slots, n, k, value, keys);
+        // Heap sort: repeatedly move the worst to the end, leaving best first.
+        for (int end = k - 1; end > 0; end--) {
+            int t = slots[0];
+            slots[0] = slots[end];
+            slots[end] = t;
+            siftDown(slots, 0, end, value, keys);
+        }
+    }
+
+    /**
+     * Moves the {@code k} best slots of {@code slots[0..n)} by {@code value} (ties: lower key) to the
+     * front, in no particular order: {@link #selectTop} without its final sort, for a candidate set.
+     */
+    static void selectBest(int[] slots, int n, int k, float[] value, int[] keys) {
+        k = Math.min(k, n);
+        if (k > 0 && k < n) heapOfBest(slots, n, k, value, keys);
+    }
+
+    /** Makes {@code slots[0..k)} a min-heap (worst on top) of the {@code k} best of {@code slots[0..n)}. */
+    private static void heapOfBest(int[] slots, int n, int k, float[] value, int[] keys) {
         for (int i = k / 2 - 1; i >= 0; i--) siftDown(slots, i, k, value, keys);
         for (int j = k; j < n; j++) {
             if (better(slots[j], slots[0], value, keys)) {
@@ -347,13 +403,6 @@ public final class HybridRanker {
                 slots[j] = t;
                 siftDown(slots, 0, k, value, keys);
             }
-        }
-        // Heap sort: repeatedly move the worst to the end, leaving best first.
-        for (int end = k - 1; end > 0; end--) {
-            int t = slots[0];
-            slots[0] = slots[end];
-            slots[end] = t;
-            siftDown(slots, 0, end, value, keys);
         }
     }
 
@@ -390,12 +439,12 @@ public final class HybridRanker {
         final Candidates dense = new Candidates(1 << 10);
         // Work space of rank(Candidates ...): apart from order, which reset() needs.
         float[] rankScore = new float[1 << 10];
-        int[] rankOrder = new int[1 << 10];
+        long[] rankOrder = new long[1 << 10];
 
         void ensureWork(int size) {
             if (rankOrder.length >= size) return;
             rankScore = new float[size * 2];
-            rankOrder = new int[size * 2];
+            rankOrder = new long[size * 2];
         }
 
         Scratch(int capacity) {

@@ -43,10 +43,7 @@ public final class Recommender {
         return hybrid == null ? topK(s, userVector, q.k(), q.filters()) : hybridTopK(s, hybrid, userVector, q);
     }
 
-    /**
-     * Model candidates of a hybrid request (at least this many, as on the trainer's hold-out, where the
-     * weights were chosen) and co-occurrence and popularity candidates added (each).
-     */
+    /** Model candidates of a hybrid request: at least this many, as on the trainer's hold-out, where the weights were chosen. */
     static final int HYBRID_CANDIDATES = 100;
 
     /**
@@ -78,11 +75,11 @@ public final class Recommender {
         SearchResult r = index.search(userVector, fetch);
         String field = signals.field();
         int value = field == null ? -1 : signals.valueIndex(q.user().context().get(field));
-        int want = filters.isEmpty() ? k : r.size() + history.length * (signals.neighbours() + signals.textNeighbours()) + 3 * HYBRID_CANDIDATES;
+        int want = filters.isEmpty() ? k : r.size() + history.length * (signals.neighbours() + signals.textNeighbours()) + 3 * HybridRanker.EXTRA_PER_SOURCE;
         int[] ordinals = new int[want];
         float[] scores = new float[want];
         int n = HybridRanker.rank(signals, w, history, known, value, r.ordinals(), r.scores(), r.size(),
-                o -> catalog.item(o) == null ? Float.NaN : index.score(userVector, o), hybrid, HYBRID_CANDIDATES, ordinals, scores);
+                o -> catalog.item(o) == null ? Float.NaN : index.score(userVector, o), hybrid, HybridRanker.EXTRA_PER_SOURCE, ordinals, scores);
         List<ScoredItem> items = new ArrayList<>(k);
         for (int i = 0; i < n && items.size() < k; i++) {
             CatalogItem item = catalog.item(ordinals[i]);

@@ -166,7 +166,7 @@ public final class HybridTuner {
     // Per query: the merged candidates, ranked under each weight of the grid (the merge does not depend on them).
     private final HybridRanker.Candidates[] candidates;
     private final float[] rankScore;
-    private final int[] rankOrder;
+    private final long[] rankOrder;
     // The baselines on every query and on each kind's queries, computed once (on first use).
     private Map<String, Tally> baselinesAll;
     private Map<QueryKind, Map<String, Tally>> baselinesByKind;
@@ -220,11 +220,11 @@ public final class HybridTuner {
             contextValue[k] = signals.valueIndex(field == null ? null : data.queryContexts().get(k).get(field));
             int[] history = queries.get(k).history();
             candidates[k] = HybridRanker.candidates(signals, history, history.length, contextValue[k], modelOrd, modelScore[k],
-                    top, o -> dot(u, items[o]), HybridRanker.IDENTITY, K);
+                    top, o -> dot(u, items[o]), HybridRanker.IDENTITY, HybridRanker.EXTRA_PER_SOURCE);
             most = Math.max(most, candidates[k].size());
         }
         rankScore = new float[most];
-        rankOrder = new int[most];
+        rankOrder = new long[most];
     }
 
     static float dot(float[] a, float[] b) {

@@ -154,6 +154,22 @@ class HybridRankerTest {
     }
 
     @Test
+    void sortKey_ordersByScoreDescendingThenOrdinal_andKeepsTheScoreExactly() {
+        float[] scores = {Float.NEGATIVE_INFINITY, -3.5f, -Float.MIN_VALUE, 0f, Float.MIN_VALUE, 1e-20f, 0.25f, 7f, 7f, Float.MAX_VALUE};
+        int[] ordinals = {3, 9, 1, 0, 8, 2, 5, 6, 4, Integer.MAX_VALUE};
+        long[] keys = new long[scores.length];
+        for (int i = 0; i < scores.length; i++) keys[i] = HybridRanker.sortKey(scores[i], ordinals[i]);
+        Arrays.sort(keys);
+        int[] got = Arrays.stream(keys).mapToInt(k -> (int) k).toArray();
+        assertArrayEquals(new int[] {Integer.MAX_VALUE, 4, 6, 5, 2, 8, 0, 1, 9, 3}, got, "7f twice: the lower ordinal first");
+        for (long k : keys) {
+            int o = (int) k;
+            int i = IntStream.range(0, ordinals.length).filter(j -> ordinals[j] == o).findFirst().orElseThrow();
+            assertEquals(Float.floatToRawIntBits(scores[i]), Float.floatToRawIntBits(HybridRanker.scoreOf(k)));
+        }
+    }
+
+    @Test
     void aSourceWithWeightZero_bringsNoCandidates() {
         int[] ord = {5, 6, 7};
         float[] sc = {3, 2.9f, 2.8f};
@@ -228,7 +244,7 @@ class HybridRankerTest {
                         HybridRanker.IDENTITY, extra, expected, expectedScores);
                 int[] got = new int[want];
                 float[] gotScores = new float[want];
-                int m = HybridRanker.rank(c, w, new float[c.size()], new int[c.size()], got, gotScores);
+                int m = HybridRanker.rank(c, w, new float[c.size()], new long[c.size()], got, gotScores);
                 String at = "trial " + trial + " weights " + w;
                 assertEquals(n, m, at);
                 assertArrayEquals(expected, got, at);
