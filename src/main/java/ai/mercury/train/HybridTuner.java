@@ -32,7 +32,8 @@ import java.util.Map;
  * is tried, on the condition that the kind's cold-item recall does not drop by more than
  * {@link #COLD_TOLERANCE}. The choice ({@link Criterion#BAR}, the default) first minimises the kind's
  * shortfall against the best baseline on the same queries (Recall@100 and NDCG@10, per slice), then
- * maximises Recall@100 and NDCG@10 relative to the model alone: a weak model (a sparse shop) is pushed
+ * takes the fewest candidate sources within {@link #SOURCE_MARGIN} of the most Recall@100 and NDCG@10
+ * relative to the model alone ({@link Choice}), then the most of it: a weak model (a sparse shop) is pushed
  * towards the counts until it is at least as good as the simple methods, where the gain alone
  * ({@link Criterion#MODEL_GAIN}, the criterion before) could stop short of them. Then the chosen
  * blend, the model alone and the baselines (popularity, popularity by the context field,
