@@ -12,12 +12,14 @@ import java.util.Locale;
  *   score(i) = model(i) + bonus(i) + text · mean_h cos(h, i)
  *   bonus(i) = cooccurrence · log(1 + Σ_h co(h, i)) + popularity · log(1 + pop_ctx(i))   when i has fit data
  *            = unknown · mean bonus of the request's model candidates that have data       when it has none
+ *              (a variant of a known candidate: the larger of that and the candidate's own bonus)
  * </pre>
  * {@code model(i)} is the two towers' (log-Q corrected) dot product; {@code co(h, i)} the fit baskets
  * holding history item h and i; {@code pop_ctx} the shrunk popularity in the request's context
  * ({@link HybridSignals#popularity}). An item without fit data (a new product, a live item) is
  * <em>unknown</em>, not unpopular: it gets the typical bonus of the model's own candidates scaled by
- * {@code unknown}, so new items keep their place among the model's candidates. {@code cos(h, i)} is the
+ * {@code unknown}, so new items keep their place among the model's candidates; a variant of a known
+ * candidate (nearer to it than any other known candidate is, {@link HybridRanker}) ranks with it. {@code cos(h, i)} is the
  * title cosine when i is among h's title neighbours ({@link TextNeighbours}), else 0: the one signal a
  * new item has besides its vector. All zero = the model alone.
  */

@@ -36,6 +36,18 @@ public final class HybridRanker {
         float score(int ordinal);
     }
 
+    /** Item vectors by ordinal, to tell which unknown candidates are variants of known ones. */
+    public interface ItemVectors {
+        /** The item's vector (not modified by the caller), or null when the item is gone. */
+        float[] vector(int ordinal);
+
+        /** {@code v} · the item's vector; NaN when the item is gone. */
+        float dot(float[] v, int ordinal);
+    }
+
+    /** Known candidates (the model's first with counts, in its order) of which an unknown one may be a variant. */
+    public static final int PROXY_CANDIDATES = 32;
+
     /** Caller ordinals ↔ signal rows; -1 when there is none. */
     public interface RowMap {
         int rowOf(int ordinal);
@@ -77,12 +89,12 @@ public final class HybridRanker {
      * @return the number of entries written
      */
     public static int rank(HybridSignals sig, HybridBlend.Weights w, int[] history, int historyLen, int contextValue,
-                           int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map, int extra,
-                           int[] outOrdinals, float[] outScores) {
+                           int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, ItemVectors vectors, RowMap map,
+                           int extra, int[] outOrdinals, float[] outScores) {
         if (w.modelOnly() && w.unknown() == 0) return modelOnly(modelOrd, modelScore, modelCount, outOrdinals, outScores);
         Scratch s = SCRATCH.get();
         merge(s, sig, w.cooccurrence() != 0, w.text() != 0, w.popularity() != 0, history, historyLen, contextValue, modelOrd, modelScore,
-                modelCount, scorer, map, extra);
+                modelCount, scorer, vectors, map, extra);
         return rank(s.dense, w, s.rankScore, s.rankOrder, outOrdinals, outScores);
     }
 
@@ -95,9 +107,9 @@ public final class HybridRanker {
      * off. A compact copy: the caller keeps it.
      */
     public static Candidates candidates(HybridSignals sig, int[] history, int historyLen, int contextValue, int[] modelOrd,
-                                        float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map, int extra) {
+                                        float[] modelScore, int modelCount, OrdinalScorer scorer, ItemVectors vectors, RowMap map, int extra) {
         Scratch s = SCRATCH.get();
-        merge(s, sig, true, true, true, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, map, extra);
+        merge(s, sig, true, true, true, history, historyLen, contextValue, modelOrd, modelScore, modelCount, scorer, vectors, map, extra);
         return s.dense.copy(modelOrd, modelScore, modelCount);
     }
 
@@ -105,7 +117,8 @@ public final class HybridRanker {
      * Ranks {@code c} by the blend's score into the outputs, best first (ties: lower ordinal); the one
      * scoring formula: known items get {@code model + c·log(1+cooccurrence) + p·log(1+popularity)},
      * unknown ones (no counts: new or live items) {@code model + u·}(the mean bonus of the model's own
-     * known candidates); both {@code + t·}(mean title cosine with the history). Entries that only
+     * known candidates), or, for a variant of a known candidate ({@link #markVariants}), the larger of
+     * that and the known candidate's own bonus; both {@code + t·}(mean title cosine with the history). Entries that only
      * sources with weight 0 proposed are left out. {@code score} and {@code order} are work space of at
      * least {@code c.size()}.
      */
@@ -130,7 +143,11 @@ public final class HybridRanker {
         int size = 0;
         for (int i = 0; i < c.size; i++) {
             if ((c.sources[i] & on) == 0) continue;
-            if (!c.counted[i]) score[i] = c.model[i] + unknownBonus + wt * c.text[i];
+            // A variant holds the logs of the known item it is a variant of (merge) and ranks with it.
+            if (!c.counted[i]) {
+                float bonus = c.variant[i] ? Math.max(unknownBonus, wc * c.logCooc[i] + wp * c.logPop[i]) : unknownBonus;
+                score[i] = c.model[i] + bonus + wt * c.text[i];
+            }
             order[size++] = sortKey(score[i], c.ordinal[i]);
         }
         // A sort of a few hundred primitive keys: faster than a heap of indices into score and ordinal.
@@ -171,8 +188,8 @@ public final class HybridRanker {
      * co-occurrence and title sources are disjoint: counted items against items without counts).
      */
     private static void merge(Scratch s, HybridSignals sig, boolean cooccurrence, boolean text, boolean popularity, int[] history, int historyLen,
-                              int contextValue, int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, RowMap map,
-                              int extra) {
+                              int contextValue, int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, ItemVectors vectors,
+                              RowMap map, int extra) {
         int hn = Math.min(historyLen, HISTORY_FOR_NEIGHBOURS);
         int needed = modelCount + hn * (sig.neighbours() + sig.textNeighbours()) + 2 * extra + 16;
         s.reset(needed);
@@ -276,12 +293,14 @@ public final class HybridRanker {
             d.logCooc[size] = counted && cooc > 0 ? log1p(cooc) : 0;
             d.logPop[size] = counted && popularity ? log1p(sig.popularity(row, contextValue)) : 0;
             d.text[size] = textHistory == 0 ? 0 : s.text[slot] / textHistory;
+            d.variant[size] = false;
             d.sources[size] = s.sources[slot];
             size++;
             if (u < modelSlots) fromModel = size;
         }
         d.size = size;
         d.fromModel = fromModel;
+        markVariants(d, vectors);
         s.ensureWork(size);
     }
 
@@ -297,6 +316,59 @@ public final class HybridRanker {
     static float log1p(float x) {
         int i = (int) x;
         return i == x && i >= 0 && i < LOG1P_TABLE ? LOG1P[i] : (float) Math.log1p(x);
+    }
+
+    /**
+     * Marks the unknown entries (no counts: new or live items) that are <em>variants</em> of a known
+     * model candidate, and gives them that candidate's logs. The known candidates are the model's first
+     * {@link #PROXY_CANDIDATES} with counts; an unknown item's closest one by cosine of the item vectors
+     * is j, and it is a variant of j when it is closer to j than any other of those known candidates
+     * is: no threshold to fit, the request's own candidates set the scale. A product listed a minute
+     * ago as a variant of the touched one so ranks with it, where the mean bonus alone put it below the
+     * touched item's bought-together neighbours (LiveItemsDefaultBundleIT); merely similar new items
+     * keep the mean rule.
+     */
+    private static void markVariants(Candidates d, ItemVectors vectors) {
+        int[] proxies = d.proxies;
+        float[] norms = d.proxyNorms;
+        int count = 0;
+        for (int i = 0; i < d.fromModel && count < PROXY_CANDIDATES; i++) if (d.counted[i]) proxies[count++] = i;
+        if (count < 2) return;
+        boolean normsDone = false;
+        for (int u = 0; u < d.size; u++) {
+            if (d.counted[u]) continue;
+            float[] v = vectors.vector(d.ordinal[u]);
+            if (v == null) continue;
+            if (!normsDone) {
+                for (int p = 0; p < count; p++) {
+                    float[] pv = vectors.vector(d.ordinal[proxies[p]]);
+                    norms[p] = pv == null ? Float.NaN : (float) Math.sqrt(vectors.dot(pv, d.ordinal[proxies[p]]));
+                }
+                normsDone = true;
+            }
+            float norm = (float) Math.sqrt(vectors.dot(v, d.ordinal[u]));
+            int best = -1;
+            float bestCos = Float.NEGATIVE_INFINITY;
+            for (int p = 0; p < count; p++) {
+                float cos = vectors.dot(v, d.ordinal[proxies[p]]) / (norms[p] * norm);
+                if (cos > bestCos) {
+                    bestCos = cos;
+                    best = p;
+                }
+            }
+            if (best < 0) continue;
+            float[] bv = vectors.vector(d.ordinal[proxies[best]]);
+            if (bv == null) continue;
+            boolean variant = true;
+            for (int p = 0; p < count && variant; p++) {
+                if (p != best && vectors.dot(bv, d.ordinal[proxies[p]]) / (norms[p] * norms[best]) >= bestCos) variant = false;
+            }
+            if (!variant) continue;
+            int j = proxies[best];
+            d.logCooc[u] = d.logCooc[j];
+            d.logPop[u] = d.logPop[j];
+            d.variant[u] = true;
+        }
     }
 
     private static boolean counted(HybridSignals sig, RowMap map, int ordinal) {
@@ -319,6 +391,11 @@ public final class HybridRanker {
         boolean[] counted;
         /** The {@code FROM_*} bits of the sources that proposed the entry. */
         byte[] sources;
+        /** Unknown entries that are variants of a known candidate (and hold its logs), see {@code markVariants}. */
+        boolean[] variant;
+        /** Work space of the variant search: known model entries and their vectors' norms. */
+        final int[] proxies = new int[PROXY_CANDIDATES];
+        final float[] proxyNorms = new float[PROXY_CANDIDATES];
         int[] modelOrd;
         float[] modelScore;
         int modelCount;
@@ -331,6 +408,7 @@ public final class HybridRanker {
             text = new float[capacity];
             counted = new boolean[capacity];
             sources = new byte[capacity];
+            variant = new boolean[capacity];
         }
 
         void ensure(int capacity) {
@@ -343,6 +421,7 @@ public final class HybridRanker {
             text = new float[c];
             counted = new boolean[c];
             sources = new byte[c];
+            variant = new boolean[c];
         }
 
         Candidates copy(int[] modelOrd, float[] modelScore, int modelCount) {
@@ -356,6 +435,7 @@ public final class HybridRanker {
             c.text = Arrays.copyOf(text, size);
             c.counted = Arrays.copyOf(counted, size);
             c.sources = Arrays.copyOf(sources, size);
+            c.variant = Arrays.copyOf(variant, size);
             c.modelOrd = modelOrd;
             c.modelScore = modelScore;
             c.modelCount = modelCount;

@@ -79,7 +79,8 @@ public final class Recommender {
         int[] ordinals = new int[want];
         float[] scores = new float[want];
         int n = HybridRanker.rank(signals, w, history, known, value, r.ordinals(), r.scores(), r.size(),
-                o -> catalog.item(o) == null ? Float.NaN : index.score(userVector, o), hybrid, HybridRanker.EXTRA_PER_SOURCE, ordinals, scores);
+                o -> catalog.item(o) == null ? Float.NaN : index.score(userVector, o), new IndexVectors(index), hybrid,
+                HybridRanker.EXTRA_PER_SOURCE, ordinals, scores);
         List<ScoredItem> items = new ArrayList<>(k);
         for (int i = 0; i < n && items.size() < k; i++) {
             CatalogItem item = catalog.item(ordinals[i]);
@@ -95,6 +96,19 @@ public final class Recommender {
             }
         }
         return items;
+    }
+
+    /** The index's item vectors, for the hybrid's unknown candidates. */
+    private record IndexVectors(ItemIndex index) implements HybridRanker.ItemVectors {
+        @Override
+        public float[] vector(int ordinal) {
+            return index.vector(ordinal);
+        }
+
+        @Override
+        public float dot(float[] v, int ordinal) {
+            return index.score(v, ordinal);
+        }
     }
 
     /**

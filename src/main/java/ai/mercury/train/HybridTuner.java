@@ -208,6 +208,17 @@ public final class HybridTuner {
         float[] scores = new float[n];
         float[][] items = sel.items();
         candidates = new HybridRanker.Candidates[q];
+        HybridRanker.ItemVectors vectors = new HybridRanker.ItemVectors() {
+            @Override
+            public float[] vector(int ordinal) {
+                return items[ordinal];
+            }
+
+            @Override
+            public float dot(float[] v, int ordinal) {
+                return HybridTuner.dot(v, items[ordinal]);
+            }
+        };
         int most = 0;
         for (int k = 0; k < q; k++) {
             float[] u = sel.users()[k];
@@ -221,7 +232,7 @@ public final class HybridTuner {
             contextValue[k] = signals.valueIndex(field == null ? null : data.queryContexts().get(k).get(field));
             int[] history = queries.get(k).history();
             candidates[k] = HybridRanker.candidates(signals, history, history.length, contextValue[k], modelOrd, modelScore[k],
-                    top, o -> dot(u, items[o]), HybridRanker.IDENTITY, HybridRanker.EXTRA_PER_SOURCE);
+                    top, o -> dot(u, items[o]), vectors, HybridRanker.IDENTITY, HybridRanker.EXTRA_PER_SOURCE);
             most = Math.max(most, candidates[k].size());
         }
         rankScore = new float[most];

@@ -17,6 +17,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HybridRankerTest {
+    /** Every item its own axis: no item is a variant of another. */
+    static final HybridRanker.ItemVectors ONE_HOT = vectors(IntStream.range(0, 400).mapToObj(i -> {
+        float[] v = new float[400];
+        v[i] = 1;
+        return v;
+    }).toArray(float[][]::new));
+
+    static HybridRanker.ItemVectors vectors(float[][] rows) {
+        return new HybridRanker.ItemVectors() {
+            @Override
+            public float[] vector(int ordinal) {
+                return rows[ordinal];
+            }
+
+            @Override
+            public float dot(float[] v, int ordinal) {
+                float s = 0;
+                for (int d = 0; d < v.length; d++) s += v[d] * rows[ordinal][d];
+                return s;
+            }
+        };
+    }
+
     /** Items 0..9; 0 and 1 always bought together, 2 alone in many baskets (popular), 9 never (no data yet). */
     static HybridSignals signals() {
         List<int[]> baskets = new ArrayList<>();
@@ -121,11 +144,11 @@ class HybridRankerTest {
         int[] out = new int[4];
         float[] outScores = new float[4];
         int n = HybridRanker.rank(sig, new Weights(0, 0, 0, 1f), new int[] {0}, 1, -1, modelOrd, modelScore, 3, o -> all[o],
-                HybridRanker.IDENTITY, 5, out, outScores);
+                ONE_HOT, HybridRanker.IDENTITY, 5, out, outScores);
         assertTrue(n >= 1);
         assertEquals(9, out[0], "cos(0, 9) ≈ 0.995 lifts 0.6 above 0.9: " + Arrays.toString(out));
         int m = HybridRanker.rank(sig, new Weights(0, 0, 0, 0.001f), new int[] {0}, 1, -1, modelOrd, modelScore, 3, o -> all[o],
-                HybridRanker.IDENTITY, 5, out, outScores);
+                ONE_HOT, HybridRanker.IDENTITY, 5, out, outScores);
         assertTrue(m >= 1);
         assertEquals(1, out[0], "a tiny title weight keeps the model's order");
     }
@@ -136,7 +159,7 @@ class HybridRankerTest {
         float[] sc = {3, 2, 1};
         int[] out = new int[3];
         float[] outScores = new float[3];
-        int n = HybridRanker.rank(signals(), Weights.MODEL_ONLY, new int[0], 0, -1, ord, sc, 3, o -> 0, HybridRanker.IDENTITY, 10, out, outScores);
+        int n = HybridRanker.rank(signals(), Weights.MODEL_ONLY, new int[0], 0, -1, ord, sc, 3, o -> 0, ONE_HOT, HybridRanker.IDENTITY, 10, out, outScores);
         assertEquals(3, n);
         assertArrayEquals(ord, out);
     }
@@ -148,7 +171,7 @@ class HybridRankerTest {
         int[] out = new int[3];
         float[] outScores = new float[3];
         // Item 1 is no model candidate; the history [0] co-occurs with it in 20 baskets.
-        HybridRanker.rank(signals(), new Weights(1f, 0f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, HybridRanker.IDENTITY, 2, out, outScores);
+        HybridRanker.rank(signals(), new Weights(1f, 0f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, ONE_HOT, HybridRanker.IDENTITY, 2, out, outScores);
         assertTrue(Arrays.stream(out).anyMatch(o -> o == 1), Arrays.toString(out));
         assertTrue(Arrays.stream(out).anyMatch(o -> o == 0), "the history item itself (repurchase): " + Arrays.toString(out));
     }
@@ -176,12 +199,42 @@ class HybridRankerTest {
         int[] out = new int[6];
         float[] outScores = new float[6];
         // Item 2 is the most popular; the history [0] co-occurs with 0 and 1 only.
-        int n = HybridRanker.rank(signals(), new Weights(1f, 0f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, HybridRanker.IDENTITY, 5, out, outScores);
+        int n = HybridRanker.rank(signals(), new Weights(1f, 0f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, ONE_HOT, HybridRanker.IDENTITY, 5, out, outScores);
         assertTrue(Arrays.stream(out, 0, n).noneMatch(o -> o == 2 || o == 3), "popularity is off: " + Arrays.toString(out));
-        n = HybridRanker.rank(signals(), new Weights(0f, 1f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, HybridRanker.IDENTITY, 5, out, outScores);
+        n = HybridRanker.rank(signals(), new Weights(0f, 1f, 0f), new int[] {0}, 1, -1, ord, sc, 3, o -> 1f, ONE_HOT, HybridRanker.IDENTITY, 5, out, outScores);
         int[] got = Arrays.copyOf(out, n);
         assertTrue(Arrays.stream(got).anyMatch(o -> o == 2), "popularity is on: " + Arrays.toString(got));
         assertTrue(Arrays.stream(got).noneMatch(o -> o == 1), "co-occurrence is off: " + Arrays.toString(got));
+    }
+
+    @Test
+    void aVariantOfTheTouchedItem_ranksWithIt_aMerelySimilarNewItemDoesNot() {
+        // Known candidates 5, 0, 6, 7 (one-hot); 9 has no counts and item 0's vector plus a little of 5's:
+        // closer to 0 than any other known candidate is, so a variant of 0, the touched item, whose own
+        // basket count (20, the repurchase) is the largest co-occurrence of the history [0].
+        float[][] rows = new float[10][10];
+        for (int i = 0; i < 10; i++) rows[i][i] = 1;
+        rows[9] = new float[] {1, 0, 0, 0, 0, 0.2f, 0, 0, 0, 0};
+        int[] ord = {5, 0, 9, 6, 7};
+        float[] sc = {3, 2.9f, 2.8f, 2.7f, 2.6f};
+        int[] out = new int[5];
+        float[] outScores = new float[5];
+        HybridRanker.rank(signals(), new Weights(1f, 0f, 0.5f), new int[] {0}, 1, -1, ord, sc, 5, o -> 0f, vectors(rows), HybridRanker.IDENTITY, 0,
+                out, outScores);
+        assertArrayEquals(new int[] {0, 9, 5, 6, 7}, out, "the variant right behind the item it is a variant of: " + Arrays.toString(out));
+        assertEquals(sc[2] + (float) Math.log1p(20), outScores[1], 1e-6f);
+        // Now 5 is almost 0 (cosine 0.99) and 9 is nearest to 5, which 0 never co-occurs with: 9 gets
+        // the mean rule, u times the mean bonus of the known candidates (only 0 has one), not 0's bonus.
+        rows[5] = new float[] {0.99f, 0, 0, 0, 0, 0.141f, 0, 0, 0, 0};
+        HybridRanker.rank(signals(), new Weights(1f, 0f, 0.5f), new int[] {0}, 1, -1, ord, sc, 5, o -> 0f, vectors(rows), HybridRanker.IDENTITY, 0,
+                out, outScores);
+        int at = Arrays.stream(out).boxed().toList().indexOf(9);
+        assertEquals(sc[2] + 0.5f * (float) Math.log1p(20) / 4, outScores[at], 1e-5f, Arrays.toString(out));
+        // One-hot vectors: nothing is a variant, the mean rule as well.
+        HybridRanker.rank(signals(), new Weights(1f, 0f, 0.5f), new int[] {0}, 1, -1, ord, sc, 5, o -> 0f, ONE_HOT, HybridRanker.IDENTITY, 0,
+                out, outScores);
+        at = Arrays.stream(out).boxed().toList().indexOf(9);
+        assertEquals(sc[2] + 0.5f * (float) Math.log1p(20) / 4, outScores[at], 1e-5f, Arrays.toString(out));
     }
 
     @Test
@@ -192,12 +245,12 @@ class HybridRankerTest {
         float[] sc = {4, 3, 2, 1};
         int[] out = new int[4];
         float[] outScores = new float[4];
-        int n = HybridRanker.rank(signals(), new Weights(0f, 0.7f, 1f), new int[0], 0, -1, ord, sc, 4, o -> -100f, HybridRanker.IDENTITY, 0,
+        int n = HybridRanker.rank(signals(), new Weights(0f, 0.7f, 1f), new int[0], 0, -1, ord, sc, 4, o -> -100f, ONE_HOT, HybridRanker.IDENTITY, 0,
                 out, outScores);
         assertEquals(4, n);
         assertArrayEquals(ord, out, Arrays.toString(out));
         // With unknown = 0 the new item falls behind the known ones that were below it.
-        HybridRanker.rank(signals(), new Weights(0f, 2f, 0f), new int[0], 0, -1, ord, sc, 4, o -> -100f, HybridRanker.IDENTITY, 0,
+        HybridRanker.rank(signals(), new Weights(0f, 2f, 0f), new int[0], 0, -1, ord, sc, 4, o -> -100f, ONE_HOT, HybridRanker.IDENTITY, 0,
                 out, outScores);
         assertEquals(9, out[3], Arrays.toString(out));
     }
@@ -222,6 +275,10 @@ class HybridRankerTest {
         float[][] titles = new float[items][8];
         for (float[] t : titles) for (int d = 0; d < t.length; d++) t[d] = (float) random.nextGaussian();
         HybridSignals sig = HybridSignals.count(items, baskets, values, "country", 20).withText(TextNeighbours.of(titles, 15));
+        // Item vectors in 3 dimensions: close neighbours are common, so some unknown items are variants.
+        float[][] rows = new float[items][3];
+        for (float[] r : rows) for (int d = 0; d < r.length; d++) r[d] = (float) random.nextGaussian();
+        HybridRanker.ItemVectors itemVectors = vectors(rows);
         float[] itemScore = new float[items];
         for (int i = 0; i < items; i++) itemScore[i] = (float) random.nextGaussian();
         for (int trial = 0; trial < 60; trial++) {
@@ -233,7 +290,7 @@ class HybridRankerTest {
             int context = random.nextInt(3) - 1;
             int extra = 1 + random.nextInt(60);
             HybridRanker.Candidates c = HybridRanker.candidates(sig, history, history.length, context, modelOrd, modelScore, modelCount,
-                    o -> itemScore[o], HybridRanker.IDENTITY, extra);
+                    o -> itemScore[o], itemVectors, HybridRanker.IDENTITY, extra);
             for (int wi = 0; wi < 20; wi++) {
                 Weights w = wi == 0 ? Weights.MODEL_ONLY : new Weights(random.nextInt(3) * random.nextFloat(), random.nextInt(3) * random.nextFloat(),
                         random.nextInt(3) * random.nextFloat() * 3, random.nextInt(3) * random.nextFloat());
@@ -241,7 +298,7 @@ class HybridRankerTest {
                 int[] expected = new int[want];
                 float[] expectedScores = new float[want];
                 int n = HybridRanker.rank(sig, w, history, history.length, context, modelOrd, modelScore, modelCount, o -> itemScore[o],
-                        HybridRanker.IDENTITY, extra, expected, expectedScores);
+                        itemVectors, HybridRanker.IDENTITY, extra, expected, expectedScores);
                 int[] got = new int[want];
                 float[] gotScores = new float[want];
                 int m = HybridRanker.rank(c, w, new float[c.size()], new long[c.size()], got, gotScores);
@@ -262,8 +319,9 @@ class HybridRankerTest {
                 float unknownBonus = known == 0 ? 0 : (float) (w.unknown() * knownSum / known);
                 float[] score = new float[c.size()];
                 for (int i = 0; i < c.size(); i++) {
-                    score[i] = (c.counted[i] ? c.model[i] + (w.cooccurrence() * c.logCooc[i] + w.popularity() * c.logPop[i]) : c.model[i] + unknownBonus)
-                            + w.text() * c.text[i];
+                    float own = w.cooccurrence() * c.logCooc[i] + w.popularity() * c.logPop[i]; // a variant's: its known item's
+                    float bonus = c.counted[i] ? own : c.variant[i] ? Math.max(unknownBonus, own) : unknownBonus;
+                    score[i] = c.model[i] + bonus + w.text() * c.text[i];
                 }
                 // Sources switched off (weight 0) propose nothing: only what another source also proposed stays.
                 int on = HybridRanker.FROM_MODEL | (w.cooccurrence() != 0 ? HybridRanker.FROM_COOCCURRENCE : 0)
