@@ -49,7 +49,7 @@ public final class SessionRecommendProbe {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     public static void main(String[] args) throws Exception {
-        Path dir = Path.of(args.length > 0 ? args[0] : "artifacts/20261126T113512Z");
+        Path dir = Path.of(args.length > 0 ? args[0] : "artifacts/20261206T210500Z");
         int sessions = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
         Bundle bundle = BundleReader.read(dir);
         TextEncoder noQuery = new NoQuery(bundle.manifest().textEncoder().name(), bundle.manifest().textEncoder().dim());

@@ -44,7 +44,7 @@ class SessionParityTest {
     static final int MAX_QUERIES = 200;
     static final Path ONLINE_RETAIL = Path.of("../shared/data/online-retail/online_retail.csv.gz");
     static final Path ONLINE_RETAIL_CONFIG = Path.of("conf/datasets/online-retail.json");
-    static final Path DEFAULT_BUNDLE = Path.of("artifacts/20261126T113512Z");
+    static final Path DEFAULT_BUNDLE = Path.of("artifacts/20261206T210500Z");
 
     @Test
     void sessionReplay_ranksAsExplicitHistory_generatedShop(@TempDir Path dir) throws Exception {
