@@ -43,6 +43,24 @@ public final class HybridRanker {
 
         /** {@code v} · the item's vector; NaN when the item is gone. */
         float dot(float[] v, int ordinal);
+
+        /** Rows of a matrix by ordinal (the trainer's item vectors): read, not copied. */
+        static ItemVectors of(float[][] rows) {
+            return new ItemVectors() {
+                @Override
+                public float[] vector(int ordinal) {
+                    return rows[ordinal];
+                }
+
+                @Override
+                public float dot(float[] v, int ordinal) {
+                    float[] row = rows[ordinal];
+                    float s = 0;
+                    for (int d = 0; d < v.length; d++) s += v[d] * row[d];
+                    return s;
+                }
+            };
+        }
     }
 
     /** Known candidates (the model's first with counts, in its order) of which an unknown one may be a variant. */
@@ -101,7 +119,7 @@ public final class HybridRanker {
     /**
      * The merged candidates of one query with the parts of their scores that do not depend on the
      * weights, for ranking the same query under many weights ({@link #rank(Candidates, HybridBlend.Weights, float[], long[], int[], float[])}):
-     * the trainer's grid. Ranks exactly as {@link #rank(HybridSignals, HybridBlend.Weights, int[], int, int, int[], float[], int, OrdinalScorer, RowMap, int, int[], float[])}
+     * the trainer's grid. Ranks exactly as {@link #rank(HybridSignals, HybridBlend.Weights, int[], int, int, int[], float[], int, OrdinalScorer, ItemVectors, RowMap, int, int[], float[])}
      * with any weights and the same {@code extra}: every source is merged, each entry remembers which
      * sources proposed it, and a ranking leaves out those proposed only by sources its weights switch
      * off. A compact copy: the caller keeps it.
@@ -300,7 +318,7 @@ public final class HybridRanker {
         }
         d.size = size;
         d.fromModel = fromModel;
-        markVariants(d, vectors);
+        markVariants(s, vectors);
         s.ensureWork(size);
     }
 
@@ -328,23 +346,30 @@ public final class HybridRanker {
      * touched item's bought-together neighbours (LiveItemsDefaultBundleIT); merely similar new items
      * keep the mean rule.
      */
-    private static void markVariants(Candidates d, ItemVectors vectors) {
-        int[] proxies = d.proxies;
-        float[] norms = d.proxyNorms;
+    private static void markVariants(Scratch s, ItemVectors vectors) {
+        Candidates d = s.dense;
+        int[] proxies = s.proxies;
+        float[][] proxyVectors = s.proxyVectors;
+        float[] norms = s.proxyNorms;
+        float[] nearestOther = s.proxyNearestOther;
         int count = 0;
         for (int i = 0; i < d.fromModel && count < PROXY_CANDIDATES; i++) if (d.counted[i]) proxies[count++] = i;
+        // With one known candidate there is no other to set the scale: nothing is a variant.
         if (count < 2) return;
-        boolean normsDone = false;
+        boolean proxiesRead = false;
         for (int u = 0; u < d.size; u++) {
             if (d.counted[u]) continue;
             float[] v = vectors.vector(d.ordinal[u]);
             if (v == null) continue;
-            if (!normsDone) {
+            if (!proxiesRead) {
+                // Read once per request, and only when it has an unknown candidate (the server's vectors are copies).
                 for (int p = 0; p < count; p++) {
                     float[] pv = vectors.vector(d.ordinal[proxies[p]]);
+                    proxyVectors[p] = pv;
                     norms[p] = pv == null ? Float.NaN : (float) Math.sqrt(vectors.dot(pv, d.ordinal[proxies[p]]));
+                    nearestOther[p] = Float.NaN;
                 }
-                normsDone = true;
+                proxiesRead = true;
             }
             float norm = (float) Math.sqrt(vectors.dot(v, d.ordinal[u]));
             int best = -1;
@@ -356,19 +381,29 @@ public final class HybridRanker {
                     best = p;
                 }
             }
-            if (best < 0) continue;
-            float[] bv = vectors.vector(d.ordinal[proxies[best]]);
-            if (bv == null) continue;
-            boolean variant = true;
-            for (int p = 0; p < count && variant; p++) {
-                if (p != best && vectors.dot(bv, d.ordinal[proxies[p]]) / (norms[p] * norms[best]) >= bestCos) variant = false;
-            }
-            if (!variant) continue;
+            if (best < 0 || proxyVectors[best] == null) continue;
+            if (Float.isNaN(nearestOther[best])) nearestOther[best] = nearestOther(best, count, s, vectors);
+            if (!(bestCos > nearestOther[best])) continue;
             int j = proxies[best];
             d.logCooc[u] = d.logCooc[j];
             d.logPop[u] = d.logPop[j];
             d.variant[u] = true;
         }
+    }
+
+    /**
+     * The largest cosine between known candidate {@code p} and any other of the first {@code count}
+     * ({@code -infinity} when every other is gone), computed once per request per candidate.
+     */
+    private static float nearestOther(int p, int count, Scratch s, ItemVectors vectors) {
+        float[] pv = s.proxyVectors[p];
+        float nearest = Float.NEGATIVE_INFINITY;
+        for (int q = 0; q < count; q++) {
+            if (q == p) continue;
+            float cos = vectors.dot(pv, s.dense.ordinal[s.proxies[q]]) / (s.proxyNorms[q] * s.proxyNorms[p]);
+            if (cos > nearest) nearest = cos;
+        }
+        return nearest;
     }
 
     private static boolean counted(HybridSignals sig, RowMap map, int ordinal) {
@@ -393,9 +428,6 @@ public final class HybridRanker {
         byte[] sources;
         /** Unknown entries that are variants of a known candidate (and hold its logs), see {@code markVariants}. */
         boolean[] variant;
-        /** Work space of the variant search: known model entries and their vectors' norms. */
-        final int[] proxies = new int[PROXY_CANDIDATES];
-        final float[] proxyNorms = new float[PROXY_CANDIDATES];
         int[] modelOrd;
         float[] modelScore;
         int modelCount;
@@ -517,6 +549,11 @@ public final class HybridRanker {
         int mask;
         int used;
         final Candidates dense = new Candidates(1 << 10);
+        // Work space of markVariants: the known model entries, their vectors, norms and nearest other's cosine.
+        final int[] proxies = new int[PROXY_CANDIDATES];
+        final float[][] proxyVectors = new float[PROXY_CANDIDATES][];
+        final float[] proxyNorms = new float[PROXY_CANDIDATES];
+        final float[] proxyNearestOther = new float[PROXY_CANDIDATES];
         // Work space of rank(Candidates ...): apart from order, which reset() needs.
         float[] rankScore = new float[1 << 10];
         long[] rankOrder = new long[1 << 10];

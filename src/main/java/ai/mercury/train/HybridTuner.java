@@ -208,17 +208,7 @@ public final class HybridTuner {
         float[] scores = new float[n];
         float[][] items = sel.items();
         candidates = new HybridRanker.Candidates[q];
-        HybridRanker.ItemVectors vectors = new HybridRanker.ItemVectors() {
-            @Override
-            public float[] vector(int ordinal) {
-                return items[ordinal];
-            }
-
-            @Override
-            public float dot(float[] v, int ordinal) {
-                return HybridTuner.dot(v, items[ordinal]);
-            }
-        };
+        HybridRanker.ItemVectors vectors = HybridRanker.ItemVectors.of(items);
         int most = 0;
         for (int k = 0; k < q; k++) {
             float[] u = sel.users()[k];

@@ -25,19 +25,7 @@ class HybridRankerTest {
     }).toArray(float[][]::new));
 
     static HybridRanker.ItemVectors vectors(float[][] rows) {
-        return new HybridRanker.ItemVectors() {
-            @Override
-            public float[] vector(int ordinal) {
-                return rows[ordinal];
-            }
-
-            @Override
-            public float dot(float[] v, int ordinal) {
-                float s = 0;
-                for (int d = 0; d < v.length; d++) s += v[d] * rows[ordinal][d];
-                return s;
-            }
-        };
+        return HybridRanker.ItemVectors.of(rows);
     }
 
     /** Items 0..9; 0 and 1 always bought together, 2 alone in many baskets (popular), 9 never (no data yet). */
