@@ -22,7 +22,7 @@ public final class Events implements AutoCloseable {
     private final EventParser parser;
     private final EventLog log;
     private final Listener listener;
-    private final UnaryOperator<String> canonical;
+    private final UnaryOperator<String> catalogCopy;
     /** Where logged records also go (the Kafka events topic, with replication); null on one node. */
     private volatile java.util.function.Consumer<List<?>> outbound;
 
@@ -35,14 +35,14 @@ public final class Events implements AutoCloseable {
     /**
      * Opens the log (locking its directory), rebuilds the store from its recent part and starts the writer.
      *
-     * @param canonical maps an item id to the catalog's own copy of it (so stored events share the
-     *                  catalog's strings), or returns it as is when the item is unknown
+     * @param catalogCopy maps an item id to the catalog's own copy of it (so stored events share the
+     *                    catalog's strings and get a compact code), or to null when the item is not in the catalog
      */
-    public Events(EventsConfig config, SessionsConfig sessions, RecommendationIds ids, UnaryOperator<String> canonical, Listener listener) {
+    public Events(EventsConfig config, SessionsConfig sessions, RecommendationIds ids, UnaryOperator<String> catalogCopy, Listener listener) {
         this.config = config;
         this.ids = ids;
         this.listener = listener;
-        this.canonical = canonical;
+        this.catalogCopy = catalogCopy;
         this.store = new SessionStore(sessions, config.types());
         this.parser = new EventParser(config, ids);
         long started = System.nanoTime();
@@ -106,7 +106,7 @@ public final class Events implements AutoCloseable {
     /** Synchronized: with replication two threads record (the log's writer and the Kafka follower), and a session's ring has one writer at a time. */
     private synchronized void apply(Object record, boolean count) {
         if (record instanceof Event e) {
-            store.record(e, canonical.apply(e.itemId()));
+            store.record(e, catalogCopy.apply(e.itemId()));
             if (count && listener != null) listener.eventLogged(e.type(), e.modelVersion());
         } else if (record instanceof Forget f) {
             if (f.scope() == Forget.Scope.SESSION) store.forgetSession(f.id());

@@ -38,6 +38,7 @@ public final class SessionStore {
     private final LongSupplier clock;
     private final long sweepEveryMs;
     private final AtomicLong nextSweepMs;
+    private final ItemCodes itemCodes = new ItemCodes();
 
     /**
      * What the store knows of a visitor for one request.
@@ -69,24 +70,31 @@ public final class SessionStore {
         this.nextSweepMs = new AtomicLong(clock.getAsLong() + sweepEveryMs);
     }
 
-    /** Records one event under its session and its user. {@code itemId} may be a canonical (shared) copy of the event's. */
-    public void record(Event e, String itemId) {
+    /**
+     * Records one event under its session and its user.
+     *
+     * @param catalogItemId the catalog's own copy of the event's item id, or null when the item is
+     *                      not in the catalog (kept as the event has it, and skipped by lookups until it is)
+     */
+    public void record(Event e, String catalogItemId) {
         byte type = (byte) typeNames.indexOf(e.type());
         if (type < 0) return; // a type no longer configured (replaying an older log)
         long now = clock.getAsLong();
         if (e.receivedMs() + config.idleTtlMs() <= now) return; // already expired (replay)
-        if (e.sessionId() != null) add(sessions, e.sessionId(), itemId, type, e.receivedMs(), e.userId(), now);
-        if (e.userId() != null) add(users, e.userId(), itemId, type, e.receivedMs(), null, now);
+        String itemId = catalogItemId != null ? catalogItemId : e.itemId();
+        int code = catalogItemId != null ? itemCodes.codeOf(catalogItemId) : -1;
+        if (e.sessionId() != null) add(sessions, e.sessionId(), itemId, code, type, e.receivedMs(), e.userId(), now);
+        if (e.userId() != null) add(users, e.userId(), itemId, code, type, e.receivedMs(), null, now);
         sweepIfDue(now);
     }
 
-    private void add(Cache<String, EventRing> cache, String key, String itemId, byte type, long at, String userId, long now) {
+    private void add(Cache<String, EventRing> cache, String key, String itemId, int code, byte type, long at, String userId, long now) {
         EventRing ring = cache.getIfPresent(key);
         if (ring == null || idle(ring, now)) { // new, or idle past the TTL: start afresh (rare: the map is written only here)
             ring = new EventRing(config.maxEvents());
             cache.put(key, ring);
         }
-        ring.add(itemId, type, at);
+        ring.add(itemId, code, type, at);
         if (userId != null && !userId.equals(ring.userId)) ring.userId = userId;
     }
 
@@ -137,8 +145,8 @@ public final class SessionStore {
             }
             return collect || out.size() < max;
         };
-        if (session != null) session.newestFirst(visitor);
-        if (user != null) user.newestFirst(visitor);
+        if (session != null) session.newestFirst(itemCodes, visitor);
+        if (user != null) user.newestFirst(itemCodes, visitor);
         return new Lookup(out, out.size() - before, seen, purchased);
     }
 
@@ -172,7 +180,7 @@ public final class SessionStore {
         EventRing ring = live(sessions, sessionId);
         if (ring == null) return null;
         List<String[]> out = new ArrayList<>(ring.size());
-        ring.newestFirst((item, type) -> out.add(new String[] {item, typeNames.get(type)}));
+        ring.newestFirst(itemCodes, (item, type) -> out.add(new String[] {item, typeNames.get(type)}));
         return out;
     }
 

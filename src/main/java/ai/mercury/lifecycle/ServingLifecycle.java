@@ -91,7 +91,7 @@ public final class ServingLifecycle implements AutoCloseable {
         manager[0] = bundles;
         try {
             this.events = config.events().enabled()
-                    ? new Events(config.events(), config.sessions(), recommendationIds, this::canonicalItemId, events::eventLogged) : null;
+                    ? new Events(config.events(), config.sessions(), recommendationIds, this::catalogItemId, events::eventLogged) : null;
         } catch (RuntimeException e) {
             bundles.close();
             if (itemLog != null) itemLog.close();
@@ -192,13 +192,13 @@ public final class ServingLifecycle implements AutoCloseable {
         return recommendationIds;
     }
 
-    /** The serving catalog's own copy of an item id (stored events then share its string), or {@code id} when unknown. */
-    private String canonicalItemId(String id) {
+    /** The serving catalog's own copy of an item id (stored events then share its string and get a code), or null when it is not in the catalog. */
+    private String catalogItemId(String id) {
         Snapshot s = registry.peek();
-        if (s == null) return id;
+        if (s == null) return null;
         int ordinal = s.catalog().ordinalOf(id);
         CatalogItem item = ordinal < 0 ? null : s.catalog().item(ordinal);
-        return item == null ? id : item.itemId();
+        return item == null ? null : item.itemId();
     }
 
     /** Stops swapping and retires the current snapshot; waits for a load in progress. Blocking. */

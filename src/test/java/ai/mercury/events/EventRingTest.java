@@ -8,23 +8,30 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The ring grows its slots up to its capacity, then overwrites the oldest; the id checks match their patterns. */
+/**
+ * The ring grows its slots up to its capacity, then overwrites the oldest, whether its ids are
+ * coded or kept by reference; the id checks match their patterns.
+ */
 class EventRingTest {
-    private static List<String> newestFirst(EventRing ring) {
+    private static List<String> newestFirst(EventRing ring, ItemCodes codes) {
         List<String> out = new ArrayList<>();
-        ring.newestFirst((item, type) -> out.add(item + "/" + type));
+        ring.newestFirst(codes, (item, type) -> out.add(item + "/" + type));
         return out;
     }
 
     @Test
     void growsThenWraps_keepingTheLastCapacityEventsNewestFirst() {
+        SplittableRandom random = new SplittableRandom(5);
+        ItemCodes codes = new ItemCodes();
         for (int capacity : new int[] {1, 3, 4, 5, 8, 50}) {
             EventRing ring = new EventRing(capacity);
             List<String> all = new ArrayList<>();
             for (int i = 0; i < 3 * capacity + 2; i++) {
-                ring.add("I" + i, (byte) (i % 3), 1000L + i);
+                // a third of the ids uncoded (not in the catalog): both kinds share the slots and their order
+                boolean coded = random.nextInt(3) > 0;
+                ring.add("I" + i, coded ? codes.codeOf("I" + i) : -1, (byte) (i % 3), 1000L + i);
                 all.add(0, "I" + i + "/" + (i % 3));
-                assertEquals(all.subList(0, Math.min(all.size(), capacity)), newestFirst(ring), "capacity " + capacity + " after " + (i + 1));
+                assertEquals(all.subList(0, Math.min(all.size(), capacity)), newestFirst(ring, codes), "capacity " + capacity + " after " + (i + 1));
                 assertEquals(1000L + i, ring.lastReceivedMs());
                 assertEquals(Math.min(i + 1, capacity), ring.size());
             }

@@ -61,4 +61,18 @@ class SessionStoreTest {
         assertEquals(1, store.sessionCount(), "t was swept; s is new");
         assertEquals(0, store.userCount(), "u was swept");
     }
+
+    @Test
+    void anItemOutsideTheCatalog_isKeptAsSent_andJoinsTheHistoryOnceKnown() {
+        SessionStore store = new SessionStore(new SessionsConfig(100, 5, 60_000, Set.of("view")), TYPES);
+        long now = System.currentTimeMillis();
+        store.record(e("view", "s", null, "A", now), "A");
+        store.record(e("view", "s", null, "NEW-1", now), null); // not in the catalog when it arrived
+        store.record(e("view", "s", null, "B", now), "B");
+        Set<String> catalog = new java.util.HashSet<>(Set.of("A", "B"));
+        assertEquals(List.of("B", "A"), store.lookup("s", null, List.of(), 10, catalog::contains, false).history());
+        assertEquals(List.of("B", "NEW-1", "A"), store.events("s").stream().map(p -> p[0]).toList());
+        catalog.add("NEW-1"); // listed later (a live item)
+        assertEquals(List.of("B", "NEW-1", "A"), store.lookup("s", null, List.of(), 10, catalog::contains, false).history());
+    }
 }
