@@ -381,7 +381,7 @@ public final class HybridRanker {
                     best = p;
                 }
             }
-            if (best < 0 || proxyVectors[best] == null) continue;
+            if (best < 0) continue; // every cosine NaN: the item's or the candidates' vectors are gone or zero
             if (Float.isNaN(nearestOther[best])) nearestOther[best] = nearestOther(best, count, s, vectors);
             if (!(bestCos > nearestOther[best])) continue;
             int j = proxies[best];

@@ -212,7 +212,7 @@ public final class HybridTuner {
         int most = 0;
         for (int k = 0; k < q; k++) {
             float[] u = sel.users()[k];
-            for (int i = 0; i < n; i++) scores[i] = dot(u, items[i]);
+            for (int i = 0; i < n; i++) scores[i] = vectors.dot(u, i);
             for (int i = 0; i < n; i++) all[i] = i;
             int top = Math.min(K, n);
             HybridRanker.selectTop(all, n, top, scores, keys);
@@ -222,17 +222,11 @@ public final class HybridTuner {
             contextValue[k] = signals.valueIndex(field == null ? null : data.queryContexts().get(k).get(field));
             int[] history = queries.get(k).history();
             candidates[k] = HybridRanker.candidates(signals, history, history.length, contextValue[k], modelOrd, modelScore[k],
-                    top, o -> dot(u, items[o]), vectors, HybridRanker.IDENTITY, HybridRanker.EXTRA_PER_SOURCE);
+                    top, o -> vectors.dot(u, o), vectors, HybridRanker.IDENTITY, HybridRanker.EXTRA_PER_SOURCE);
             most = Math.max(most, candidates[k].size());
         }
         rankScore = new float[most];
         rankOrder = new long[most];
-    }
-
-    static float dot(float[] a, float[] b) {
-        float s = 0;
-        for (int d = 0; d < a.length; d++) s += a[d] * b[d];
-        return s;
     }
 
     public Outcome tune(PrintStream progress) {
