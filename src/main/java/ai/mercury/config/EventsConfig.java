@@ -23,10 +23,13 @@ import java.util.Set;
  * @param maxAgeMs            an event timestamp older than this is refused
  * @param deviceFromUserAgent derive {@code context.device} from User-Agent when the body has none
  * @param countryHeader       request header holding the visitor's country (e.g. {@code CF-IPCountry}); empty = off
+ * @param maxPending          events accepted but not yet written by the log's writer; a batch that would pass it gets 503
+ *                            {@code overloaded} with {@code Retry-After}, so a writer that cannot keep up (slow disk, a core
+ *                            busy serving) sheds instead of queueing without bound
  */
 public record EventsConfig(boolean enabled, Path dir, int flushMs, long segmentBytes, int retentionDays, int maxBatch, int maxBodyBytes,
                            MercuryConfig.Secret token, Set<String> types, long maxFutureMs, long maxAgeMs,
-                           boolean deviceFromUserAgent, String countryHeader) {
+                           boolean deviceFromUserAgent, String countryHeader, int maxPending) {
 
     public static final Set<String> BUILT_IN_TYPES = Set.of("view", "click", "add_to_cart", "purchase");
     /** Event types, session and user ids: 1 to 128 of these characters. */
@@ -50,6 +53,7 @@ public record EventsConfig(boolean enabled, Path dir, int flushMs, long segmentB
         d.put("events.max_age_days", 30);
         d.put("events.device_from_user_agent", true);
         d.put("events.country_header", "");
+        d.put("events.max_pending", 100_000);
     }
 
     static EventsConfig from(Map<String, Object> v) {
@@ -61,16 +65,21 @@ public record EventsConfig(boolean enabled, Path dir, int flushMs, long segmentB
         if (!header.isEmpty() && !header.matches("[A-Za-z0-9-]{1,64}")) {
             throw new MercuryConfig.ConfigException("events.country_header must be a header name (letters, digits, '-'), got '" + header + "'");
         }
+        int maxBatch = MercuryConfig.intIn(v, "events.max_batch", 1, 100_000);
+        int maxPending = MercuryConfig.intIn(v, "events.max_pending", 1, 100_000_000);
+        if (maxPending < maxBatch) {
+            throw new MercuryConfig.ConfigException("events.max_pending (" + maxPending + ") must be at least events.max_batch (" + maxBatch + "): a full batch could never be accepted");
+        }
         return new EventsConfig(MercuryConfig.bool(v, "events.enabled"), Path.of(dir),
                 MercuryConfig.intIn(v, "events.flush_ms", 1, 60_000),
                 MercuryConfig.intIn(v, "events.segment_bytes", 4096, Integer.MAX_VALUE),
                 MercuryConfig.intIn(v, "events.retention_days", 0, 36_500),
-                MercuryConfig.intIn(v, "events.max_batch", 1, 100_000),
+                maxBatch,
                 MercuryConfig.intIn(v, "events.max_body_bytes", 256, 256 * 1024 * 1024),
                 new MercuryConfig.Secret(MercuryConfig.str(v, "events.token").trim()), types,
                 MercuryConfig.intIn(v, "events.max_future_ms", 0, Integer.MAX_VALUE),
                 MercuryConfig.intIn(v, "events.max_age_days", 1, 36_500) * 86_400_000L,
-                MercuryConfig.bool(v, "events.device_from_user_agent"), header);
+                MercuryConfig.bool(v, "events.device_from_user_agent"), header, maxPending);
     }
 
     /** A comma-separated list of event type names, each checked against {@link #TYPE_PATTERN}; the message names {@code key}. */

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -61,6 +62,8 @@ public final class EventLog implements AutoCloseable {
     private final Options options;
     private final Consumer<List<?>> applied;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** Records appended that the writer has not taken yet: what it owes. */
+    private final AtomicLong pendingRecords = new AtomicLong();
     private final Thread writer;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -142,8 +145,14 @@ public final class EventLog implements AutoCloseable {
             done.completeExceptionally(new IllegalStateException("the event log is closed"));
             return done;
         }
+        pendingRecords.addAndGet(records.size());
         queue.add(new Pending(records, sync, done));
         return done;
+    }
+
+    /** Records appended that the writer has not started to write: grows when the writer cannot keep up. */
+    public long pendingRecords() {
+        return pendingRecords.get();
     }
 
     /** When the last fsync completed (epoch ms): everything appended before it survives a machine crash. */
@@ -168,6 +177,7 @@ public final class EventLog implements AutoCloseable {
                 if (group.remove(STOP)) stopping = true;
                 for (Pending p : group) { // one write per request (page cache, cheap); rotation between them keeps segments near their size
                     rotateIfDue();
+                    pendingRecords.addAndGet(-p.records().size()); // taken: before its ack, which may come from inside write
                     write(List.of(p), waitingSync, buffer);
                 }
                 group.clear();

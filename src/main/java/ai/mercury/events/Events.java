@@ -130,6 +130,11 @@ public final class Events implements AutoCloseable {
         return config;
     }
 
+    /** Whether {@code n} more events would pass {@code events.max_pending} (the writer is behind): the caller sheds them. */
+    public boolean backlogFull(int n) {
+        return log.pendingRecords() + n > config.maxPending();
+    }
+
     /** Logs the accepted events of a batch and records them; see {@link EventLog#append} for when it completes. */
     public CompletableFuture<Void> ingest(List<Event> accepted, boolean sync) {
         return log.append(accepted, sync);

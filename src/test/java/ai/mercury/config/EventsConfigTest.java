@@ -39,6 +39,8 @@ class EventsConfigTest {
         assertMessage("events.country_header", Map.of("events.country_header", "x y"));
         assertMessage("sessions.idle_ttl_ms", Map.of("sessions.idle_ttl_ms", 5));
         assertMessage("events.dir", Map.of("events.dir", " "));
+        assertMessage("events.max_pending", Map.of("events.max_pending", 500)); // below events.max_batch (1,000): a full batch could never pass
+        assertEquals(100_000, MercuryConfig.defaults().events().maxPending());
     }
 
     private static void assertMessage(String key, Map<String, ?> overrides) {

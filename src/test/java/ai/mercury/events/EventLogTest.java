@@ -48,6 +48,27 @@ class EventLogTest {
     }
 
     @Test
+    void pendingRecords_countWhatTheWriterOwes_andFallToZeroOnceWritten(@TempDir Path dir) throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (EventLog log = new EventLog(new EventLog.Options(dir, 20, 1 << 20, 0), records -> {
+            try {
+                release.await(); // the writer stalls here, as it would on a slow disk or a busy core
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })) {
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            for (int i = 0; i < 5; i++) acks.add(log.append(List.of(event("s" + i, "A"), event("s" + i, "B")), false));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.pendingRecords() != 8 && System.nanoTime() < deadline) Thread.sleep(1);
+            assertEquals(8, log.pendingRecords(), "the writer took the first batch and stalls on it; four wait");
+            release.countDown();
+            for (CompletableFuture<Void> a : acks) a.get(10, TimeUnit.SECONDS);
+            assertEquals(0, log.pendingRecords());
+        }
+    }
+
+    @Test
     void syncAppendCompletesAfterAnFsyncAndTheDirectoryIsLocked(@TempDir Path dir) throws Exception {
         try (EventLog log = open(dir, 1 << 20, 0, new ArrayList<>())) {
             long before = System.currentTimeMillis();
