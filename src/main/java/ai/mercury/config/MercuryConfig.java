@@ -50,8 +50,7 @@ public record MercuryConfig(
         int warmupHttpSeconds,
         int warmupHttpMaxSeconds,
         int warmupSwapSeconds,
-        ReplicationConfig replication,
-        String idleJit) {
+        ReplicationConfig replication) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -74,8 +73,6 @@ public record MercuryConfig(
     public static final int DEFAULT_WARMUP_HTTP_MAX_SECONDS = 60;
     /** Seconds of representative requests run in-process on a new bundle before it is published. */
     public static final int DEFAULT_WARMUP_SWAP_SECONDS = 2;
-    /** Once warm, which JIT compiler threads run in Linux's idle scheduling class: off, c2 or all (see server.JitScheduling). */
-    public static final String DEFAULT_IDLE_JIT = "c2";
     /** No token: the admin endpoints are disabled (they answer 401). */
     public static final String DEFAULT_ADMIN_TOKEN = "";
 
@@ -118,7 +115,6 @@ public record MercuryConfig(
         d.put("warmup.http_max_seconds", DEFAULT_WARMUP_HTTP_MAX_SECONDS);
         d.put("warmup.swap_seconds", DEFAULT_WARMUP_SWAP_SECONDS);
         ReplicationConfig.putDefaults(d);
-        d.put("sched.idle_jit", DEFAULT_IDLE_JIT);
         DEFAULTS = Map.copyOf(d);
     }
 
@@ -210,7 +206,7 @@ public record MercuryConfig(
                 new Secret(str(v, "admin.token").trim()), SwapConfig.from(v), DispatchConfig.from(v), CacheConfig.from(v), ItemsConfig.from(v),
                 intIn(v, "http.shutdown_grace_ms", 0, 600_000), EdgeConfig.from(v), events, SessionsConfig.from(v, events),
                 ConnectionConfig.from(v), intIn(v, "warmup.http_seconds", 0, 300), intIn(v, "warmup.http_max_seconds", 0, 600), intIn(v, "warmup.swap_seconds", 0, 300),
-                ReplicationConfig.from(v), oneOf(v, "sched.idle_jit", "off", "c2", "all"));
+                ReplicationConfig.from(v));
     }
 
     /** A value that must not appear in logs: {@code toString} hides it. */
@@ -227,15 +223,6 @@ public record MercuryConfig(
 
     static String str(Map<String, Object> v, String key) {
         return String.valueOf(v.get(key));
-    }
-
-    /** A string key restricted to a few lower-case values; the message lists them. */
-    static String oneOf(Map<String, Object> v, String key, String... allowed) {
-        String value = str(v, key).trim().toLowerCase(Locale.ROOT);
-        if (!java.util.Arrays.asList(allowed).contains(value)) {
-            throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", got '" + value + "'");
-        }
-        return value;
     }
 
     static boolean bool(Map<String, Object> v, String key) {

@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reverse and retires the snapshot.
  */
 public final class MercuryServer implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(MercuryServer.class.getName());
     private final Vertx vertx;
     private final MercuryConfig config;
     private final SnapshotRegistry snapshots;
@@ -92,10 +91,7 @@ public final class MercuryServer implements AutoCloseable {
                     // Ready only once the start-up bundle has loaded and the server has sent itself warmup.http_seconds of requests
                     // (and more while the JIT is still compiling, up to warmup.http_max_seconds).
                     indexManager.initialLoad().compose(first -> Warmup.overHttp(vertx, port.get(), first, config.warmupHttpSeconds(), config.warmupHttpMaxSeconds()))
-                            .onComplete(ignored -> {
-                                warmedUp.set(true);
-                                if (!config.idleJit().equals("off")) idleJitCompilers(vertx, config.idleJit());
-                            });
+                            .onComplete(ignored -> warmedUp.set(true));
                     return server;
                 })
                 .recover(e -> {
@@ -103,18 +99,6 @@ public final class MercuryServer implements AutoCloseable {
                     vertx.close().onComplete(ignored -> server.closeLifecycle());
                     return Future.failedFuture(e);
                 });
-    }
-
-    /** After the start-up warm-up (not before: the warm-up waits for the JIT, which must then have the core). */
-    private static void idleJitCompilers(Vertx vertx, String which) {
-        vertx.executeBlocking(() -> {
-            JitScheduling jit = JitScheduling.jit(which);
-            if (!jit.usable()) return false;
-            jit.watch(100);
-            return true;
-        }, false).onSuccess(on -> {
-            if (on) LOG.log(System.Logger.Level.INFO, "sched.idle_jit=" + which + ": JIT compiler threads run in the idle scheduling class while they are not starved");
-        });
     }
 
     /** The port the HTTP server listens on (the real one when configured with 0). */

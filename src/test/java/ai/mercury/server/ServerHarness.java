@@ -43,7 +43,6 @@ final class ServerHarness implements AutoCloseable {
         all.put("warmup.http_seconds", 0); // tests that want the warm-up set it; the others start and swap at once
         all.put("warmup.swap_seconds", 0);
         all.put("inference.max_loop_lag_ms", 0); // CI's shared cores make the loops lag: tests that want the shedding set it
-        all.put("sched.idle_jit", "off"); // in-process: it would idle the test JVM's own JIT compilers
         all.putAll(overrides);
         MercuryConfig config = MercuryConfig.load(null, Map.of(), all);
         VertxOptions options = new VertxOptions()

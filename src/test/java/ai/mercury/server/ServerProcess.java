@@ -48,9 +48,7 @@ final class ServerProcess implements AutoCloseable {
                 // the fixed 5 s start-up warm-up, not "until the JIT is quiet": several servers share the CI's two cores
                 "--set", "warmup.http_max_seconds=0",
                 // no shedding on event-loop lag: several servers and builds share the CI's two cores
-                "--set", "inference.max_loop_lag_ms=0",
-                // JIT compilers at normal priority: on CI's busy cores an idle-class compiler would leave the server interpreted
-                "--set", "sched.idle_jit=off"));
+                "--set", "inference.max_loop_lag_ms=0"));
         for (String s : extraSets) {
             cmd.add("--set");
             cmd.add(s);
