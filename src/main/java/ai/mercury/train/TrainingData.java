@@ -123,7 +123,6 @@ public final class TrainingData {
                             java.util.Arrays.copyOfRange(basketItems, 1, basketItems.length)));
                     queryContexts.add(b.context());
                     queryTimes.add(b.time());
-                queryTimes.add(b.time());
                 }
             }
         }

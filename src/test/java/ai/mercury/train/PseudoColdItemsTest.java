@@ -106,4 +106,17 @@ class PseudoColdItemsTest {
             assertTrue(Arrays.stream(s.prior()).noneMatch(td::heldOutOfSelection));
         }
     }
+
+    /** Each hold-out query has its own context and time at the same index (bundle hybridize re-encodes queries from them). */
+    @Test
+    void holdoutQueries_lineUpWithTheirContextsAndTimes() {
+        TrainingData td = trainingData();
+        long firstItem = td.holdoutQueries().stream().filter(q -> q.slice() == TrainingData.Slice.COLD_USER_FIRST_ITEM).count();
+        assertTrue(firstItem > 0, "the data set has first-item queries");
+        assertEquals(td.holdoutQueries().size(), td.queryContexts().size());
+        assertEquals(td.holdoutQueries().size(), td.queryTimes().size());
+        for (int q = 0; q + 1 < td.queryTimes().size(); q++) {
+            assertFalse(td.queryTimes().get(q + 1).isBefore(td.queryTimes().get(q)), "query times follow the baskets' order at " + q);
+        }
+    }
 }
