@@ -8,7 +8,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The bar criterion's shortfall: relative, per slice and metric, weighted by the slice's share of queries; cold items left out. */
+/** The bar criterion's shortfall: relative, per slice and metric, weighted by the slice's share of queries; cold items apart, against text_knn. */
 class HybridTunerShortfallTest {
     private static HybridTuner.Tally tally(String slice, int queries, double recall, double ndcg) {
         HybridTuner.Tally t = new HybridTuner.Tally();
@@ -50,6 +50,45 @@ class HybridTunerShortfallTest {
         c.offer(new Weights(0.4f, 0.1f, 1f), 1.5, 0);
         assertEquals(new Weights(0.4f, 0.1f, 1f), c.weights, "less shortfall first, whatever the sources and gain");
         assertEquals(1.5, c.score, 1e-12);
+    }
+
+    /** Cold items of one kind: {@code queries} queries with the given recall, added to cold_item too. */
+    private static void cold(HybridTuner.Tally t, HybridTuner.ColdKind kind, int queries, double recall) {
+        for (int q = 0; q < queries; q++) {
+            t.add(HybridTuner.COLD_ITEM, recall, 0);
+            t.addCold(kind, recall);
+        }
+    }
+
+    @Test
+    void coldShortfall_isTheWorseKindOfColdItem_whenItHasEnoughQueries() {
+        int enough = HybridTuner.MIN_COLD_KIND_QUERIES;
+        // Towers ahead on the pseudo-cold items, behind on the new ones; ahead on the two together (0.13 vs 0.075).
+        HybridTuner.Tally model = new HybridTuner.Tally();
+        cold(model, HybridTuner.ColdKind.PSEUDO, enough, 0.24);
+        cold(model, HybridTuner.ColdKind.NEW, enough, 0.02);
+        HybridTuner.Tally text = new HybridTuner.Tally();
+        cold(text, HybridTuner.ColdKind.PSEUDO, enough, 0.09);
+        cold(text, HybridTuner.ColdKind.NEW, enough, 0.06);
+        Map<String, HybridTuner.Tally> baselines = Map.of(HybridTuner.TEXT_KNN, text);
+        assertEquals((0.06 - 0.02) / 0.06, HybridTuner.coldShortfall(model, baselines), 1e-9);
+
+        // Too few new items to tell: the cold items together decide, as before.
+        HybridTuner.Tally fewModel = new HybridTuner.Tally();
+        cold(fewModel, HybridTuner.ColdKind.PSEUDO, enough, 0.24);
+        cold(fewModel, HybridTuner.ColdKind.NEW, enough - 1, 0.02);
+        HybridTuner.Tally fewText = new HybridTuner.Tally();
+        cold(fewText, HybridTuner.ColdKind.PSEUDO, enough, 0.09);
+        cold(fewText, HybridTuner.ColdKind.NEW, enough - 1, 0.06);
+        assertEquals(0, HybridTuner.coldShortfall(fewModel, Map.of(HybridTuner.TEXT_KNN, fewText)), 1e-12);
+
+        // Behind on the cold items together and on no kind alone with enough queries: the together figure.
+        HybridTuner.Tally behind = new HybridTuner.Tally();
+        cold(behind, HybridTuner.ColdKind.PSEUDO, 3, 0.03);
+        HybridTuner.Tally textBehind = new HybridTuner.Tally();
+        cold(textBehind, HybridTuner.ColdKind.PSEUDO, 3, 0.06);
+        assertEquals(0.5, HybridTuner.coldShortfall(behind, Map.of(HybridTuner.TEXT_KNN, textBehind)), 1e-9);
+        assertEquals(0, HybridTuner.coldShortfall(model, Map.of()), 1e-12, "no text_knn: nothing to hold the cold items to");
     }
 
     @Test
