@@ -10,7 +10,8 @@ import java.util.Arrays;
  *   <li>the model's own (the index search, with their scores), always;</li>
  *   <li>co-occurrence neighbours of the first {@value #HISTORY_FOR_NEIGHBOURS} history items: the
  *       {@code extra} best by summed count that the model did not return, scored by the model;</li>
- *   <li>the {@code extra} most popular items of the request's context value, scored likewise;</li>
+ *   <li>the {@code extra} most popular items of the request's context value (without history: its whole
+ *       list of {@link HybridSignals#POPULAR_LIST}), scored likewise;</li>
  *   <li>title neighbours ({@link TextNeighbours}) of the same history items that have no counts (new
  *       items): the {@code extra} best by summed title cosine that no other source brought, scored likewise.</li>
  * </ul>
@@ -200,6 +201,17 @@ public final class HybridRanker {
     }
 
     /**
+     * How many candidates the popularity source may add: {@code extra}, or without history its whole list
+     * ({@link HybridSignals#POPULAR_LIST}). Without history it is the only source beside the model, and
+     * the baseline it must match (popularity by context) ranks a whole top 100: with 50 of them a blend
+     * that leans on popularity stayed below that baseline where the towers' own candidates were weak
+     * (docs/bench/quality-robustness.md, run 4, sample 2).
+     */
+    static int popularExtra(int historyLen, int extra) {
+        return historyLen == 0 && extra > 0 ? Math.max(extra, HybridSignals.POPULAR_LIST) : extra;
+    }
+
+    /**
      * Merges the model's candidates and the sources switched on into {@code s.dense}: candidates in
      * insertion order (the model's first), those with a model score only. A source switched off is
      * not read (its sums stay 0); the others propose the same candidates either way (the sets of the
@@ -209,7 +221,8 @@ public final class HybridRanker {
                               int contextValue, int[] modelOrd, float[] modelScore, int modelCount, OrdinalScorer scorer, ItemVectors vectors,
                               RowMap map, int extra) {
         int hn = Math.min(historyLen, HISTORY_FOR_NEIGHBOURS);
-        int needed = modelCount + hn * (sig.neighbours() + sig.textNeighbours()) + 2 * extra + 16;
+        int popularExtra = popularExtra(historyLen, extra);
+        int needed = modelCount + hn * (sig.neighbours() + sig.textNeighbours()) + extra + popularExtra + 16;
         s.reset(needed);
         for (int i = 0; i < modelCount; i++) {
             int slot = s.slot(modelOrd[i]);
@@ -278,10 +291,10 @@ public final class HybridRanker {
                 }
             }
         }
-        if (popularity && extra > 0) {
+        if (popularity && popularExtra > 0) {
             int[] popular = sig.popular(contextValue);
             int added = 0;
-            for (int i = 0; i < popular.length && added < extra; i++) {
+            for (int i = 0; i < popular.length && added < popularExtra; i++) {
                 int o = map.ordinalOf(popular[i]);
                 if (o < 0) continue;
                 int slot = s.slot(o);

@@ -196,6 +196,30 @@ class HybridRankerTest {
     }
 
     @Test
+    void popularity_bringsItsWholeListWithoutHistory_andExtraWithHistory() {
+        HybridSignals sig = signals();
+        int[] ord = {9};
+        float[] sc = {1f};
+        int extra = 2;
+        HybridRanker.Candidates none = HybridRanker.candidates(sig, new int[0], 0, -1, ord, sc, 1, o -> 0.5f, ONE_HOT, HybridRanker.IDENTITY, extra);
+        HybridRanker.Candidates some = HybridRanker.candidates(sig, new int[] {9}, 1, -1, ord, sc, 1, o -> 0.5f, ONE_HOT, HybridRanker.IDENTITY, extra);
+        int listed = sig.popular(-1).length;
+        assertTrue(listed > extra, "the fixture's popular list is longer than extra: " + listed);
+        assertEquals(listed, fromPopularity(none), "without history: the whole popular list");
+        assertEquals(extra, fromPopularity(some), "with history: extra");
+        int[] out = new int[20];
+        int n = HybridRanker.rank(sig, new Weights(0f, 1f, 0f), new int[0], 0, -1, ord, sc, 1, o -> 0.5f, ONE_HOT, HybridRanker.IDENTITY, extra,
+                out, new float[20]);
+        assertEquals(1 + listed - (Arrays.stream(sig.popular(-1)).anyMatch(o -> o == 9) ? 1 : 0), n, "the per-request path ranks them all");
+    }
+
+    private static int fromPopularity(HybridRanker.Candidates c) {
+        int count = 0;
+        for (int i = 0; i < c.size(); i++) if ((c.sources[i] & HybridRanker.FROM_POPULARITY) != 0) count++;
+        return count;
+    }
+
+    @Test
     void aVariantOfTheTouchedItem_ranksWithIt_aMerelySimilarNewItemDoesNot() {
         // Known candidates 5, 0, 6, 7 (one-hot); 9 has no counts and item 0's vector plus a little of 5's:
         // closer to 0 than any other known candidate is, so a variant of 0, the touched item, whose own
