@@ -124,7 +124,7 @@ final class Warmup {
      * too long on a fast one; the compiler's own activity says when the hot code is compiled.
      *
      * <p>The client is plain blocking sockets on threads of its own, writing the headers real clients
-     * send (half of the connections ask for gzip), not Vert.x's HTTP client: a client in the same JVM
+     * send ({@link #heads}: browsers, load testers, none; half of the connections ask for gzip), not Vert.x's HTTP client: a client in the same JVM
      * shares the server's decoder and handler code, and its traffic taught the JIT types and branches
      * that real traffic then contradicted (about 200 deoptimisations in the first 10 s after ready).
      */
@@ -195,12 +195,47 @@ final class Warmup {
         return sent.get();
     }
 
+    /**
+     * The clients whose headers the warm-up sends in turn: browsers on phones, tablets and desktops (the
+     * device rule's every branch), a load tester, curl, and none at all (wrk and plain HTTP libraries send
+     * no {@code User-Agent}). One client's headers alone left the header parser and the device rule
+     * compiled for it, and the first real clients deoptimised them (docs/bench/warmup.md).
+     */
+    static final String[] USER_AGENTS = {
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+        "k6/0.52.0 (https://k6.io/)",
+        null,
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "curl/8.8.0",
+        "Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    };
+
+    /**
+     * The request heads a lane sends in turn (up to {@code Content-Length: }): each {@link #USER_AGENTS} entry,
+     * with the host as a name or an address, and with or without {@code Accept} (a client without a
+     * {@code User-Agent} sends the bare minimum, as wrk does).
+     */
+    static List<byte[]> heads(int port, boolean gzip) {
+        List<byte[]> heads = new ArrayList<>();
+        for (int v = 0; v < USER_AGENTS.length; v++) {
+            String agent = USER_AGENTS[v];
+            StringBuilder h = new StringBuilder("POST /recommend HTTP/1.1\r\nHost: ").append(v % 2 == 0 ? "127.0.0.1" : "localhost").append(':')
+                    .append(port).append("\r\n");
+            if (agent != null) h.append("User-Agent: ").append(agent).append("\r\n").append(v % 3 == 0 ? "Accept: */*\r\n" : "Accept: application/json\r\n");
+            if (gzip && agent != null) h.append("Accept-Encoding: gzip, deflate\r\n");
+            h.append("Content-Type: application/json\r\nContent-Length: ");
+            heads.add(h.toString().getBytes(StandardCharsets.US_ASCII));
+        }
+        return heads;
+    }
+
     /** One keep-alive connection sending {@code POST /recommend} until {@code stop}; reconnects after an error. */
     private static void lane(int port, List<byte[]> bodies, int lane, AtomicBoolean stop, AtomicInteger sent, AtomicInteger failed,
                              AtomicInteger shed) {
-        byte[] head = ("POST /recommend HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: mercury-warmup\r\nAccept: application/json\r\n"
-                + (lane % 2 == 1 ? "Accept-Encoding: gzip, deflate\r\n" : "") + "Content-Type: application/json\r\nContent-Length: ")
-                .getBytes(StandardCharsets.US_ASCII);
+        List<byte[]> heads = heads(port, lane % 2 == 1);
         int i = lane * 16;
         while (!stop.get() && failed.get() <= MAX_FAILURES) {
             try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -209,6 +244,7 @@ final class Warmup {
                 OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
                 InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
                 while (!stop.get()) {
+                    byte[] head = heads.get(i % heads.size());
                     byte[] body = bodies.get(i++ % bodies.size());
                     out.write(head);
                     out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));

@@ -57,6 +57,25 @@ class WarmupTest {
     }
 
     @Test
+    void httpWarmup_sendsTheHeadersOfManyClients_andEveryBranchOfTheDeviceRule() {
+        java.util.Set<String> devices = new java.util.HashSet<>();
+        for (String agent : Warmup.USER_AGENTS) devices.add(String.valueOf(ai.mercury.events.DeviceRules.device(agent)));
+        assertEquals(java.util.Set.of("mobile", "tablet", "desktop", "null"), devices, "browsers of each class, and clients that are none");
+        java.util.Set<String> heads = new java.util.HashSet<>();
+        for (boolean gzip : new boolean[] {false, true}) {
+            for (byte[] h : Warmup.heads(8080, gzip)) {
+                String head = new String(h, java.nio.charset.StandardCharsets.US_ASCII);
+                assertTrue(head.startsWith("POST /recommend HTTP/1.1\r\nHost: "), head);
+                assertTrue(head.endsWith("\r\nContent-Type: application/json\r\nContent-Length: "), head);
+                heads.add(head);
+            }
+        }
+        assertTrue(heads.stream().anyMatch(h -> !h.contains("User-Agent")), "a client without User-Agent");
+        assertTrue(heads.stream().anyMatch(h -> h.contains("Host: localhost:8080")) && heads.stream().anyMatch(h -> h.contains("Host: 127.0.0.1:8080")));
+        assertTrue(heads.stream().anyMatch(h -> h.contains("Accept-Encoding: gzip")) && heads.stream().anyMatch(h -> h.contains("User-Agent") && !h.contains("gzip")));
+    }
+
+    @Test
     void inProcessWarmup_runsRepresentativeRequestsOnTheSnapshot() {
         FixtureBundle.copyTo(artifacts);
         try (ServerHarness h = new ServerHarness(artifacts, Map.of())) {
