@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -119,13 +120,16 @@ final class KafkaClients {
                     if (!(e.getCause() instanceof TopicExistsException)) throw e;
                 }
             }
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS).get(topic);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            boolean mayBeNew = config.createTopics();
+            TopicDescription d = untilKnown(mayBeNew, deadline, () -> admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(remainingMs(deadline), TimeUnit.MILLISECONDS).get(topic));
             if (partitions != null && d.partitions().size() != partitions) {
                 throw new ReplicationException("topic " + topic + " has " + d.partitions().size() + " partitions; Mercury needs exactly " + partitions
                         + " (one order for the whole catalog)");
             }
             ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-            Config c = admin.describeConfigs(List.of(r)).all().get(timeoutMs, TimeUnit.MILLISECONDS).get(r);
+            Config c = untilKnown(mayBeNew, deadline, () -> admin.describeConfigs(List.of(r)).all().get(remainingMs(deadline), TimeUnit.MILLISECONDS).get(r));
             String compression = c.get(TopicConfig.COMPRESSION_TYPE_CONFIG) == null ? "producer" : c.get(TopicConfig.COMPRESSION_TYPE_CONFIG).value();
             if (!READABLE_COMPRESSION.contains(compression)) {
                 throw new ReplicationException("topic " + topic + " has compression.type=" + compression + "; Mercury's jar carries the codecs for "
@@ -148,6 +152,36 @@ final class KafkaClients {
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new ReplicationException("cannot set up topic " + topic + " on " + config.bootstrapServers() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** One request of the admin client, waited for. */
+    interface AdminCall<T> {
+        T call() throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException;
+    }
+
+    /** Pause between two tries of {@link #untilKnown}. */
+    static final long UNKNOWN_TOPIC_RETRY_MS = 100;
+
+    /**
+     * Runs {@code call}, and again while it fails with "unknown topic or partition" and {@code mayBeNew}:
+     * right after a topic is created, a broker can answer that way until its metadata has caught up
+     * (a KRaft broker did, in CI). Gives the last failure up at {@code deadlineNanos}.
+     */
+    static <T> T untilKnown(boolean mayBeNew, long deadlineNanos, AdminCall<T> call)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        while (true) {
+            try {
+                return call.call();
+            } catch (ExecutionException e) {
+                boolean unknown = e.getCause() instanceof UnknownTopicOrPartitionException;
+                if (!mayBeNew || !unknown || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNKNOWN_TOPIC_RETRY_MS) >= deadlineNanos) throw e;
+                Thread.sleep(UNKNOWN_TOPIC_RETRY_MS);
+            }
+        }
+    }
+
+    private static long remainingMs(long deadlineNanos) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     }
 
     /**
