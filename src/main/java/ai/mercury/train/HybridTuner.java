@@ -646,9 +646,9 @@ public final class HybridTuner {
                 }
             }
         }
-        int all = cold[0] + cold[1];
+        int all = Arrays.stream(cold).sum();
         if (all == 0) return;
-        t.add(COLD_ITEM, (hits[0] + hits[1]) / (double) all, 0);
+        t.add(COLD_ITEM, Arrays.stream(hits).sum() / (double) all, 0);
         for (ColdKind kind : ColdKind.values()) {
             if (cold[kind.ordinal()] > 0) t.addCold(kind, hits[kind.ordinal()] / (double) cold[kind.ordinal()]);
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Setting up a topic waits out a broker that does not know a just-created topic yet, and nothing else. */
 class KafkaClientsTest {
@@ -53,6 +54,6 @@ class KafkaClientsTest {
             throw new ExecutionException(new UnknownTopicOrPartitionException("never"));
         }));
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        assertEquals(true, calls.get() >= 2 && tookMs < 5_000, "retried, then gave up at the deadline: " + calls.get() + " calls in " + tookMs + " ms");
+        assertTrue(calls.get() >= 2 && tookMs < 5_000, "retried, then gave up at the deadline: " + calls.get() + " calls in " + tookMs + " ms");
     }
 }
