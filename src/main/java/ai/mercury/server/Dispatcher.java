@@ -45,6 +45,8 @@ final class Dispatcher {
         private final long queueWaitBudgetNanos;
         private final ServerMetrics metrics;
         private final int workers;
+        /** What the event loops' {@link AdmissionRate}s admitted and refused, together. */
+        final AdmissionRate.Totals rateTotals = new AdmissionRate.Totals();
 
         Admission(DispatchConfig config, int workers, ServerMetrics metrics) {
             this.config = config;
@@ -101,6 +103,7 @@ final class Dispatcher {
      */
     ApiException refusalWhileBehind() {
         if (!lag.behind()) return null;
+        if (rate != null) rate.countRefused();
         admission.metrics.shed("loop_lag");
         return overloaded("the event loop is " + lag.lastMs() + " ms behind");
     }
@@ -128,7 +131,9 @@ final class Dispatcher {
      */
     void startLagProbe() {
         if (admission.config.maxLoopLagMs() <= 0) return;
-        if (admission.config.admissionRate()) rate = new AdmissionRate(System.nanoTime());
+        if (admission.config.admissionRate()) {
+            rate = new AdmissionRate(System.nanoTime(), processCpuNanos(), Runtime.getRuntime().availableProcessors(), admission.rateTotals);
+        }
         armProbe();
     }
 
@@ -138,12 +143,37 @@ final class Dispatcher {
             vertx.setTimer(LAG_PROBE_MS, id -> {
                 long now = System.nanoTime();
                 lag.record(now - due);
-                if (rate != null) rate.onProbe(now, lag.strained(), lag.behind());
+                if (rate != null) {
+                    double before = rate.limit();
+                    rate.onProbe(now, processCpuNanos(), now - due, lag.strained(), lag.behind(), admission.inFlight());
+                    logLimitChange(before, rate.limit());
+                }
                 armProbe();
             });
         } catch (RuntimeException closing) {
             // Vert.x is closing: no more probes
         }
+    }
+
+    /** One line when the limit starts and one when it goes: state changes, at most a few a minute under a steady load. */
+    private void logLimitChange(double before, double after) {
+        boolean on = before == Double.POSITIVE_INFINITY && after != Double.POSITIVE_INFINITY;
+        boolean off = before != Double.POSITIVE_INFINITY && after == Double.POSITIVE_INFINITY;
+        if (on) {
+            LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT,
+                    "overloaded: admitting at most %.0f /recommend a second on this event loop (an answer costs %.0f µs of CPU, a refusal %s)",
+                    after, rate.answerCost() * 1e6, Double.isNaN(rate.refusalCost()) ? "not measured yet" : Math.round(rate.refusalCost() * 1e6) + " µs"));
+        } else if (off) {
+            LOG.log(System.Logger.Level.INFO, "no longer overloaded: the admission limit is lifted");
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
+    private static final java.lang.management.OperatingSystemMXBean OS = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** The process's CPU time (all threads, GC and JIT included), in the OS's clock ticks; 0 where the JVM does not say. */
+    static long processCpuNanos() {
+        return OS instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
     }
 
     /** The reply for {@code query}, which arrived at {@code arrivalNanos}; never a failed future. */

@@ -73,6 +73,8 @@ public final class LoadGenerator {
     String label = "";
     String path = "/recommend";
     boolean spin = true;
+    /** Also report, per second of due time, the answers and refusals and how many were late (--timeline true). */
+    boolean timeline = false;
 
     // ---- state ----
     private byte[][] requests;
@@ -105,6 +107,7 @@ public final class LoadGenerator {
                 case "--label" -> g.label = v;
                 case "--path" -> g.path = v;
                 case "--spin" -> g.spin = Boolean.parseBoolean(v);
+                case "--timeline" -> g.timeline = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown option " + a + "; see the class comment");
             }
         }
@@ -225,6 +228,44 @@ public final class LoadGenerator {
     }
 
     /** Latencies (ns) with their slice, growable. */
+    /**
+     * Per second of due time in the window: answers (200), those over 50 ms, refusals (other
+     * statuses), those over 5 ms, and the largest latency: where in a run the slow ones were.
+     */
+    private static final class Timeline {
+        private final long start;
+        private final java.util.TreeMap<Long, long[]> bySecond = new java.util.TreeMap<>();
+
+        Timeline(long start) {
+            this.start = start;
+        }
+
+        private long[] at(long due) {
+            return bySecond.computeIfAbsent(Math.max(0, (due - start) / 1_000_000_000L), k -> new long[5]);
+        }
+
+        void answered(long due, long latency) {
+            long[] s = at(due);
+            s[0]++;
+            if (latency > 50_000_000L) s[1]++;
+            s[4] = Math.max(s[4], latency);
+        }
+
+        void refused(long due, long latency) {
+            long[] s = at(due);
+            s[2]++;
+            if (latency > 5_000_000L) s[3]++;
+            s[4] = Math.max(s[4], latency);
+        }
+
+        /** [second, answered, answered over 50 ms, refused, refused over 5 ms, max ms] per second. */
+        List<List<Number>> rows() {
+            List<List<Number>> rows = new ArrayList<>();
+            bySecond.forEach((sec, s) -> rows.add(List.of(sec, s[0], s[1], s[2], s[3], Math.round(s[4] / 1e5) / 10.0)));
+            return rows;
+        }
+    }
+
     private static final class Samples {
         long[] v = new long[1 << 16];
         byte[] s = new byte[1 << 16];
@@ -300,6 +341,7 @@ public final class LoadGenerator {
         Samples lat = new Samples();
         Samples lag = new Samples();
         Samples refused = new Samples(); // latency of the non-200 answers in the window (the overload bar times the 503s)
+        Timeline seconds = new Timeline(warmEnd);
         Map<String, Integer> errors = new TreeMap<>();
         long i = 0;
         long lastCompletion = warmEnd;
@@ -349,6 +391,7 @@ public final class LoadGenerator {
                 }
             }
 
+            reconnectFailed(sel, idle);
             int ready = spin ? sel.selectNow() : sel.select(1);
             if (ready > 0) {
                 var it = sel.selectedKeys().iterator();
@@ -377,10 +420,12 @@ public final class LoadGenerator {
                             int inWindow = inWindow(c.due, warmEnd);
                             if (c.status == 200) {
                                 lat.add(t - c.due, c.slice, inWindow);
+                                if (inWindow == 1) seconds.answered(c.due, t - c.due);
                                 lastCompletion = Math.max(lastCompletion, t * inWindow);
                             } else if (inWindow == 1) {
                                 errors.merge("status " + c.status, 1, Integer::sum);
                                 refused.add(t - c.due, c.slice, 1);
+                                seconds.refused(c.due, t - c.due);
                             }
                             c.busy = false;
                             idle.add(c);
@@ -427,7 +472,7 @@ public final class LoadGenerator {
         sel.close();
 
         report(open, warmEnd, end, Math.max(end, open ? lastCompletion : Math.min(finished, end)), lat, lag, refused, errors, sentInWindow,
-                serverCpu, serverWait, genCpu, stagesBefore, stagesAfter);
+                serverCpu, serverWait, genCpu, stagesBefore, stagesAfter, timeline ? seconds : null);
     }
 
     private void fail(Map<String, Integer> errors, String what, Conn c, Selector sel, ArrayDeque<Conn> idle, boolean counted) {
@@ -435,10 +480,23 @@ public final class LoadGenerator {
         c.key.cancel();
         c.close();
         idle.remove(c);
+        reconnect.add(c); // after the selected keys are walked: flushing the cancelled key now would change the set being iterated
+    }
+
+    /** Connections that failed, reopened once the selector has dropped their cancelled keys. */
+    private final ArrayDeque<Conn> reconnect = new ArrayDeque<>();
+
+    private void reconnectFailed(Selector sel, ArrayDeque<Conn> idle) {
+        if (reconnect.isEmpty()) return;
         try {
-            sel.selectNow(); // flush the cancelled key before re-registering
-            c.open(sel);
-            idle.add(c);
+            sel.selectNow(); // flush the cancelled keys before re-registering
+            sel.selectedKeys().clear(); // what that select found is reported again by the next (level-triggered)
+            while (!reconnect.isEmpty()) {
+                Conn c = reconnect.peek();
+                c.open(sel);
+                reconnect.poll();
+                idle.add(c);
+            }
         } catch (IOException e) {
             // The server refuses connections: it is gone. Stop rather than spin on reconnects.
             System.err.println("LoadGenerator: cannot reconnect to " + host + ":" + port + " (" + e.getMessage() + "): stopping");
@@ -447,7 +505,8 @@ public final class LoadGenerator {
     }
 
     private void report(boolean open, long warmEnd, long end, long windowEnd, Samples lat, Samples lag, Samples refused, Map<String, Integer> errors,
-                        long sent, long serverCpu, long serverWait, long genCpu, Map<String, Double> before, Map<String, Double> after) throws IOException {
+                        long sent, long serverCpu, long serverWait, long genCpu, Map<String, Double> before, Map<String, Double> after,
+                        Timeline seconds) throws IOException {
         double windowS = (windowEnd - warmEnd) / 1e9;
         int ok = lat.n;
         int errs = errors.values().stream().mapToInt(Integer::intValue).sum();
@@ -488,6 +547,7 @@ public final class LoadGenerator {
             r.put("refused_p99_ms", ms(pct(rf, 0.99)));
             r.put("refused_max_ms", ms(rf[rf.length - 1]));
         }
+        if (seconds != null) r.put("timeline", seconds.rows());
         Map<String, Object> bySlice = new LinkedHashMap<>();
         for (int s = 0; s < sliceNames.length; s++) {
             int cnt = 0;
@@ -658,6 +718,11 @@ public final class LoadGenerator {
                 sb.append(toJson(String.valueOf(e.getKey()))).append(':').append(toJson(e.getValue()));
             }
             return sb.append('}').toString();
+        }
+        if (o instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int j = 0; j < l.size(); j++) sb.append(j == 0 ? "" : ",").append(toJson(l.get(j)));
+            return sb.append(']').toString();
         }
         return toJson(String.valueOf(o));
     }
