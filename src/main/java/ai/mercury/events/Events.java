@@ -25,6 +25,7 @@ public final class Events implements AutoCloseable {
     private final UnaryOperator<String> catalogCopy;
     /** Where logged records also go (the Kafka events topic, with replication); null on one node. */
     private volatile java.util.function.Consumer<List<?>> outbound;
+    private final java.util.concurrent.atomic.LongAdder shed = new java.util.concurrent.atomic.LongAdder();
 
     /** Told about every event applied (after it is in the log). Called on the log's writer thread. */
     public interface Listener {
@@ -130,9 +131,19 @@ public final class Events implements AutoCloseable {
         return config;
     }
 
-    /** Whether {@code n} more events would pass {@code events.max_pending} (the writer is behind): the caller sheds them. */
-    public boolean backlogFull(int n) {
-        return log.pendingRecords() + n > config.maxPending();
+    /**
+     * Whether {@code n} more events would pass {@code events.max_pending} (the writer is behind): then
+     * they are counted as shed ({@link #shedCount}) and the caller refuses them.
+     */
+    public boolean shedWhenBehind(int n) {
+        if (log.pendingRecords() + n <= config.maxPending()) return false;
+        shed.add(n);
+        return true;
+    }
+
+    /** Events refused because the writer was behind, since start. */
+    public long shedCount() {
+        return shed.sum();
     }
 
     /** Logs the accepted events of a batch and records them; see {@link EventLog#append} for when it completes. */

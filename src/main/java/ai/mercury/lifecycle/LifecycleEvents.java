@@ -40,6 +40,6 @@ public interface LifecycleEvents {
     /** Counters of answers issued per model version (read from {@code ids} whenever a version activates). */
     default void bindRecommendationIds(ai.mercury.events.RecommendationIds ids) {}
 
-    /** Gauges of the session store: sessions and users held. */
-    default void bindSessionGauges(java.util.function.LongSupplier sessions, java.util.function.LongSupplier users) {}
+    /** Gauges of the session store (sessions and users held) and the count of events shed because the log's writer was behind. */
+    default void bindEventGauges(java.util.function.LongSupplier sessions, java.util.function.LongSupplier users, java.util.function.LongSupplier shedEvents) {}
 }

@@ -116,7 +116,7 @@ public final class ServingLifecycle implements AutoCloseable {
         }
         this.eventLog = sessionsLog;
         events.bindRecommendationIds(recommendationIds);
-        if (this.events != null) events.bindSessionGauges(this.events.store()::sessionCount, this.events.store()::userCount);
+        if (this.events != null) events.bindEventGauges(this.events.store()::sessionCount, this.events.store()::userCount, this.events::shedCount);
     }
 
     /** Loads the start-up bundle in the background, then watches the artifacts directory. Returns at once. */

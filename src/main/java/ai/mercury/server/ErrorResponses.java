@@ -51,7 +51,9 @@ final class ErrorResponses {
         end(ctx, status, bytes);
     }
 
+    /** Sends the {@code {error, message}} body; every 503 says when to retry ({@code Retry-After: 1}), wherever it came from. */
     static void sendError(RoutingContext ctx, int status, String code, String message) {
+        if (status == 503 && !ctx.response().headWritten()) ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
         Buffer bytes;
         try {
             bytes = ResponseWriter.error(code, message);

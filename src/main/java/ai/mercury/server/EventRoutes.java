@@ -99,8 +99,7 @@ final class EventRoutes {
                     .put("message", "no event was accepted; first: " + batch.rejected().get(0).message()).put("accepted", 0).put("rejected", rejected));
             return;
         }
-        if (events.backlogFull(batch.accepted().size())) {
-            ctx.response().putHeader("Retry-After", "1");
+        if (events.shedWhenBehind(batch.accepted().size())) {
             throw new ApiException(503, "overloaded", "the event log's writer is behind (over events.max_pending events wait to be written); nothing was recorded, retry later");
         }
         Future.fromCompletionStage(events.ingest(batch.accepted(), sync), ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {

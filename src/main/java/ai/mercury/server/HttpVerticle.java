@@ -195,14 +195,12 @@ public final class HttpVerticle extends VerticleBase {
             ctx.next();
             return;
         }
-        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
         sendError(ctx, behind.status(), behind.code(), behind.getMessage());
     }
 
     /** Sends a computed reply, and caches its answer when it was computed on the snapshot the key names. */
     private void answer(RoutingContext ctx, RecommendReply reply, ResponseCache.Key key, long start, byte[] historyUsed) {
         if (reply.error() != null) {
-            if (reply.error().status() == 503) ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
             sendError(ctx, reply.error().status(), reply.error().code(), reply.error().getMessage());
             return;
         }

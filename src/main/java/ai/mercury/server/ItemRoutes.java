@@ -133,9 +133,6 @@ final class ItemRoutes {
                 HttpVerticle.sendJson(ctx, status.applyAsInt(r), body);
             } else {
                 Throwable e = HttpVerticle.unwrap(ar.cause());
-                if (e instanceof LiveWriteException lwe && lwe.reason() == LiveWriteException.Reason.UNAVAILABLE) {
-                    ctx.response().putHeader("Retry-After", "1");
-                }
                 ctx.fail(e instanceof LiveWriteException lwe ? toApi(lwe) : e);
             }
         }));

@@ -191,10 +191,10 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
                 .register(registry);
     }
 
-    /** A {@code /recommend} refused with 503 instead of being computed, by reason: {@code max_in_flight}, {@code queue_wait}, {@code deadline}. */
+    /** A {@code /recommend} refused with 503 instead of being computed, by reason (docs/operations.md lists them). */
     void shed(String reason) {
         Counter.builder("mercury.requests.shed").tag("reason", reason)
-                .description("/recommend requests refused with 503 instead of computed: max_in_flight, queue_wait (waited past the budget), deadline (caller gone)")
+                .description("/recommend requests refused with 503 instead of computed: max_in_flight, max_in_flight_expensive, queue_wait (waited past the budget), deadline (caller gone), loop_lag (the event loop is behind), rate_limit (inference.admission_rate)")
                 .register(registry).increment();
     }
 
@@ -305,7 +305,9 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
     }
 
     @Override
-    public void bindSessionGauges(java.util.function.LongSupplier sessions, java.util.function.LongSupplier users) {
+    public void bindEventGauges(java.util.function.LongSupplier sessions, java.util.function.LongSupplier users, java.util.function.LongSupplier shedEvents) {
+        io.micrometer.core.instrument.FunctionCounter.builder("mercury.events.shed", shedEvents, s -> s.getAsLong())
+                .description("events refused with 503 overloaded because the event log's writer was behind (events.max_pending)").register(registry);
         Gauge.builder("mercury.sessions", sessions, s -> s.getAsLong()).strongReference(true)
                 .description("sessions held by the session store").register(registry);
         Gauge.builder("mercury.session.users", users, s -> s.getAsLong()).strongReference(true)

@@ -61,6 +61,59 @@ class DispatchTest {
         assertEquals(answers.get(0), answers.get(1));
     }
 
+    /**
+     * The edge refusal over HTTP: every server event loop stalls 50 ms at a time (as a loop far past
+     * capacity does), so its lag probe fires about 40 ms late each time; requests read between the
+     * stalls get 503 {@code overloaded} before their body is parsed, and answers resume once the
+     * stalls stop.
+     */
+    @Test
+    void whileTheEventLoopIsBehind_newRecommendsGet503AtTheEdge_thenAnswersResume(@TempDir Path artifacts) throws Exception {
+        FixtureBundle.copyTo(artifacts);
+        try (ServerHarness h = new ServerHarness(artifacts, Map.of("inference.max_loop_lag_ms", 30))) {
+            assertTrue(h.awaitInitialLoad());
+            JsonObject body = BODIES.get(0);
+            assertEquals(200, h.recommend(body).statusCode(), "a calm loop answers");
+            long stallUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+            for (io.netty.util.concurrent.EventExecutor loop : ((io.vertx.core.internal.VertxInternal) h.server.vertx()).eventLoopGroup()) {
+                stallRepeatedly(loop, stallUntil);
+            }
+            int answered = 0, refused = 0;
+            while (System.nanoTime() < stallUntil) {
+                HttpResponse<Buffer> r = h.recommend(body);
+                if (r.statusCode() == 200) {
+                    answered++;
+                    continue;
+                }
+                assertEquals(503, r.statusCode(), r.bodyAsString());
+                JsonObject error = r.bodyAsJsonObject();
+                assertEquals("overloaded", error.getString("error"));
+                assertTrue(error.getString("message").contains("behind"), error.encode());
+                assertEquals("1", r.getHeader("Retry-After"));
+                refused++;
+            }
+            assertTrue(refused >= 1, "requests between the stalls are refused: " + answered + " answered, " + refused + " refused");
+            // The stalls are over: the next probe on time ends the refusals (a busy CI host may still lag now and then).
+            int resumed = 0;
+            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); resumed < 10 && System.nanoTime() < until; ) {
+                if (h.recommend(body).statusCode() == 200) resumed++;
+            }
+            assertEquals(10, resumed, "answers resume once the loop keeps up");
+            assertTrue(h.metric("mercury_requests_shed_total{reason=\"loop_lag\"}") >= refused, "the refusals are counted");
+        }
+    }
+
+    /** Blocks {@code loop} for 50 ms, then again 1 ms later, until {@code untilNanos}: timers due meanwhile fire late, I/O runs in the gaps. */
+    private static void stallRepeatedly(io.netty.util.concurrent.EventExecutor loop, long untilNanos) {
+        loop.schedule(() -> {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+            while (System.nanoTime() < end) {
+                java.util.concurrent.locks.LockSupport.parkNanos(end - System.nanoTime());
+            }
+            if (System.nanoTime() < untilNanos) stallRepeatedly(loop, untilNanos);
+        }, 1, TimeUnit.MILLISECONDS);
+    }
+
     @Test
     void pastMaxInFlight_503OverloadedWithRetryAfter_noneFail(@TempDir Path artifacts) throws Exception {
         FixtureBundle.copyTo(artifacts);

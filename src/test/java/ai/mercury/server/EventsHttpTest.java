@@ -234,6 +234,7 @@ class EventsHttpTest {
             assertEquals(1.0, h.metric("mercury_attributed_events_total{model_version=\"unknown\",type=\"click\"}"));
             assertEquals(FixtureBundle.VERSION, EventLogReader.liveEvents(events).get(0).modelVersion());
             assertTrue(h.metric("mercury_recommendations_total{model_version=\"" + FixtureBundle.VERSION + "\"}") >= 50);
+            assertEquals(0.0, h.metric("mercury_events_shed_total"), "exported, and nothing shed at this rate");
         }
     }
 
