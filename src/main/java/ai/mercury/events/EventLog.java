@@ -140,12 +140,32 @@ public final class EventLog implements AutoCloseable {
      * refuses, in which case none of these records is in the log or was applied.
      */
     public CompletableFuture<Void> append(List<?> records, boolean sync) {
+        pendingRecords.addAndGet(records.size());
+        return enqueue(records, sync);
+    }
+
+    /**
+     * {@link #append}, unless that would leave more than {@code maxPending} records waiting for the
+     * writer: then nothing is appended and the answer is null. Check and count are one atomic step,
+     * so callers on several threads together never pass the bound.
+     */
+    public CompletableFuture<Void> appendWithin(List<?> records, boolean sync, long maxPending) {
+        long current;
+        do {
+            current = pendingRecords.get();
+            if (current + records.size() > maxPending) return null;
+        } while (!pendingRecords.compareAndSet(current, current + records.size()));
+        return enqueue(records, sync);
+    }
+
+    /** Queues records already counted in {@link #pendingRecords}. */
+    private CompletableFuture<Void> enqueue(List<?> records, boolean sync) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (closed) {
+            pendingRecords.addAndGet(-records.size());
             done.completeExceptionally(new IllegalStateException("the event log is closed"));
             return done;
         }
-        pendingRecords.addAndGet(records.size());
         queue.add(new Pending(records, sync, done));
         return done;
     }

@@ -131,24 +131,21 @@ public final class Events implements AutoCloseable {
         return config;
     }
 
-    /**
-     * Whether {@code n} more events would pass {@code events.max_pending} (the writer is behind): then
-     * they are counted as shed ({@link #shedCount}) and the caller refuses them.
-     */
-    public boolean shedWhenBehind(int n) {
-        if (log.pendingRecords() + n <= config.maxPending()) return false;
-        shed.add(n);
-        return true;
-    }
-
     /** Events refused because the writer was behind, since start. */
     public long shedCount() {
         return shed.sum();
     }
 
-    /** Logs the accepted events of a batch and records them; see {@link EventLog#append} for when it completes. */
+    /**
+     * Logs the accepted events of a batch and records them; see {@link EventLog#append} for when it
+     * completes. Null when that would leave more than {@code events.max_pending} events waiting for
+     * the writer (it is behind): nothing is logged, the events are counted as shed ({@link #shedCount})
+     * and the caller refuses them.
+     */
     public CompletableFuture<Void> ingest(List<Event> accepted, boolean sync) {
-        return log.append(accepted, sync);
+        CompletableFuture<Void> done = log.appendWithin(accepted, sync, config.maxPending());
+        if (done == null) shed.add(accepted.size());
+        return done;
     }
 
     /**

@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code POST /events}, {@code GET/DELETE /sessions/{id}}, {@code DELETE /users/{id}} on the event
@@ -99,10 +100,11 @@ final class EventRoutes {
                     .put("message", "no event was accepted; first: " + batch.rejected().get(0).message()).put("accepted", 0).put("rejected", rejected));
             return;
         }
-        if (events.shedWhenBehind(batch.accepted().size())) {
+        CompletableFuture<Void> logged = events.ingest(batch.accepted(), sync);
+        if (logged == null) {
             throw new ApiException(503, "overloaded", "the event log's writer is behind (over events.max_pending events wait to be written); nothing was recorded, retry later");
         }
-        Future.fromCompletionStage(events.ingest(batch.accepted(), sync), ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {
+        Future.fromCompletionStage(logged, ctx.vertx().getOrCreateContext()).onComplete(ErrorResponses.guard(ctx, ar -> {
             if (ar.succeeded()) {
                 HttpVerticle.sendJson(ctx, 200, new JsonObject().put("accepted", batch.accepted().size()).put("rejected", rejected));
             } else {
