@@ -164,9 +164,10 @@ final class Warmup {
         String why = adaptive ? "the longest warm-up (warmup.http_max_seconds) passed"
                 : jitTimed ? "warmup.http_seconds passed (warmup.http_max_seconds is not above it)" : "no JIT timing on this JVM";
         long lastJitMs = adaptive ? jit.getTotalCompilationTime() : 0;
+        int scrapes = 0;
         try {
             while (System.nanoTime() < hardEnd && failed.get() <= MAX_FAILURES) {
-                scrapeMetrics(port); // a Prometheus scrape is real traffic too: its writer was among the code deoptimised right after ready
+                scrapeMetrics(port, scrapes++); // a Prometheus scrape is real traffic too: its writer was among the code deoptimised right after ready
                 Thread.sleep(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(hardEnd - System.nanoTime()))));
                 if (!adaptive) continue;
                 long jitMs = jit.getTotalCompilationTime();
@@ -215,15 +216,16 @@ final class Warmup {
 
     /**
      * The request heads a lane sends in turn (up to {@code Content-Length: }): each {@link #USER_AGENTS} entry,
-     * with the host as a name or an address, and with or without {@code Accept} (a client without a
+     * with the host as a name or an address, with or without a port, and with or without {@code Accept} (a client without a
      * {@code User-Agent} sends the bare minimum, as wrk does).
      */
     static List<byte[]> heads(int port, boolean gzip) {
         List<byte[]> heads = new ArrayList<>();
         for (int v = 0; v < USER_AGENTS.length; v++) {
             String agent = USER_AGENTS[v];
-            StringBuilder h = new StringBuilder("POST /recommend HTTP/1.1\r\nHost: ").append(v % 2 == 0 ? "127.0.0.1" : "localhost").append(':')
-                    .append(port).append("\r\n");
+            // An address or a name with the port, or a name without one (what a reverse proxy forwards): each parses differently.
+            String host = v == 5 || v == 7 ? "shop.example.com" : (v % 2 == 0 ? "127.0.0.1:" : "localhost:") + port;
+            StringBuilder h = new StringBuilder("POST /recommend HTTP/1.1\r\nHost: ").append(host).append("\r\n");
             if (agent != null) h.append("User-Agent: ").append(agent).append("\r\n").append(v % 3 == 0 ? "Accept: */*\r\n" : "Accept: application/json\r\n");
             if (gzip && agent != null) h.append("Accept-Encoding: gzip, deflate\r\n");
             h.append("Content-Type: application/json\r\nContent-Length: ");
@@ -261,14 +263,24 @@ final class Warmup {
         }
     }
 
-    /** {@code GET /metrics} as Prometheus sends it; failures are ignored (metrics may be off). */
-    private static void scrapeMetrics(int port) {
+    /**
+     * {@code GET /metrics}, as Prometheus sends it (gzip) and, every other time, as a plain client
+     * does (no compression, {@code Host} without a port). The plain page is larger than Netty's
+     * write buffer high-water mark: its write takes the path where a connection stops being
+     * writable and the allocator's large size classes, which a compressed scrape never reaches and
+     * which deoptimised at a load tester's first scrape after ready (docs/bench/warmup.md, run 9).
+     * Failures are ignored (metrics may be off).
+     */
+    private static void scrapeMetrics(int port, int scrape) {
+        boolean plain = scrape % 2 == 1;
+        String request = plain
+                ? "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                : "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: Prometheus/2.53.0\r\n"
+                        + "Accept: text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n";
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: Prometheus/2.53.0\r\n"
-                    + "Accept: text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
             readResponse(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
         } catch (IOException | RuntimeException e) {

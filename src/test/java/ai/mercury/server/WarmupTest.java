@@ -72,6 +72,7 @@ class WarmupTest {
         }
         assertTrue(heads.stream().anyMatch(h -> !h.contains("User-Agent")), "a client without User-Agent");
         assertTrue(heads.stream().anyMatch(h -> h.contains("Host: localhost:8080")) && heads.stream().anyMatch(h -> h.contains("Host: 127.0.0.1:8080")));
+        assertTrue(heads.stream().anyMatch(h -> h.matches("(?s).*Host: [a-z.]+\r\n.*")), "a host without a port, as a reverse proxy forwards it");
         assertTrue(heads.stream().anyMatch(h -> h.contains("Accept-Encoding: gzip")) && heads.stream().anyMatch(h -> h.contains("User-Agent") && !h.contains("gzip")));
     }
 
