@@ -83,6 +83,18 @@ public final class Snapshot {
         return hybrid;
     }
 
+    /**
+     * The catalog ordinal of the item bought most often with the item at {@code ordinal}, {@code j}-th
+     * by count (the item itself is in that list, with its own count), or -1: no hybrid part, an item
+     * without counts, or a shorter list.
+     */
+    public int cooccurrenceNeighbour(int ordinal, int j) {
+        if (hybrid == null || j < 0 || j >= hybrid.hybrid().signals().neighbours()) return -1;
+        int row = hybrid.rowOf(ordinal);
+        int neighbour = row < 0 ? -1 : hybrid.hybrid().signals().neighbour(row, j);
+        return neighbour < 0 ? -1 : hybrid.ordinalOf(neighbour);
+    }
+
     /** The bundle's hybrid part (signals and weights); null when it has none. */
     public Hybrid hybrid() {
         return hybrid == null ? null : hybrid.hybrid();

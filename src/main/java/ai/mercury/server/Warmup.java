@@ -68,9 +68,13 @@ final class Warmup {
     static List<JsonObject> bodies(Snapshot s, int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<CatalogItem> items = new ArrayList<>();
+        List<Integer> ordinals = new ArrayList<>();
         for (int o = 0; o < s.catalog().ordinalLimit() && items.size() < 10_000; o++) {
             CatalogItem item = s.catalog().item(o);
-            if (item != null) items.add(item);
+            if (item != null) {
+                items.add(item);
+                ordinals.add(o);
+            }
         }
         long now = Instant.now().getEpochSecond();
         List<JsonObject> bodies = new ArrayList<>(n);
@@ -84,13 +88,30 @@ final class Warmup {
             int kind = random.nextInt(10); // 4 in 10 context only, 3 one item, 3 a longer history, as in the load tests' realistic mix
             if (!items.isEmpty() && kind >= 4) {
                 JsonArray history = new JsonArray();
-                for (int h = kind < 7 ? 1 : 2 + random.nextInt(49); h > 0; h--) history.add(items.get(random.nextInt(items.size())).itemId());
+                List<Integer> picked = new ArrayList<>();
+                for (int h = kind < 7 ? 1 : 2 + random.nextInt(49); h > 0; h--) {
+                    int o = basketMate(s, picked, random);
+                    if (o < 0) o = ordinals.get(random.nextInt(ordinals.size()));
+                    picked.add(o);
+                    history.add(s.catalog().item(o).itemId());
+                }
                 body.put("history", history);
                 if (random.nextInt(4) == 0) body.put("filters", new JsonObject().put("exclude", new JsonArray().add(history.getString(0))));
             }
             bodies.add(body);
         }
         return bodies;
+    }
+
+    /**
+     * Three times in four, an item often bought with one already in the history (a real basket's items
+     * go together, so their co-occurrence counts add up: random items leave the ranker's large-count
+     * and merge paths to the first real requests); else, or without counts, -1 for a random one.
+     */
+    private static int basketMate(Snapshot s, List<Integer> picked, SplittableRandom random) {
+        if (picked.isEmpty() || random.nextInt(4) == 0) return -1;
+        int o = s.cooccurrenceNeighbour(picked.get(random.nextInt(picked.size())), random.nextInt(10));
+        return o >= 0 && s.catalog().item(o) != null ? o : -1;
     }
 
     /** Runs the request path on {@code s} for {@code seconds}, in this thread; returns the requests run. */

@@ -76,6 +76,24 @@ class HybridServingTest {
     }
 
     @Test
+    void cooccurrenceNeighbour_namesTheItemBoughtWith_orMinusOne(@TempDir Path artifacts) throws Exception {
+        Path dir = publish(artifacts, HybridBlend.MODEL_ONLY);
+        Snapshot s = SnapshotLoader.load(dir, EXACT, l -> { });
+        try {
+            var catalog = s.catalog();
+            int a001 = catalog.ordinalOf("A001");
+            assertEquals(java.util.Set.of(a001, catalog.ordinalOf("C004")),
+                    java.util.Set.of(s.cooccurrenceNeighbour(a001, 0), s.cooccurrenceNeighbour(a001, 1)), "A001 (its own count) and C004, always bought together");
+            assertEquals(-1, s.cooccurrenceNeighbour(a001, 2), "and nothing else");
+            assertEquals(-1, s.cooccurrenceNeighbour(catalog.ordinalOf("C003"), 0), "C003 was never bought");
+            assertEquals(-1, s.cooccurrenceNeighbour(catalog.ordinalOf("A001"), 99), "past the bundle's list");
+            assertEquals(-1, s.cooccurrenceNeighbour(-1, 0));
+        } finally {
+            s.retire();
+        }
+    }
+
+    @Test
     void cooccurrenceNeighbourOfTheHistory_comesFirst_whenItsWeightIsLarge(@TempDir Path artifacts) throws Exception {
         HybridBlend.Weights strong = new HybridBlend.Weights(100f, 0f, 0f);
         Path dir = publish(artifacts, new HybridBlend(HybridBlend.Weights.MODEL_ONLY, strong, strong));
