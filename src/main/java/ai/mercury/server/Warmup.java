@@ -1,7 +1,6 @@
 package ai.mercury.server;
 
 import ai.mercury.config.MercuryConfig;
-import ai.mercury.core.CatalogItem;
 import ai.mercury.feature.FeatureSpec.ContextField;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Recommender;
@@ -67,14 +66,9 @@ final class Warmup {
     /** {@code n} representative {@code /recommend} bodies for {@code s}. */
     static List<JsonObject> bodies(Snapshot s, int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        List<CatalogItem> items = new ArrayList<>();
-        List<Integer> ordinals = new ArrayList<>();
-        for (int o = 0; o < s.catalog().ordinalLimit() && items.size() < 10_000; o++) {
-            CatalogItem item = s.catalog().item(o);
-            if (item != null) {
-                items.add(item);
-                ordinals.add(o);
-            }
+        List<Integer> ordinals = new ArrayList<>(); // of items present, for random history items
+        for (int o = 0; o < s.catalog().ordinalLimit() && ordinals.size() < 10_000; o++) {
+            if (s.catalog().item(o) != null) ordinals.add(o);
         }
         long now = Instant.now().getEpochSecond();
         List<JsonObject> bodies = new ArrayList<>(n);
@@ -86,7 +80,7 @@ final class Warmup {
             if (random.nextInt(8) > 0) context.put("timestamp", Instant.ofEpochSecond(now - random.nextLong(YEAR_S)).toString());
             JsonObject body = new JsonObject().put("k", KS[random.nextInt(KS.length)]).put("context", context);
             int kind = random.nextInt(10); // 4 in 10 context only, 3 one item, 3 a longer history, as in the load tests' realistic mix
-            if (!items.isEmpty() && kind >= 4) {
+            if (!ordinals.isEmpty() && kind >= 4) {
                 JsonArray history = new JsonArray();
                 List<Integer> picked = new ArrayList<>();
                 for (int h = kind < 7 ? 1 : 2 + random.nextInt(49); h > 0; h--) {
