@@ -22,8 +22,8 @@ import java.util.Map;
  * @param expensiveExcludes a request with at least this many excluded ids is expensive (over-fetching grows with them)
  * @param maxLoopLagMs      event-loop lag (a 10 ms timer's lateness, three times running) past which new requests get
  *                          503 at once; 0 turns it off
- * @param admissionRate     also limit each event loop's admitted rate by its lag (server.AdmissionRate); off by default:
- *                          still experimental (docs/bench/overload.md)
+ * @param admissionRate     also limit each event loop's admitted rate, once it falls behind, to what the measured CPU
+ *                          cost of an answer and of a refusal allow (server.AdmissionRate); off by default (docs/bench/overload.md)
  */
 public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs, int maxInFlightExpensive,
                              int expensiveK, int expensiveHistory, int expensiveExcludes, long maxLoopLagMs, boolean admissionRate) {

@@ -82,7 +82,8 @@ final class Dispatcher {
     private final Admission admission;
     private final DeliveryOptions delivery;
     private final long timeoutMs;
-    private final LoopLag lag;
+    /** Package-private for tests, which make the loop late without stalling it. */
+    final LoopLag lag;
     /** Set by {@link #startLagProbe} on the loop that runs it; null when the probe or {@code inference.admission_rate} is off. */
     private AdmissionRate rate;
     static final long LAG_PROBE_MS = 10;
@@ -99,11 +100,12 @@ final class Dispatcher {
     /**
      * The 503 for a new request while this dispatcher's event loop is behind (see {@link #startLagProbe}),
      * counted as shed; null when the loop keeps up. The HTTP edge asks before reading the body, and
-     * {@link #dispatch} again for a body that arrived just before the loop fell behind.
+     * {@link #dispatch} again for a body that arrived just before the loop fell behind. Not counted in
+     * the rate here: the edge counts its own refusals, and a request refused at dispatch was admitted
+     * at the edge and has cost the parse of its body, as an answer's start does.
      */
     ApiException refusalWhileBehind() {
         if (!lag.behind()) return null;
-        if (rate != null) rate.countRefused();
         admission.metrics.shed("loop_lag");
         return overloaded("the event loop is " + lag.lastMs() + " ms behind");
     }
@@ -115,6 +117,7 @@ final class Dispatcher {
      */
     ApiException refusalAtEdge() {
         ApiException behind = refusalWhileBehind();
+        if (behind != null && rate != null) rate.countRefused();
         if (behind != null || rate == null || rate.tryAdmit(System.nanoTime())) return behind;
         admission.metrics.shed("rate_limit");
         return overloaded("this event loop admits at most " + Math.round(rate.limit()) + " requests/s until it catches up");

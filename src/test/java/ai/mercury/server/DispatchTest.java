@@ -196,6 +196,40 @@ class DispatchTest {
     }
 
     @Test
+    void aRequestAdmittedAtTheEdgeAndRefusedAtDispatch_countsOnceInTheRate() throws Exception {
+        ServerMetrics metrics = new ServerMetrics(new SnapshotRegistry());
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            var config = new DispatchConfig(true, 10, 50, DispatchConfig.DEFAULT_MAX_IN_FLIGHT_EXPENSIVE, DispatchConfig.DEFAULT_EXPENSIVE_K,
+                    DispatchConfig.DEFAULT_EXPENSIVE_HISTORY, DispatchConfig.DEFAULT_EXPENSIVE_EXCLUDES, 30, true);
+            var admission = new Dispatcher.Admission(config, 2, metrics);
+            RecommendQuery q = new RecommendQuery(new UserContext(Map.of(), Instant.EPOCH, List.of(), null), 5, Filters.NONE);
+            java.util.concurrent.CompletableFuture<long[]> counts = new java.util.concurrent.CompletableFuture<>();
+            // All on one event loop, as in the server: the lag probe's timer cannot fire in between and put the loop back on time.
+            vertx.runOnContext(v -> {
+                try {
+                    Dispatcher d = new Dispatcher(vertx, null, admission, 1_000);
+                    d.startLagProbe();
+                    assertNull(d.refusalAtEdge(), "an idle loop admits");
+                    for (int i = 0; i < LoopLag.LATE_TO_BE_BEHIND; i++) d.lag.record(TimeUnit.SECONDS.toNanos(1));
+                    RecommendReply late = d.dispatch(q, System.nanoTime()).result();
+                    assertEquals("overloaded", late.error().code(), "the loop fell behind while the body was read");
+                    long refusedAfterDispatch = admission.rateTotals.refused.sum();
+                    assertNotNull(d.refusalAtEdge(), "a new request while behind is refused at the edge");
+                    counts.complete(new long[] {admission.rateTotals.admitted.sum(), refusedAfterDispatch, admission.rateTotals.refused.sum()});
+                } catch (Throwable t) {
+                    counts.completeExceptionally(t);
+                }
+            });
+            // Admitted once; the dispatch-time refusal is not a second count; the edge's refusal is one.
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {1, 0, 1}, counts.get(10, TimeUnit.SECONDS));
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            metrics.close();
+        }
+    }
+
+    @Test
     void cheap_smallRequestsOnly() {
         UserContext plain = new UserContext(Map.of(), Instant.EPOCH, List.of("a"), null);
         assertTrue(Dispatcher.cheap(new RecommendQuery(plain, 100, Filters.NONE)));
