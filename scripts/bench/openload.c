@@ -190,7 +190,6 @@ int main(int argc, char **argv) {
             if (busy == 0 || t >= end_all) break;
         }
         double wait = (due < end_send ? due : end_all) - now_s();
-        if (k < nidle || due > t) { /* nothing ready to send, or sent all we could */ }
         struct timespec to = { 0, 0 };
         if (wait > 0 && nidle > k) { to.tv_sec = (time_t)wait; to.tv_nsec = (long)((wait - (double)to.tv_sec) * 1e9); }
         else if (nidle <= k) { to.tv_sec = 0; to.tv_nsec = 1000000; } // every connection busy: wake on answers

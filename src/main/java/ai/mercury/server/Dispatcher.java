@@ -117,8 +117,11 @@ final class Dispatcher {
      */
     ApiException refusalAtEdge() {
         ApiException behind = refusalWhileBehind();
-        if (behind != null && rate != null) rate.countRefused();
-        if (behind != null || rate == null || rate.tryAdmit(System.nanoTime())) return behind;
+        if (behind != null) {
+            if (rate != null) rate.countRefused();
+            return behind;
+        }
+        if (rate == null || rate.tryAdmit(System.nanoTime())) return null;
         admission.metrics.shed("rate_limit");
         return overloaded("this event loop admits at most " + Math.round(rate.limit()) + " requests/s until it catches up");
     }

@@ -8,6 +8,7 @@ import ai.mercury.model.RecommendQuery;
 import ai.mercury.model.SnapshotRegistry;
 import ai.mercury.testing.FixtureBundle;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -20,8 +21,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -198,13 +201,13 @@ class DispatchTest {
     @Test
     void aRequestAdmittedAtTheEdgeAndRefusedAtDispatch_countsOnceInTheRate() throws Exception {
         ServerMetrics metrics = new ServerMetrics(new SnapshotRegistry());
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        Vertx vertx = Vertx.vertx();
         try {
             var config = new DispatchConfig(true, 10, 50, DispatchConfig.DEFAULT_MAX_IN_FLIGHT_EXPENSIVE, DispatchConfig.DEFAULT_EXPENSIVE_K,
                     DispatchConfig.DEFAULT_EXPENSIVE_HISTORY, DispatchConfig.DEFAULT_EXPENSIVE_EXCLUDES, 30, true);
             var admission = new Dispatcher.Admission(config, 2, metrics);
             RecommendQuery q = new RecommendQuery(new UserContext(Map.of(), Instant.EPOCH, List.of(), null), 5, Filters.NONE);
-            java.util.concurrent.CompletableFuture<long[]> counts = new java.util.concurrent.CompletableFuture<>();
+            CompletableFuture<long[]> counts = new CompletableFuture<>();
             // All on one event loop, as in the server: the lag probe's timer cannot fire in between and put the loop back on time.
             vertx.runOnContext(v -> {
                 try {
@@ -222,7 +225,7 @@ class DispatchTest {
                 }
             });
             // Admitted once; the dispatch-time refusal is not a second count; the edge's refusal is one.
-            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {1, 0, 1}, counts.get(10, TimeUnit.SECONDS));
+            assertArrayEquals(new long[] {1, 0, 1}, counts.get(10, TimeUnit.SECONDS));
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             metrics.close();
