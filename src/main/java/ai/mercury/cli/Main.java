@@ -1,5 +1,6 @@
 package ai.mercury.cli;
 
+import ai.mercury.feature.OnnxRuntimeNatives;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,6 +23,8 @@ public final class Main implements Runnable {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null && System.getProperty("java.util.logging.config.file") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$-7s %3$s - %5$s%6$s%n");
         }
+        // Before anything loads ONNX Runtime: its native libraries come from a cache, not a new copy in /tmp.
+        OnnxRuntimeNatives.install();
         int code = new CommandLine(new Main()).execute(args);
         if (code != 0 || !ServeCommand.serving) System.exit(code);
     }

@@ -151,6 +151,7 @@ public final class MiniLmTextEncoder implements TextEncoder, AutoCloseable {
                     "maxLength", Integer.toString(MAX_TOKENS)));
             // ONNX Runtime has one environment per process and DJL's engine insists on creating it (with
             // its thread options); whoever comes second reuses it. Start DJL's engine first, always.
+            OnnxRuntimeNatives.install();
             ai.djl.engine.Engine.getEngine("OnnxRuntime");
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             options = new OrtSession.SessionOptions();

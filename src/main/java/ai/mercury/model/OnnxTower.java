@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
+import ai.mercury.feature.OnnxRuntimeNatives;
 import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -109,6 +110,7 @@ public final class OnnxTower implements AutoCloseable {
         Model model = null;
         OnnxTower tower = null;
         try {
+            OnnxRuntimeNatives.install();
             options = sessionOptions(intraOpThreads);
             model = Model.newInstance(file.getFileName().toString(), Device.cpu(), ENGINE);
             // DJL's Criteria only carries String options, and OrtModel's String options cannot set ORT

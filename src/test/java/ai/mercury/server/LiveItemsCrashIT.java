@@ -2,10 +2,12 @@ package ai.mercury.server;
 
 import ai.mercury.testing.FixtureBundle;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,6 +36,18 @@ class LiveItemsCrashIT {
     private static JsonObject item(String id) {
         return new JsonObject().put("title", "Hand-made product " + id + " with a long enough title").put("price", Math.floorMod(id.hashCode(), 1000) / 10.0 + 1)
                 .put("category", "home").put("description", "d".repeat(200) + id);
+    }
+
+    /**
+     * The server loaded ONNX Runtime from the native cache, so a kill leaves nothing in /tmp: left to
+     * itself, ONNX Runtime copies 20 MB there per start and only a clean exit would remove them.
+     */
+    private static void assertOnnxRuntimeFromTheCache(ServerProcess server) throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc here: cannot see which library file the server mapped");
+        Path library = server.mappedLibrary("libonnxruntime.so");
+        assertNotNull(library, "the server has not mapped ONNX Runtime");
+        Path cache = ServerProcess.nativeCache().toAbsolutePath().normalize();
+        assertTrue(library.startsWith(cache), "ONNX Runtime loaded from " + library + ", not from the cache " + cache);
     }
 
     @Test
@@ -61,6 +76,7 @@ class LiveItemsCrashIT {
                 });
             }
             while (acked.size() < ACKS_BEFORE_KILL && unexpected.isEmpty()) Thread.sleep(5);
+            assertOnnxRuntimeFromTheCache(first);
             killed.set(true);
             first.kill(); // writes are in flight right now
             writers.shutdown();

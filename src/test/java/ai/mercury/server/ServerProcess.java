@@ -28,6 +28,14 @@ final class ServerProcess implements AutoCloseable {
         this.process = process;
     }
 
+    private static final String NATIVE_CACHE = "mercury.native_cache";
+
+    /** Where the servers keep ONNX Runtime's native libraries: the build's own cache, as failsafe passes it. */
+    static Path nativeCache() {
+        String configured = System.getProperty(NATIVE_CACHE);
+        return configured != null ? Path.of(configured) : jar().toAbsolutePath().getParent().resolve("native-cache");
+    }
+
     static Path jar() {
         String jar = System.getProperty("mercury.jar", "target/mercury.jar");
         Path p = Path.of(jar);
@@ -41,7 +49,7 @@ final class ServerProcess implements AutoCloseable {
             port = s.getLocalPort();
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xmx1g", "-jar", jar().toString(), "serve",
+                "--add-modules", "jdk.incubator.vector", "-Xmx1g", "-D" + NATIVE_CACHE + "=" + nativeCache(), "-jar", jar().toString(), "serve",
                 "--port", Integer.toString(port), "--artifacts", artifacts.toString(),
                 "--set", "http.host=127.0.0.1", "--set", "items.journal_dir=" + journal, "--set", "swap.watch=false",
                 "--set", "events.dir=" + journal.resolve("events"),
@@ -88,6 +96,20 @@ final class ServerProcess implements AutoCloseable {
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /**
+     * The file a shared library whose name starts with {@code prefix} was mapped from, read from
+     * {@code /proc/<pid>/maps}; null when no such library is mapped.
+     */
+    Path mappedLibrary(String prefix) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "maps"))) {
+            int slash = line.indexOf('/');
+            if (slash < 0) continue;
+            Path file = Path.of(line.substring(slash).replace(" (deleted)", ""));
+            if (file.getFileName().toString().startsWith(prefix)) return file;
+        }
+        return null;
     }
 
     /** SIGTERM, then waits up to {@code timeout} for the exit; returns the exit code (or fails with the log). */
