@@ -10,8 +10,9 @@
 //
 // FILE holds one request body per line. Prints one JSON object: answers split into accepted (2xx) and
 // refused (503), their percentiles from the due time, how many took over 50 ms (accepted) and over
-// 5 ms (refused), the generator's own send lag (due to written) and CPU, and a per-second timeline
-// [second, accepted, accepted over 50 ms, refused, refused over 5 ms]. Only 127.0.0.1; stops by itself.
+// 5 ms (refused), the generator's own send lag (due to written) and CPU, and a timeline per --slot-ms of
+// due time (1000 by default) [slot, accepted, accepted over 50 ms, refused, refused over 5 ms, slowest
+// answer in ms]. Only 127.0.0.1; stops by itself.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -115,13 +116,14 @@ static size_t response_len(conn_t *c) {
 }
 
 int main(int argc, char **argv) {
-    double rate = 1000, duration = 10, warmup = 0;
+    double rate = 1000, duration = 10, warmup = 0, slot_ms = 1000;
     const char *path = "/recommend", *bodies_file = NULL, *label = "openload";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--rate")) rate = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--duration")) duration = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--warmup")) warmup = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--slot-ms")) slot_ms = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--connections")) connections = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--path")) path = argv[i + 1];
         else if (!strcmp(argv[i], "--bodies")) bodies_file = argv[i + 1];
@@ -157,8 +159,10 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < connections; i++) open_conn(&conns[i]);
 
-    int seconds = (int)duration + 1;
+    if (slot_ms < 1) slot_ms = 1;
+    int seconds = (int)(duration * 1000 / slot_ms) + 1; // timeline slots (seconds by default)
     long (*timeline)[4] = calloc((size_t)seconds, sizeof *timeline);
+    double *slowest = calloc((size_t)seconds, sizeof *slowest);
     vec_t acc = {0}, ref = {0}, lag = {0};
     long other = 0, errors = 0, scheduled = 0, sent_measured = 0;
     double end_send = warmup + duration, end_all = end_send + 5;
@@ -210,8 +214,9 @@ int main(int argc, char **argv) {
                     while (c->state == BUSY && (len = response_len(c)) > 0) {
                         double latency = tr - c->due;
                         if (c->due >= warmup && c->due < end_send) {
-                            int s = (int)(c->due - warmup);
+                            int s = (int)((c->due - warmup) * 1000 / slot_ms);
                             if (s >= seconds) s = seconds - 1;
+                            if (latency > slowest[s]) slowest[s] = latency;
                             if (c->status >= 200 && c->status < 300) {
                                 push(&acc, latency); timeline[s][0]++; if (latency > 0.050) timeline[s][1]++;
                             } else if (c->status == 503) {
@@ -247,13 +252,13 @@ int main(int argc, char **argv) {
            "\"connections\": %d, \"scheduled\": %ld, \"sent\": %ld, \"unsent\": %ld, \"answered\": %ld, \"errors\": %ld, \"other_status\": %ld, "
            "\"accepted\": %zu, \"accepted_rate\": %.1f, \"accepted_p50_ms\": %.3f, \"accepted_p99_ms\": %.3f, \"accepted_p999_ms\": %.3f, \"accepted_max_ms\": %.3f, \"accepted_over_50ms\": %ld, "
            "\"refused\": %zu, \"refused_p50_ms\": %.3f, \"refused_p99_ms\": %.3f, \"refused_max_ms\": %.3f, \"refused_over_5ms\": %ld, "
-           "\"send_lag_p50_ms\": %.3f, \"send_lag_p99_ms\": %.3f, \"generator_cpu_util\": %.3f, \"timeline\": [",
+           "\"send_lag_p50_ms\": %.3f, \"send_lag_p99_ms\": %.3f, \"generator_cpu_util\": %.3f, \"slot_ms\": %.0f, \"timeline\": [",
            label, rate, duration, warmup, connections, scheduled, sent_measured, scheduled - sent_measured, answered, errors, other,
            acc.n, acc.n / duration, pct(&acc, .5) * 1e3, pct(&acc, .99) * 1e3, pct(&acc, .999) * 1e3, acc.n ? acc.v[acc.n - 1] * 1e3 : 0, acc_slow,
            ref.n, pct(&ref, .5) * 1e3, pct(&ref, .99) * 1e3, ref.n ? ref.v[ref.n - 1] * 1e3 : 0, ref_slow,
-           pct(&lag, .5) * 1e3, pct(&lag, .99) * 1e3, cpu / now_s());
-    for (int s = 0; s < (int)duration; s++)
-        printf("%s[%d, %ld, %ld, %ld, %ld]", s ? ", " : "", s, timeline[s][0], timeline[s][1], timeline[s][2], timeline[s][3]);
+           pct(&lag, .5) * 1e3, pct(&lag, .99) * 1e3, cpu / now_s(), slot_ms);
+    for (int s = 0; s < seconds - 1; s++)
+        printf("%s[%d, %ld, %ld, %ld, %ld, %.1f]", s ? ", " : "", s, timeline[s][0], timeline[s][1], timeline[s][2], timeline[s][3], slowest[s] * 1e3);
     printf("]}\n");
     return 0;
 }
