@@ -166,9 +166,31 @@ final class ResponseWriter {
             head = new Head(version, head(version));
             lastHead = head;
         }
-        byte[] took = Double.toString(Math.round(tookMs * 1000) / 1000.0).getBytes(StandardCharsets.US_ASCII);
+        byte[] took = millis(tookMs);
         Buffer b = Buffer.buffer(head.bytes().length + TOOK_MS.length + took.length + answer.length);
         return b.appendBytes(head.bytes()).appendBytes(TOOK_MS).appendBytes(took).appendBytes(answer);
+    }
+
+    /**
+     * {@code ms} rounded to the microsecond, as {@code Double.toString} spells the rounded value ({@code 0.0},
+     * {@code 0.137}, {@code 12.5}) for 0 to 10^7 ms, with integer arithmetic only. {@code Double.toString}
+     * took a different path through its digit generator for each range of values, so the first requests after
+     * {@code /health/ready}, faster than the warm-up's, deoptimised and recompiled it on the server's core
+     * (docs/bench/warmup.md, run 10).
+     */
+    static byte[] millis(double ms) {
+        long micros = Math.round(ms * 1000);
+        if (!(ms >= 0 && micros < 10_000_000_000L)) return Double.toString(micros / 1000.0).getBytes(StandardCharsets.US_ASCII);
+        long whole = micros / 1000;
+        int fraction = (int) (micros % 1000);
+        int digits = fraction == 0 ? 1 : fraction % 100 == 0 ? 1 : fraction % 10 == 0 ? 2 : 3;
+        int wholeDigits = 1;
+        for (long w = whole; w >= 10; w /= 10) wholeDigits++;
+        byte[] out = new byte[wholeDigits + 1 + digits];
+        for (int i = wholeDigits - 1; i >= 0; i--, whole /= 10) out[i] = (byte) ('0' + whole % 10);
+        out[wholeDigits] = '.';
+        for (int i = 0, scale = 100; i < digits; i++, scale /= 10) out[wholeDigits + 1 + i] = (byte) ('0' + fraction / scale % 10);
+        return out;
     }
 
     private static final byte[] RECOMMENDATION_ID = ",\"recommendation_id\":\"".getBytes(StandardCharsets.US_ASCII);
@@ -184,7 +206,7 @@ final class ResponseWriter {
             head = new Head(version, head(version));
             lastHead = head;
         }
-        byte[] took = Double.toString(Math.round(tookMs * 1000) / 1000.0).getBytes(StandardCharsets.US_ASCII);
+        byte[] took = millis(tookMs);
         byte[] id = recommendationId.getBytes(StandardCharsets.US_ASCII);
         Buffer b = Buffer.buffer(head.bytes().length + TOOK_MS.length + took.length + RECOMMENDATION_ID.length + id.length
                 + HISTORY_USED.length + historyUsed.length + answer.length);

@@ -57,6 +57,27 @@ class ResponseWriterTest {
                 ours.replaceAll("\"score\":[^,]+,", "").replaceAll("\"price\":[^,]+,", ""), "byte-identical apart from number spelling");
     }
 
+    @Test
+    void tookMs_spellsTheRoundedValueAsDoubleToStringDoes_orShorter() {
+        Random rnd = new Random(11);
+        for (int i = 0; i < 400_000; i++) {
+            double ms = i < 200_000 ? i / 1000.0 : i < 300_000 ? rnd.nextDouble() * 100 : Math.pow(10, rnd.nextDouble() * 7.1) - 1;
+            double rounded = Math.round(ms * 1000) / 1000.0;
+            String ours = new String(ResponseWriter.millis(ms), StandardCharsets.US_ASCII);
+            String java = Double.toString(rounded);
+            if (!ours.equals(java)) {
+                // JDK 17's Double.toString is not always the shortest spelling (JDK-4511638: 2.0E-3 as "0.0020"); ours must then
+                // be the same number, shorter.
+                assertEquals(rounded, Double.parseDouble(ours), ms + ": " + ours + " against " + java);
+                assertTrue(ours.length() < java.length() && !java.contains("E"), ms + ": " + ours + " against " + java);
+            }
+            assertTrue(ours.matches("\\d+\\.\\d{1,3}") || rounded >= 1e7, ours);
+        }
+        for (double odd : new double[] {Double.NaN, -1.5, 1e7, 1e12, Double.POSITIVE_INFINITY}) {
+            assertEquals(Double.toString(Math.round(odd * 1000) / 1000.0), new String(ResponseWriter.millis(odd), StandardCharsets.US_ASCII));
+        }
+    }
+
     /** Issue 15: a lone surrogate (old journal, bundle, echoed id) made Jackson throw mid-response and the request hang. */
     @Test
     void loneSurrogates_becomeReplacementCharacters_inEveryBody() throws Exception {
