@@ -183,7 +183,7 @@ final class ResponseWriter {
         if (!(ms >= 0 && micros < 10_000_000_000L)) return Double.toString(micros / 1000.0).getBytes(StandardCharsets.US_ASCII);
         long whole = micros / 1000;
         int fraction = (int) (micros % 1000);
-        int digits = fraction == 0 ? 1 : fraction % 100 == 0 ? 1 : fraction % 10 == 0 ? 2 : 3;
+        int digits = fraction % 100 == 0 ? 1 : fraction % 10 == 0 ? 2 : 3; // trailing zeros dropped, at least one digit
         int wholeDigits = 1;
         for (long w = whole; w >= 10; w /= 10) wholeDigits++;
         byte[] out = new byte[wholeDigits + 1 + digits];
