@@ -188,8 +188,9 @@ public final class HttpVerticle extends VerticleBase {
      * time, and only a refusal that skips the body and the model lets it catch up (docs/bench/overload.md).
      */
     private void shedWhenBehind(RoutingContext ctx) {
-        // Not the start-up warm-up's own requests: refusing them would teach the JIT the refusal instead of the answer.
-        ApiException behind = warmedUp.get() && ctx.request().method() == HttpMethod.POST && "/recommend".equals(ctx.request().path())
+        // The start-up warm-up's requests too (it counts a 503 as the server protecting itself): exempting them left this
+        // check cold, and the first real requests after ready recompiled the route's handler (docs/bench/warmup.md, run 11).
+        ApiException behind = ctx.request().method() == HttpMethod.POST && "/recommend".equals(ctx.request().path())
                 ? dispatcher.refusalAtEdge() : null;
         if (behind == null) {
             ctx.next();

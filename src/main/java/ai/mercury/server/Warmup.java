@@ -5,10 +5,12 @@ import ai.mercury.feature.FeatureSpec.ContextField;
 import ai.mercury.model.Recommendation;
 import ai.mercury.model.Recommender;
 import ai.mercury.model.Snapshot;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -20,12 +22,14 @@ import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #overHttp}: after start, before {@code /health/ready} answers ready, the server sends
  *       itself at least {@code warmup.http_seconds} (and, while the JIT is still compiling, up to
  *       {@code warmup.http_max_seconds}) of representative {@code /recommend} requests on 127.0.0.1,
- *       through the whole path (HTTP parsing, routing, dispatch, workers, writer).</li>
+ *       through the whole path (HTTP parsing, routing, dispatch, workers, writer), and each second
+ *       opens {@link #BURST} connections at once, as a load tester does ({@link #connectionBurst}).</li>
  *   <li>{@link #inProcess}: after a bundle is validated and before it is published, the bundle thread
  *       runs {@code warmup.swap_seconds} of the same requests on the new snapshot through
  *       {@link RequestParser}, {@link Recommender} and {@link ResponseWriter} (its ONNX sessions are new;
@@ -55,6 +60,8 @@ final class Warmup {
     private static final int[] KS = {10, 20, 50, 100, 100, 100, 100, 100};
     /** Concurrent self-requests: enough to exercise the hand-off to the workers and their queue, not to flood them. */
     private static final int LANES = 16;
+    /** Connections a {@link #connectionBurst} opens at once: twice Netty's messages per accept read, as many as a load tester's. */
+    static final int BURST = 32;
     /** Failed requests after which the warm-up gives up (the server is not answering). */
     private static final int MAX_FAILURES = 100;
     /** Below this many milliseconds of JIT compilation per second of warm-up, the hot path is compiled. */
@@ -149,7 +156,7 @@ final class Warmup {
         Context context = vertx.getOrCreateContext();
         Promise<Integer> result = Promise.promise();
         Thread coordinator = new Thread(() -> {
-            int sent = run(port, bodies, minSeconds, maxSeconds);
+            int sent = run(vertx, port, bodies, minSeconds, maxSeconds);
             context.runOnContext(v -> result.complete(sent));
         }, "mercury-warmup");
         coordinator.setDaemon(true);
@@ -157,7 +164,7 @@ final class Warmup {
         return result.future();
     }
 
-    private static int run(int port, List<byte[]> bodies, int minSeconds, int maxSeconds) {
+    private static int run(Vertx vertx, int port, List<byte[]> bodies, int minSeconds, int maxSeconds) {
         long start = System.nanoTime();
         long minEnd = start + TimeUnit.SECONDS.toNanos(minSeconds);
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -180,9 +187,11 @@ final class Warmup {
                 : jitTimed ? "warmup.http_seconds passed (warmup.http_max_seconds is not above it)" : "no JIT timing on this JVM";
         long lastJitMs = adaptive ? jit.getTotalCompilationTime() : 0;
         int scrapes = 0;
+        int burstAnswers = 0;
         try {
             while (System.nanoTime() < hardEnd && failed.get() <= MAX_FAILURES) {
                 scrapeMetrics(port, scrapes++); // a Prometheus scrape is real traffic too: its writer was among the code deoptimised right after ready
+                burstAnswers += connectionBurst(vertx, port, bodies, scrapes);
                 Thread.sleep(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(hardEnd - System.nanoTime()))));
                 if (!adaptive) continue;
                 long jitMs = jit.getTotalCompilationTime();
@@ -205,10 +214,86 @@ final class Warmup {
                 Thread.currentThread().interrupt();
             }
         }
-        LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "warmed with %d requests over HTTP in %.1f s: %s%s",
-                sent.get(), (System.nanoTime() - start) / 1e9, why, (failed.get() == 0 ? "" : " (" + failed.get() + " not answered 200 or 503)")
+        LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "warmed with %d requests over HTTP in %.1f s (%d of them on %d bursts of %d new connections): %s%s",
+                sent.get() + burstAnswers, (System.nanoTime() - start) / 1e9, burstAnswers, scrapes, BURST, why, (failed.get() == 0 ? "" : " (" + failed.get() + " not answered 200 or 503)")
                         + (shed.get() == 0 ? "" : " (" + shed.get() + " answered 503 while the server shed load)")));
-        return sent.get();
+        return sent.get() + burstAnswers;
+    }
+
+    /**
+     * Opens {@link #BURST} connections at once, sends one request on each and closes them together, as a
+     * load tester or a fleet of reconnecting clients does; returns the answers read. The acceptor thread
+     * is held (at most 200 ms) while they connect, so that they wait in the listen backlog together and
+     * one accept read meets more than Netty's 16 messages per read. Connections that came one at a time
+     * left that branch unseen: the first real burst after ready trapped in the compiled event-loop
+     * method that had it inlined ({@code NioIoHandler.processSelectedKeysOptimized}), which the acceptor
+     * and the event loop share, and the whole read path ran in profiling code while C2 recompiled it:
+     * a stall of 100-650 ms with every connection's request unread (docs/bench/warmup.md, run 11).
+     */
+    static int connectionBurst(Vertx vertx, int port, List<byte[]> bodies, int round) {
+        List<Socket> sockets = new ArrayList<>(BURST);
+        CountDownLatch connected = new CountDownLatch(1);
+        int answers = 0;
+        try {
+            holdAcceptors(vertx, connected);
+            for (int i = 0; i < BURST; i++) {
+                Socket socket = new Socket();
+                sockets.add(socket);
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            }
+            connected.countDown();
+            List<byte[]> heads = heads(port, round % 2 == 1);
+            for (int i = 0; i < sockets.size(); i++) {
+                Socket socket = sockets.get(i);
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout(10_000);
+                byte[] body = bodies.get((round * BURST + i) % bodies.size());
+                OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+                out.write(heads.get(i % heads.size()));
+                out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+            }
+            for (Socket socket : sockets) {
+                readResponse(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
+                answers++;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not part of the warm-up's verdict: the lanes' failures are
+        } finally {
+            connected.countDown();
+            for (Socket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing a loopback socket the warm-up opened
+                }
+            }
+        }
+        return answers;
+    }
+
+    /** Parks each acceptor thread until {@code connected} or 200 ms, and waits (at most 1 s) until they are parked. */
+    private static void holdAcceptors(Vertx vertx, CountDownLatch connected) {
+        if (!(vertx instanceof VertxInternal internal)) return;
+        List<EventExecutor> acceptors = new ArrayList<>();
+        internal.acceptorEventLoopGroup().forEach(acceptors::add);
+        CountDownLatch parked = new CountDownLatch(acceptors.size());
+        for (EventExecutor acceptor : acceptors) {
+            acceptor.execute(() -> {
+                parked.countDown();
+                try {
+                    connected.await(200, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        try {
+            parked.await(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -230,6 +315,16 @@ final class Warmup {
     };
 
     /**
+     * What each of {@link #USER_AGENTS} sends as {@code Accept-Encoding} when it asks for compression: the
+     * compressor parses the whole list, and a list with {@code br} or {@code zstd} (browsers, curl's
+     * --compressed) takes branches that {@code gzip, deflate} alone left for the first real client.
+     */
+    private static final String[] ACCEPT_ENCODINGS = {
+        "gzip, deflate, br", "gzip, deflate, br, zstd", "gzip", null, "gzip, deflate, br, zstd", "gzip, deflate, br",
+        "deflate, gzip, br, zstd", "gzip, deflate, br, zstd", "gzip, deflate, br",
+    };
+
+    /**
      * The request heads a lane sends in turn (up to {@code Content-Length: }): each {@link #USER_AGENTS} entry,
      * with the host as a name or an address, with or without a port, and with or without {@code Accept} (a client without a
      * {@code User-Agent} sends the bare minimum, as wrk does).
@@ -242,7 +337,7 @@ final class Warmup {
             String host = v == 5 || v == 7 ? "shop.example.com" : (v % 2 == 0 ? "127.0.0.1:" : "localhost:") + port;
             StringBuilder h = new StringBuilder("POST /recommend HTTP/1.1\r\nHost: ").append(host).append("\r\n");
             if (agent != null) h.append("User-Agent: ").append(agent).append("\r\n").append(v % 3 == 0 ? "Accept: */*\r\n" : "Accept: application/json\r\n");
-            if (gzip && agent != null) h.append("Accept-Encoding: gzip, deflate\r\n");
+            if (gzip && agent != null) h.append("Accept-Encoding: ").append(ACCEPT_ENCODINGS[v]).append("\r\n");
             h.append("Content-Type: application/json\r\nContent-Length: ");
             heads.add(h.toString().getBytes(StandardCharsets.US_ASCII));
         }

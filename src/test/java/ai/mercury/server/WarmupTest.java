@@ -74,6 +74,34 @@ class WarmupTest {
         assertTrue(heads.stream().anyMatch(h -> h.contains("Host: localhost:8080")) && heads.stream().anyMatch(h -> h.contains("Host: 127.0.0.1:8080")));
         assertTrue(heads.stream().anyMatch(h -> h.matches("(?s).*Host: [a-z.]+\r\n.*")), "a host without a port, as a reverse proxy forwards it");
         assertTrue(heads.stream().anyMatch(h -> h.contains("Accept-Encoding: gzip")) && heads.stream().anyMatch(h -> h.contains("User-Agent") && !h.contains("gzip")));
+        assertTrue(heads.stream().anyMatch(h -> h.contains("Accept-Encoding: gzip\r\n")) && heads.stream().anyMatch(h -> h.matches("(?s).*Accept-Encoding: [^\r]*br, zstd\r\n.*")),
+                "a client asking for gzip alone, and browsers' longer lists (br, zstd)");
+    }
+
+    /** A burst's connections all get an answer, and the acceptor it held goes back to accepting. */
+    @Test
+    void connectionBurst_answersEveryConnection_andReleasesTheAcceptor() {
+        FixtureBundle.copyTo(artifacts);
+        try (ServerHarness h = new ServerHarness(artifacts, Map.of())) {
+            assertTrue(h.awaitInitialLoad());
+            Snapshot s = h.server.snapshots().acquire();
+            try {
+                var bodies = Warmup.bodies(s, 64, 5).stream().map(b -> b.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8)).toList();
+                double before = h.metric("vertx_http_server_requests_total{code=\"200\",method=\"POST\",route=\"/recommend\"}");
+                if (Double.isNaN(before)) before = 0; // no request yet: no such series
+                for (int round = 0; round < 3; round++) {
+                    assertEquals(Warmup.BURST, Warmup.connectionBurst(h.server.vertx(), h.server.port(), bodies, round), "answers in round " + round);
+                }
+                double after = h.metric("vertx_http_server_requests_total{code=\"200\",method=\"POST\",route=\"/recommend\"}");
+                assertEquals(3.0 * Warmup.BURST, after - before, "each burst request answered 200 by /recommend");
+                long t0 = System.nanoTime();
+                assertEquals(200, h.get("/health/live").statusCode(), "a new connection after the bursts is accepted");
+                assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "accepted promptly");
+                assertTrue(h.blockedEventLoops.isEmpty(), "holding the acceptor does not stall an event loop: " + h.blockedEventLoops);
+            } finally {
+                s.release();
+            }
+        }
     }
 
     @Test
