@@ -104,6 +104,11 @@ final class Warmup {
         return bodies;
     }
 
+    /** {@link #bodies} as the UTF-8 bytes a client sends. */
+    static List<byte[]> encodedBodies(Snapshot s, int n, long seed) {
+        return bodies(s, n, seed).stream().map(b -> b.encode().getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
     /**
      * Three times in four, an item often bought with one already in the history (a real basket's items
      * go together, so their co-occurrence counts add up: random items leave the ranker's large-count
@@ -152,7 +157,7 @@ final class Warmup {
      */
     static Future<Integer> overHttp(Vertx vertx, int port, Snapshot s, int minSeconds, int maxSeconds) {
         if (minSeconds <= 0 || s == null) return Future.succeededFuture(0);
-        List<byte[]> bodies = bodies(s, 256, 7).stream().map(b -> b.encode().getBytes(StandardCharsets.UTF_8)).toList();
+        List<byte[]> bodies = encodedBodies(s, 256, 7);
         Context context = vertx.getOrCreateContext();
         Promise<Integer> result = Promise.promise();
         Thread coordinator = new Thread(() -> {
@@ -247,12 +252,8 @@ final class Warmup {
                 Socket socket = sockets.get(i);
                 socket.setTcpNoDelay(true);
                 socket.setSoTimeout(10_000);
-                byte[] body = bodies.get((round * BURST + i) % bodies.size());
-                OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
-                out.write(heads.get(i % heads.size()));
-                out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
+                writeRequest(new BufferedOutputStream(socket.getOutputStream(), 16 * 1024), heads.get(i % heads.size()),
+                        bodies.get((round * BURST + i) % bodies.size()));
             }
             for (Socket socket : sockets) {
                 readResponse(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
@@ -356,12 +357,7 @@ final class Warmup {
                 OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
                 InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
                 while (!stop.get()) {
-                    byte[] head = heads.get(i % heads.size());
-                    byte[] body = bodies.get(i++ % bodies.size());
-                    out.write(head);
-                    out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.write(body);
-                    out.flush();
+                    writeRequest(out, heads.get(i % heads.size()), bodies.get(i++ % bodies.size()));
                     sent.incrementAndGet();
                     int status = readResponse(in);
                     if (status == 503) shed.incrementAndGet(); // the server protecting itself (loop lag, in-flight cap), not a failure
@@ -396,6 +392,14 @@ final class Warmup {
         } catch (IOException | RuntimeException e) {
             // not part of the warm-up's verdict
         }
+    }
+
+    /** Writes and flushes one request: a {@link #heads} entry (up to {@code Content-Length: }), the length, and the body. */
+    private static void writeRequest(OutputStream out, byte[] head, byte[] body) throws IOException {
+        out.write(head);
+        out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
     }
 
     /** Reads one HTTP/1.1 response (Content-Length or chunked body) and returns its status. */

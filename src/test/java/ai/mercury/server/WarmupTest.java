@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,22 +39,15 @@ class WarmupTest {
     /** Past its minimum the warm-up goes on only while the JIT compiles: never shorter than the minimum, never longer than the maximum. */
     @Test
     void httpWarmupRunsAtLeastItsMinimumAndStopsByItselfBeforeItsMaximum() {
-        FixtureBundle.copyTo(artifacts);
-        try (ServerHarness h = new ServerHarness(artifacts, Map.of())) {
-            assertTrue(h.awaitInitialLoad());
-            Snapshot s = h.server.snapshots().acquire();
-            try {
-                long t0 = System.nanoTime();
-                int sent = ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), s, 1, 20));
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                assertTrue(sent >= 1, "requests sent: " + sent);
-                assertTrue(seconds >= 1.0, "ran " + seconds + " s, below its minimum of 1 s");
-                assertTrue(seconds < 25, "ran " + seconds + " s, past its maximum of 20 s");
-                assertEquals(0, ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), s, 0, 20)), "a minimum of 0 turns it off");
-            } finally {
-                s.release();
-            }
-        }
+        onServingSnapshot((h, s) -> {
+            long t0 = System.nanoTime();
+            int sent = ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), s, 1, 20));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(sent >= 1, "requests sent: " + sent);
+            assertTrue(seconds >= 1.0, "ran " + seconds + " s, below its minimum of 1 s");
+            assertTrue(seconds < 25, "ran " + seconds + " s, past its maximum of 20 s");
+            assertEquals(0, ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), s, 0, 20)), "a minimum of 0 turns it off");
+        });
     }
 
     @Test
@@ -81,41 +75,41 @@ class WarmupTest {
     /** A burst's connections all get an answer, and the acceptor it held goes back to accepting. */
     @Test
     void connectionBurst_answersEveryConnection_andReleasesTheAcceptor() {
-        FixtureBundle.copyTo(artifacts);
-        try (ServerHarness h = new ServerHarness(artifacts, Map.of())) {
-            assertTrue(h.awaitInitialLoad());
-            Snapshot s = h.server.snapshots().acquire();
-            try {
-                var bodies = Warmup.bodies(s, 64, 5).stream().map(b -> b.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8)).toList();
-                double before = h.metric("vertx_http_server_requests_total{code=\"200\",method=\"POST\",route=\"/recommend\"}");
-                if (Double.isNaN(before)) before = 0; // no request yet: no such series
-                for (int round = 0; round < 3; round++) {
-                    assertEquals(Warmup.BURST, Warmup.connectionBurst(h.server.vertx(), h.server.port(), bodies, round), "answers in round " + round);
-                }
-                double after = h.metric("vertx_http_server_requests_total{code=\"200\",method=\"POST\",route=\"/recommend\"}");
-                assertEquals(3.0 * Warmup.BURST, after - before, "each burst request answered 200 by /recommend");
-                long t0 = System.nanoTime();
-                assertEquals(200, h.get("/health/live").statusCode(), "a new connection after the bursts is accepted");
-                assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "accepted promptly");
-                assertTrue(h.blockedEventLoops.isEmpty(), "holding the acceptor does not stall an event loop: " + h.blockedEventLoops);
-            } finally {
-                s.release();
+        onServingSnapshot((h, s) -> {
+            var bodies = Warmup.encodedBodies(s, 64, 5);
+            double before = h.metric("vertx_http_server_requests_total{code=\"200\",method=\"POST\",route=\"/recommend\"}");
+            if (Double.isNaN(before)) before = 0; // no request yet: no such series
+            for (int round = 0; round < 3; round++) {
+                assertEquals(Warmup.BURST, Warmup.connectionBurst(h.server.vertx(), h.server.port(), bodies, round), "answers in round " + round);
             }
-        }
+            double after = h.metric("vertx_http_server_requests_total{code=\"200\",method=\"POST\",route=\"/recommend\"}");
+            assertEquals(3.0 * Warmup.BURST, after - before, "each burst request answered 200 by /recommend");
+            long t0 = System.nanoTime();
+            assertEquals(200, h.get("/health/live").statusCode(), "a new connection after the bursts is accepted");
+            assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "accepted promptly");
+            assertTrue(h.blockedEventLoops.isEmpty(), "holding the acceptor does not stall an event loop: " + h.blockedEventLoops);
+        });
     }
 
     @Test
     void inProcessWarmup_runsRepresentativeRequestsOnTheSnapshot() {
+        onServingSnapshot((h, s) -> {
+            assertTrue(Warmup.inProcess(h.server.config(), s, 1) >= 1);
+            assertEquals(0, Warmup.inProcess(h.server.config(), s, 0), "0 turns it off");
+            // every generated body is one the API accepts
+            RequestParser parser = new RequestParser(h.server.config());
+            for (var body : Warmup.bodies(s, 100, 3)) parser.parse(body, java.time.Instant.now());
+        });
+    }
+
+    /** Runs {@code test} on a server started with the fixture bundle, and on its serving snapshot (released after). */
+    private void onServingSnapshot(BiConsumer<ServerHarness, Snapshot> test) {
         FixtureBundle.copyTo(artifacts);
         try (ServerHarness h = new ServerHarness(artifacts, Map.of())) {
             assertTrue(h.awaitInitialLoad());
             Snapshot s = h.server.snapshots().acquire();
             try {
-                assertTrue(Warmup.inProcess(h.server.config(), s, 1) >= 1);
-                assertEquals(0, Warmup.inProcess(h.server.config(), s, 0), "0 turns it off");
-                // every generated body is one the API accepts
-                RequestParser parser = new RequestParser(h.server.config());
-                for (var body : Warmup.bodies(s, 100, 3)) parser.parse(body, java.time.Instant.now());
+                test.accept(h, s);
             } finally {
                 s.release();
             }
