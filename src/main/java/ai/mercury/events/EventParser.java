@@ -2,13 +2,11 @@ package ai.mercury.events;
 
 import ai.mercury.config.EventsConfig;
 import ai.mercury.config.ItemsConfig;
+import ai.mercury.core.IsoTimestamps;
 import ai.mercury.core.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -202,13 +200,9 @@ public final class EventParser {
     /** ISO-8601 with {@code Z} or an offset, or without (UTC), as in {@code /recommend}; epoch milliseconds. */
     static long parseTimestamp(String s) {
         try {
-            return OffsetDateTime.parse(s).toInstant().toEpochMilli();
+            return IsoTimestamps.parse(s).toEpochMilli();
         } catch (DateTimeParseException e) {
-            try {
-                return LocalDateTime.parse(s).toInstant(ZoneOffset.UTC).toEpochMilli();
-            } catch (DateTimeParseException e2) {
-                throw new Invalid("timestamp: must be ISO-8601 (e.g. 2026-12-05T09:30:00Z), got '" + shorten(s, 64) + "'");
-            }
+            throw new Invalid("timestamp: must be ISO-8601 (e.g. 2026-12-05T09:30:00Z), got '" + shorten(s, 64) + "'");
         } catch (ArithmeticException e) {
             throw new Invalid("timestamp: out of range");
         }

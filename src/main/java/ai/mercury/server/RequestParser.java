@@ -1,7 +1,7 @@
 package ai.mercury.server;
 
 import ai.mercury.config.MercuryConfig;
-
+import ai.mercury.core.IsoTimestamps;
 import ai.mercury.feature.UserContext;
 import ai.mercury.model.Filters;
 import ai.mercury.model.RecommendQuery;
@@ -10,9 +10,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.math.BigInteger;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,15 +86,11 @@ final class RequestParser {
     static Instant parseTimestamp(String s) {
         Instant t;
         try {
-            t = OffsetDateTime.parse(s).toInstant();
+            t = IsoTimestamps.parse(s); // no offset given: UTC
         } catch (DateTimeParseException e) {
-            try {
-                t = LocalDateTime.parse(s).toInstant(ZoneOffset.UTC); // no offset given: UTC
-            } catch (DateTimeParseException e2) {
-                throw ApiException.badRequest("context.timestamp must be ISO-8601 (e.g. 2011-11-04T09:30:00Z), got '" + shorten(s) + "'");
-            }
+            throw ApiException.badRequest("context.timestamp must be ISO-8601 (e.g. 2011-11-04T09:30:00Z), got '" + shorten(s) + "'");
         }
-        // OffsetDateTime parses years up to ±999999999, whose UTC instant the calendar fields cannot hold
+        // the ISO forms parse years up to ±999999999, whose UTC instant the calendar fields cannot hold
         if (t.isBefore(MIN_TIMESTAMP) || t.isAfter(MAX_TIMESTAMP)) {
             throw ApiException.badRequest("context.timestamp must be between years 0001 and 9999 (UTC), got '" + shorten(s) + "'");
         }
