@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The server warms its request path before it reports ready, and a new bundle's before it is published. */
@@ -99,6 +100,46 @@ class WarmupTest {
             // every generated body is one the API accepts
             RequestParser parser = new RequestParser(h.server.config());
             for (var body : Warmup.bodies(s, 100, 3)) parser.parse(body, java.time.Instant.now());
+        });
+    }
+
+    @Test
+    void quietJit_needsQuietSecondsInARow_atTheWarmupsFullRate() {
+        Warmup.QuietJit q = new Warmup.QuietJit();
+        long total = 0;
+        assertFalse(q.second(10, total += 1000), "the first second has no rate yet");
+        assertFalse(q.second(200, total += 1000), "busy");
+        assertFalse(q.second(10, total += 1000), "one quiet second is not enough");
+        assertTrue(q.second(10, total += 900), "two in a row at 90 % of the best rate");
+        Warmup.QuietJit slowed = new Warmup.QuietJit();
+        total = 0;
+        slowed.second(300, total += 1000);
+        slowed.second(300, total += 1000);
+        assertFalse(slowed.second(5, total += 100), "little compiled because little ran: not quiet");
+        assertFalse(slowed.second(5, total += 100), "still slowed");
+        assertFalse(slowed.second(5, total += 1000), "back at full rate: the count starts again");
+        assertTrue(slowed.second(5, total += 1000));
+    }
+
+    @Test
+    void warmupBodies_takeTheShapesClientsSend() {
+        onServingSnapshot((h, s) -> {
+            var bodies = Warmup.bodies(s, 256, 7);
+            java.util.Set<String> timestampForms = new java.util.TreeSet<>();
+            int kFirst = 0, kLast = 0, priced = 0;
+            for (var body : bodies) {
+                var names = new java.util.ArrayList<>(body.fieldNames());
+                if (names.get(0).equals("k")) kFirst++;
+                if (names.get(names.size() - 1).equals("k")) kLast++;
+                if (body.getJsonObject("filters", new io.vertx.core.json.JsonObject()).containsKey("price_min")) priced++;
+                String ts = body.getJsonObject("context").getString("timestamp");
+                if (ts == null) continue;
+                assertTrue(ai.mercury.core.IsoTimestamps.parse(ts) != null, ts);
+                timestampForms.add(ts.endsWith("Z") ? (ts.contains(".") ? "fraction Z" : "Z") : ts.matches(".*[+-]\\d\\d:\\d\\d$") ? "offset" : "local");
+            }
+            assertTrue(kFirst > 50 && kLast > 50, "k both first (" + kFirst + ") and last (" + kLast + ")");
+            assertTrue(priced > 0, "some bodies filter by price (fractional numbers)");
+            assertEquals(java.util.Set.of("Z", "fraction Z", "offset", "local"), timestampForms);
         });
     }
 
