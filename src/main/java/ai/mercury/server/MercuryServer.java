@@ -91,10 +91,7 @@ public final class MercuryServer implements AutoCloseable {
                     // Ready only once the start-up bundle has loaded and the server has sent itself warmup.http_seconds of requests
                     // (and more while the JIT is still compiling, up to warmup.http_max_seconds).
                     indexManager.initialLoad().compose(first -> Warmup.overHttp(vertx, port.get(), first, config.warmupHttpSeconds(), config.warmupHttpMaxSeconds()))
-                            .onComplete(ignored -> {
-                                metrics.registerCodeTwins("/health/ready", "503", "200"); // before the first 200 there, see the method
-                                warmedUp.set(true);
-                            });
+                            .onComplete(ignored -> warmedUp.set(true));
                     return server;
                 })
                 .recover(e -> {

@@ -127,39 +127,6 @@ public final class ServerMetrics implements LifecycleEvents, AutoCloseable {
         return registry;
     }
 
-    /**
-     * Registers, for each of Vert.x's HTTP server meters of {@code route} answered {@code fromCode}, its twin
-     * answered {@code toCode} (same name, description, unit and other tags); returns how many it made.
-     * Called as the server turns ready, with {@code /health/ready}'s 503 and 200: the first 200 there
-     * otherwise made Micrometer build three meters inside Vert.x's compiled response path, a branch
-     * that thousands of 503s had never taken. Its C2 code was thrown away right at ready
-     * ({@code Http1xServerResponse.end}, {@code MeterRegistry.getOrCreateMeter}), and the callers it no
-     * longer inlined were compiled anew in the first seconds of real traffic (docs/bench/warmup.md, run 12).
-     */
-    int registerCodeTwins(String route, String fromCode, String toCode) {
-        int made = 0;
-        for (Meter m : List.copyOf(registry.getMeters())) {
-            Meter.Id id = m.getId();
-            if (!id.getName().startsWith("vertx.http.server.") || !route.equals(id.getTag("route")) || !fromCode.equals(id.getTag("code"))) continue;
-            List<io.micrometer.core.instrument.Tag> tags = new java.util.ArrayList<>();
-            for (io.micrometer.core.instrument.Tag tag : id.getTagsAsIterable()) {
-                tags.add(tag.getKey().equals("code") ? io.micrometer.core.instrument.Tag.of("code", toCode) : tag);
-            }
-            if (registry.find(id.getName()).tags(tags).meter() != null) continue;
-            switch (id.getType()) {
-                case COUNTER -> Counter.builder(id.getName()).tags(tags).description(id.getDescription()).baseUnit(id.getBaseUnit()).register(registry);
-                case TIMER -> Timer.builder(id.getName()).tags(tags).description(id.getDescription()).register(registry);
-                case DISTRIBUTION_SUMMARY -> io.micrometer.core.instrument.DistributionSummary.builder(id.getName()).tags(tags)
-                        .description(id.getDescription()).baseUnit(id.getBaseUnit()).register(registry);
-                default -> {
-                    continue; // gauges and others: Vert.x keys them by route, not by status
-                }
-            }
-            made++;
-        }
-        return made;
-    }
-
     void recordRecommendation(Recommendation r, long totalNanos) {
         encode.record(r.encodeNanos(), TimeUnit.NANOSECONDS);
         inference.record(r.inferenceNanos(), TimeUnit.NANOSECONDS);

@@ -104,35 +104,6 @@ class WarmupTest {
     }
 
     @Test
-    void theFirstReadyAnswer_findsItsMetersAlreadyThere() throws Exception {
-        FixtureBundle.copyTo(artifacts);
-        try (ServerHarness h = new ServerHarness(artifacts, Map.of("warmup.http_seconds", 2, "warmup.http_max_seconds", 2))) {
-            // meters for /health/ready answered 200, and whether each was made by the twins rather than by Vert.x's response path
-            java.util.Map<String, Boolean> readyOkMeters = new java.util.concurrent.ConcurrentHashMap<>();
-            h.server.metrics().registry().config().onMeterAdded(m -> {
-                if ("/health/ready".equals(m.getId().getTag("route")) && "200".equals(m.getId().getTag("code"))) {
-                    readyOkMeters.put(m.getId().getName(), java.util.Arrays.stream(Thread.currentThread().getStackTrace())
-                            .anyMatch(f -> f.getMethodName().equals("registerCodeTwins")));
-                }
-            });
-            int status;
-            int polls = 0;
-            do {
-                status = h.get("/health/ready").statusCode();
-                polls++;
-                if (status != 200) Thread.sleep(20);
-            } while (status != 200 && polls < 1000);
-            assertEquals(200, status);
-            assertTrue(polls > 1, "the server was polled while it warmed up");
-            assertEquals(java.util.Set.of("vertx.http.server.requests", "vertx.http.server.response.time", "vertx.http.server.response.bytes"),
-                    readyOkMeters.keySet());
-            assertTrue(readyOkMeters.values().stream().allMatch(b -> b), "made before the first 200, not by it: " + readyOkMeters);
-            String page = h.get("/metrics").bodyAsString();
-            assertTrue(page.contains("vertx_http_server_requests_total{code=\"200\",method=\"GET\",route=\"/health/ready\"} 1.0"), "the twin counts the 200");
-        }
-    }
-
-    @Test
     void quietJit_needsQuietSecondsInARow_atTheWarmupsFullRate() {
         Warmup.QuietJit q = new Warmup.QuietJit();
         long total = 0;
