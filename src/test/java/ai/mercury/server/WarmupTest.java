@@ -7,6 +7,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -100,6 +101,21 @@ class WarmupTest {
             // every generated body is one the API accepts
             RequestParser parser = new RequestParser(h.server.config());
             for (var body : Warmup.bodies(s, 100, 3)) parser.parse(body, java.time.Instant.now());
+        });
+    }
+
+    @Test
+    void clientErrorBodies_getA400_withAnswersOfManyLengthsUnder256Bytes() {
+        onServingSnapshot((h, s) -> {
+            java.util.Set<Integer> lengths = new java.util.TreeSet<>();
+            for (int i = 0; i < 200; i++) {
+                var r = h.post("/recommend", "application/json", new String(Warmup.clientErrorBody(i), StandardCharsets.US_ASCII));
+                assertEquals(400, r.statusCode(), r.bodyAsString());
+                int length = Integer.parseInt(r.getHeader("content-length"));
+                assertTrue(length < 256, "under Vert.x's cache of 256 lengths: " + length);
+                lengths.add(length);
+            }
+            assertTrue(lengths.size() > 100, "many lengths: " + lengths.size());
         });
     }
 
