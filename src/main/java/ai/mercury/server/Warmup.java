@@ -89,8 +89,9 @@ final class Warmup {
             // k first or last: a number followed by '}' (the README's and k6's order) took a branch of
             // Jackson's number reader that "k" first never did, and the first real request deoptimised
             // the compiled field reader (docs/bench/warmup.md, run 12)
+            int k = KS[random.nextInt(KS.length)];
             boolean kLast = random.nextBoolean();
-            JsonObject body = kLast ? new JsonObject() : new JsonObject().put("k", KS[random.nextInt(KS.length)]);
+            JsonObject body = kLast ? new JsonObject() : new JsonObject().put("k", k);
             body.put("context", context);
             int kind = random.nextInt(10); // 4 in 10 context only, 3 one item, 3 a longer history, as in the load tests' realistic mix
             if (!ordinals.isEmpty() && kind >= 4) {
@@ -109,7 +110,7 @@ final class Warmup {
                 JsonObject filters = body.getJsonObject("filters", new JsonObject());
                 body.put("filters", filters.put("price_min", 0.5 + random.nextInt(4)).put("price_max", 10.0 + random.nextInt(200) / 4.0));
             }
-            if (kLast) body.put("k", KS[random.nextInt(KS.length)]);
+            if (kLast) body.put("k", k);
             bodies.add(body);
         }
         return bodies;
@@ -397,7 +398,6 @@ final class Warmup {
         return heads;
     }
 
-    /** One keep-alive connection sending {@code POST /recommend} until {@code stop}; reconnects after an error. */
     /** One request in this many of a lane is a client's mistake (a 400). */
     static final int CLIENT_ERROR_EVERY = 64;
 
@@ -414,6 +414,7 @@ final class Warmup {
         return ("{\"context\":{\"" + name + "\":1},\"k\":10}").getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** One keep-alive connection sending {@code POST /recommend} until {@code stop}; reconnects after an error. */
     private static void lane(int port, List<byte[]> bodies, int lane, AtomicBoolean stop, AtomicInteger sent, AtomicInteger failed,
                              AtomicInteger shed) {
         List<byte[]> heads = heads(port, lane % 2 == 1);
