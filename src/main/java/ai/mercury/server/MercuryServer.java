@@ -90,7 +90,7 @@ public final class MercuryServer implements AutoCloseable {
                     server.httpDeployment = id;
                     // Ready only once the start-up bundle has loaded and the server has sent itself warmup.http_seconds of requests
                     // (and more while the JIT is still compiling, up to warmup.http_max_seconds).
-                    indexManager.initialLoad().compose(first -> Warmup.overHttp(vertx, port.get(), first, config.warmupHttpSeconds(), config.warmupHttpMaxSeconds()))
+                    indexManager.initialLoad().compose(first -> Warmup.overHttp(vertx, port.get(), config, first, config.warmupHttpSeconds(), config.warmupHttpMaxSeconds()))
                             .onComplete(ignored -> warmedUp.set(true));
                     return server;
                 })

@@ -79,8 +79,12 @@ final class Warmup {
 
     private Warmup() {}
 
-    /** {@code n} representative {@code /recommend} bodies for {@code s}. */
-    static List<JsonObject> bodies(Snapshot s, int n, long seed) {
+    /**
+     * {@code n} representative {@code /recommend} bodies for {@code s}, within the configured limits
+     * (a shop's lower {@code limits.max_k} or {@code limits.max_history} would otherwise turn the
+     * warm-up into a run of 400s).
+     */
+    static List<JsonObject> bodies(MercuryConfig config, Snapshot s, int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Integer> ordinals = new ArrayList<>(); // of items present, for random history items
         List<Integer> cold = new ArrayList<>(); // of those without co-occurrence counts: no baskets yet
@@ -100,7 +104,7 @@ final class Warmup {
             // k first or last: a number followed by '}' (the README's and k6's order) took a branch of
             // Jackson's number reader that "k" first never did, and the first real request deoptimised
             // the compiled field reader (docs/bench/warmup.md, run 12)
-            int k = KS[random.nextInt(KS.length)];
+            int k = Math.min(KS[random.nextInt(KS.length)], config.maxK());
             boolean kLast = random.nextBoolean();
             JsonObject body = kLast ? new JsonObject() : new JsonObject().put("k", k);
             body.put("context", context);
@@ -112,7 +116,7 @@ final class Warmup {
                 // for: the ranker's merge then has no co-occurrence candidate, a branch that the 1 such
                 // body in the load tests' 1,000 took in the first second after ready (warmup.md, run 13)
                 boolean coldOnly = kind < 7 && !cold.isEmpty() && random.nextInt(8) == 0;
-                for (int h = kind < 7 ? 1 : 2 + random.nextInt(49); h > 0; h--) {
+                for (int h = Math.min(kind < 7 ? 1 : 2 + random.nextInt(49), config.maxHistory()); h > 0; h--) {
                     int o = coldOnly ? cold.get(random.nextInt(cold.size())) : basketMate(s, picked, random);
                     if (o < 0) o = ordinals.get(random.nextInt(ordinals.size()));
                     picked.add(o);
@@ -120,7 +124,7 @@ final class Warmup {
                 }
                 // 1 in 16 holds an id the bundle does not know (a product listed since, a stale page):
                 // answered in unknown_history
-                if (random.nextInt(16) == 0) history.add(random.nextInt(history.size() + 1), UNKNOWN_ITEM_PREFIX + random.nextInt(1_000_000));
+                if (random.nextInt(16) == 0 && history.size() < config.maxHistory()) history.add(random.nextInt(history.size() + 1), UNKNOWN_ITEM_PREFIX + random.nextInt(1_000_000));
                 body.put("history", new JsonArray(history));
                 if (random.nextInt(4) == 0) body.put("filters", new JsonObject().put("exclude", new JsonArray().add(history.get(0))));
             }
@@ -149,8 +153,8 @@ final class Warmup {
     }
 
     /** {@link #bodies} as the UTF-8 bytes a client sends. */
-    static List<byte[]> encodedBodies(Snapshot s, int n, long seed) {
-        return bodies(s, n, seed).stream().map(b -> b.encode().getBytes(StandardCharsets.UTF_8)).toList();
+    static List<byte[]> encodedBodies(MercuryConfig config, Snapshot s, int n, long seed) {
+        return bodies(config, s, n, seed).stream().map(b -> b.encode().getBytes(StandardCharsets.UTF_8)).toList();
     }
 
     /**
@@ -168,7 +172,7 @@ final class Warmup {
     static int inProcess(MercuryConfig config, Snapshot s, int seconds) {
         if (seconds <= 0) return 0;
         RequestParser parser = new RequestParser(config);
-        List<JsonObject> bodies = bodies(s, 256, 15);
+        List<JsonObject> bodies = bodies(config, s, 256, 15);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         int n = 0;
         try {
@@ -198,9 +202,9 @@ final class Warmup {
      * shares the server's decoder and handler code, and its traffic taught the JIT types and branches
      * that real traffic then contradicted (about 200 deoptimisations in the first 10 s after ready).
      */
-    static Future<Integer> overHttp(Vertx vertx, int port, Snapshot s, int minSeconds, int maxSeconds) {
+    static Future<Integer> overHttp(Vertx vertx, int port, MercuryConfig config, Snapshot s, int minSeconds, int maxSeconds) {
         if (minSeconds <= 0 || s == null) return Future.succeededFuture(0);
-        List<byte[]> bodies = encodedBodies(s, HTTP_BODIES, 7);
+        List<byte[]> bodies = encodedBodies(config, s, HTTP_BODIES, 7);
         Context context = vertx.getOrCreateContext();
         Promise<Integer> result = Promise.promise();
         Thread coordinator = new Thread(() -> {

@@ -43,12 +43,12 @@ class WarmupTest {
     void httpWarmupRunsAtLeastItsMinimumAndStopsByItselfBeforeItsMaximum() {
         onServingSnapshot((h, s) -> {
             long t0 = System.nanoTime();
-            int sent = ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), s, 1, 20));
+            int sent = ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), h.server.config(), s, 1, 20));
             double seconds = (System.nanoTime() - t0) / 1e9;
             assertTrue(sent >= 1, "requests sent: " + sent);
             assertTrue(seconds >= 1.0, "ran " + seconds + " s, below its minimum of 1 s");
             assertTrue(seconds < 25, "ran " + seconds + " s, past its maximum of 20 s");
-            assertEquals(0, ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), s, 0, 20)), "a minimum of 0 turns it off");
+            assertEquals(0, ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), h.server.config(), s, 0, 20)), "a minimum of 0 turns it off");
         });
     }
 
@@ -78,7 +78,7 @@ class WarmupTest {
     @Test
     void connectionBurst_answersEveryConnection_andReleasesTheAcceptor() {
         onServingSnapshot((h, s) -> {
-            var bodies = Warmup.encodedBodies(s, 64, 5);
+            var bodies = Warmup.encodedBodies(h.server.config(), s, 64, 5);
             double before = h.metric("vertx_http_server_requests_total{code=\"200\",method=\"POST\",route=\"/recommend\"}");
             if (Double.isNaN(before)) before = 0; // no request yet: no such series
             for (int round = 0; round < 3; round++) {
@@ -100,7 +100,16 @@ class WarmupTest {
             assertEquals(0, Warmup.inProcess(h.server.config(), s, 0), "0 turns it off");
             // every generated body is one the API accepts
             RequestParser parser = new RequestParser(h.server.config());
-            for (var body : Warmup.bodies(s, 100, 3)) parser.parse(body, java.time.Instant.now());
+            for (var body : Warmup.bodies(h.server.config(), s, 100, 3)) parser.parse(body, java.time.Instant.now());
+            // and within a shop's lower limits too: no warm-up of 400s
+            var strict = ai.mercury.config.MercuryConfig.load(null, Map.of(), Map.of("limits.max_k", 5, "limits.max_history", 2, "limits.default_k", 5));
+            RequestParser strictParser = new RequestParser(strict);
+            int withHistory = 0;
+            for (var body : Warmup.bodies(strict, s, Warmup.HTTP_BODIES, 7)) {
+                strictParser.parse(body, java.time.Instant.now());
+                if (body.containsKey("history")) withHistory++;
+            }
+            assertTrue(withHistory > 100, "histories kept, shortened: " + withHistory);
         });
     }
 
@@ -140,7 +149,7 @@ class WarmupTest {
     @Test
     void warmupBodies_takeTheShapesClientsSend() {
         onServingSnapshot((h, s) -> {
-            var bodies = Warmup.bodies(s, 256, 7);
+            var bodies = Warmup.bodies(h.server.config(), s, 256, 7);
             java.util.Set<String> timestampForms = new java.util.TreeSet<>();
             int kFirst = 0, kLast = 0, priced = 0;
             for (var body : bodies) {
@@ -165,7 +174,7 @@ class WarmupTest {
     @Test
     void warmupHistories_includeUnknownIds_andProductsWithoutBaskets() {
         onServingSnapshot((h, s) -> {
-            var bodies = Warmup.bodies(s, Warmup.HTTP_BODIES, 7);
+            var bodies = Warmup.bodies(h.server.config(), s, Warmup.HTTP_BODIES, 7);
             int withUnknown = 0, coldOnly = 0;
             io.vertx.core.json.JsonObject unknownBody = null;
             for (var body : bodies) {
