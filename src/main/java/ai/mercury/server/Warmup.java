@@ -67,6 +67,13 @@ final class Warmup {
      * a few hundred come up (256 left some out).
      */
     static final int HTTP_BODIES = 1024;
+    /**
+     * Requests a warm-up lane sends on one connection before it opens the next. Keep-alive lanes
+     * alone opened too few connections for the JIT: the channel set-up code (Netty's
+     * {@code AbstractUnsafe.register}, 45 ms of C2 on the one core) stayed at C1 and was compiled when
+     * the first load tester's 32 connections arrived after ready (docs/bench/warmup.md, run 13).
+     */
+    static final int REQUESTS_PER_CONNECTION = 16;
     /** Connections a {@link #connectionBurst} opens at once: twice Netty's messages per accept read, as many as a load tester's. */
     static final int BURST = 32;
     /** Failed requests after which the warm-up gives up (the server is not answering). */
@@ -227,10 +234,11 @@ final class Warmup {
         AtomicInteger sent = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         AtomicInteger shed = new AtomicInteger();
+        AtomicInteger connections = new AtomicInteger();
         List<Thread> lanes = new ArrayList<>();
         for (int lane = 0; lane < LANES; lane++) {
             int l = lane;
-            Thread t = new Thread(() -> lane(port, bodies, l, stop, sent, failed, shed), "mercury-warmup-" + lane);
+            Thread t = new Thread(() -> lane(port, bodies, l, stop, sent, failed, shed, connections), "mercury-warmup-" + lane);
             t.setDaemon(true);
             t.start();
             lanes.add(t);
@@ -268,8 +276,8 @@ final class Warmup {
                 Thread.currentThread().interrupt();
             }
         }
-        LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "warmed with %d requests over HTTP in %.1f s (%d of them on %d bursts of %d new connections): %s%s",
-                sent.get() + burstAnswers, (System.nanoTime() - start) / 1e9, burstAnswers, scrapes, BURST, why, (failed.get() == 0 ? "" : " (" + failed.get() + " not answered 200 or 503)")
+        LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "warmed with %d requests over HTTP in %.1f s on %d connections (%d of them on %d bursts of %d new connections): %s%s",
+                sent.get() + burstAnswers, (System.nanoTime() - start) / 1e9, connections.get() + burstAnswers, burstAnswers, scrapes, BURST, why, (failed.get() == 0 ? "" : " (" + failed.get() + " not answered 200 or 503)")
                         + (shed.get() == 0 ? "" : " (" + shed.get() + " answered 503 while the server shed load)")));
         return sent.get() + burstAnswers;
     }
@@ -436,18 +444,22 @@ final class Warmup {
         return ("{\"context\":{\"" + name + "\":1},\"k\":10}").getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** One keep-alive connection sending {@code POST /recommend} until {@code stop}; reconnects after an error. */
+    /**
+     * {@code POST /recommend} until {@code stop}, {@link #REQUESTS_PER_CONNECTION} on each keep-alive
+     * connection, then on a new one (and a new one after an error).
+     */
     private static void lane(int port, List<byte[]> bodies, int lane, AtomicBoolean stop, AtomicInteger sent, AtomicInteger failed,
-                             AtomicInteger shed) {
+                             AtomicInteger shed, AtomicInteger connections) {
         List<byte[]> heads = heads(port, lane % 2 == 1);
         int i = lane * 16;
         while (!stop.get() && failed.get() <= MAX_FAILURES) {
             try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                connections.incrementAndGet();
                 socket.setTcpNoDelay(true);
                 socket.setSoTimeout(10_000);
                 OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
                 InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-                while (!stop.get()) {
+                for (int onThis = 0; onThis < REQUESTS_PER_CONNECTION && !stop.get(); onThis++) {
                     boolean clientError = i % CLIENT_ERROR_EVERY == CLIENT_ERROR_EVERY - 1;
                     writeRequest(out, heads.get(i % heads.size()), clientError ? clientErrorBody(i) : bodies.get(i % bodies.size()));
                     i++;
