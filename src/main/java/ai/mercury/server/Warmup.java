@@ -131,7 +131,9 @@ final class Warmup {
                 }
                 // 1 in 16 holds an id the bundle does not know (a product listed since, a stale page):
                 // answered in unknown_history
-                if (random.nextInt(16) == 0 && history.size() < config.maxHistory()) history.add(random.nextInt(history.size() + 1), UNKNOWN_ITEM_PREFIX + random.nextInt(1_000_000));
+                if (random.nextInt(16) == 0 && history.size() < config.maxHistory()) {
+                    history.add(random.nextInt(history.size() + 1), UNKNOWN_ITEM_PREFIX + random.nextInt(1_000_000));
+                }
                 body.put("history", new JsonArray(history));
                 if (random.nextInt(4) == 0) body.put("filters", new JsonObject().put("exclude", new JsonArray().add(history.get(0))));
             }
