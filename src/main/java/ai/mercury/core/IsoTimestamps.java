@@ -3,6 +3,7 @@ package ai.mercury.core;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.Year;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 
@@ -98,11 +99,15 @@ public final class IsoTimestamps {
     }
 
     static int daysInMonth(int year, int month) {
-        if (month == 2) return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+        if (month == 2) return Year.isLeap(year) ? 29 : 28;
         return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
     }
 
-    /** Days since 1970-01-01 of a proleptic Gregorian date (years 1 to 9999 here, so no overflow). */
+    /**
+     * Days since 1970-01-01 of a proleptic Gregorian date (years 1 to 9999 here, so no overflow), as
+     * {@code LocalDate.toEpochDay}: not through {@code LocalDate.of}, whose day-of-month check for days
+     * 29–31 is the branch that trapped after the warm-up (docs/bench/warmup.md, run 12).
+     */
     static long epochDay(int year, int month, int day) {
         long y = month <= 2 ? year - 1 : year; // count the year from March, so that February's leap day comes last
         long era = Math.floorDiv(y, 400);

@@ -432,6 +432,8 @@ final class Warmup {
 
     /** One request in this many of a lane is a client's mistake (a 400). */
     static final int CLIENT_ERROR_EVERY = 64;
+    /** The unknown context field names of {@link #clientErrorBody} are prefixes of this. */
+    private static final String LETTERS = "abcdefghijklmnopqrstuvwxyz".repeat(7);
 
     /**
      * A body the API refuses with 400, as some real clients' are, whose answer is 60 to 240 bytes long
@@ -442,7 +444,7 @@ final class Warmup {
      * (docs/bench/warmup.md, run 12).
      */
     static byte[] clientErrorBody(int i) {
-        String name = "abcdefghijklmnopqrstuvwxyz".repeat(7).substring(0, 1 + Math.floorMod(i * 7919, 180));
+        String name = LETTERS.substring(0, 1 + Math.floorMod(i * 7919, 180));
         return ("{\"context\":{\"" + name + "\":1},\"k\":10}").getBytes(StandardCharsets.US_ASCII);
     }
 

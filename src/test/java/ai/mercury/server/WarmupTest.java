@@ -56,25 +56,16 @@ class WarmupTest {
     @Test
     void httpWarmup_opensNewConnectionsAsItGoes_andSaysHowMany() {
         onServingSnapshot((h, s) -> {
-            java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-            java.util.logging.Logger log = java.util.logging.Logger.getLogger(Warmup.class.getName());
-            java.util.logging.Handler handler = new java.util.logging.Handler() {
-                @Override public void publish(java.util.logging.LogRecord r) { lines.add(r.getMessage()); }
-                @Override public void flush() {}
-                @Override public void close() {}
-            };
-            log.addHandler(handler);
-            try {
+            try (LogCapture logs = new LogCapture()) {
                 int sent = ServerHarness.await(Warmup.overHttp(h.server.vertx(), h.server.port(), h.server.config(), s, 1, 1));
-                String line = lines.stream().filter(l -> l.startsWith("warmed with")).findFirst().orElseThrow();
+                String line = logs.from(Warmup.class.getName()).stream().map(java.util.logging.LogRecord::getMessage)
+                        .filter(l -> l.startsWith("warmed with")).findFirst().orElseThrow();
                 var m = java.util.regex.Pattern.compile("on (\\d+) connections \\((\\d+) of them on").matcher(line);
                 assertTrue(m.find(), line);
                 int connections = Integer.parseInt(m.group(1)), onBursts = Integer.parseInt(m.group(2));
                 int lanes = connections - onBursts;
                 assertTrue(lanes >= (sent - onBursts) / Warmup.REQUESTS_PER_CONNECTION, "a new lane connection every "
                         + Warmup.REQUESTS_PER_CONNECTION + " requests: " + line);
-            } finally {
-                log.removeHandler(handler);
             }
         });
     }
