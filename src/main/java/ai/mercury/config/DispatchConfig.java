@@ -24,9 +24,12 @@ import java.util.Map;
  *                          503 at once; 0 turns it off
  * @param admissionRate     also limit each event loop's admitted rate, once it falls behind, to what the measured CPU
  *                          cost of an answer and of a refusal allow (server.AdmissionRate); off by default (docs/bench/overload.md)
+ * @param admissionTarget   the share of the cores that limit aims at: lower answers fewer requests during an overload and
+ *                          refuses the rest sooner (less queueing on the loop), higher answers more, later
  */
 public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs, int maxInFlightExpensive,
-                             int expensiveK, int expensiveHistory, int expensiveExcludes, long maxLoopLagMs, boolean admissionRate) {
+                             int expensiveK, int expensiveHistory, int expensiveExcludes, long maxLoopLagMs, boolean admissionRate,
+                             double admissionTarget) {
     public static final boolean DEFAULT_INLINE_WHEN_IDLE = true;
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
     public static final long DEFAULT_QUEUE_WAIT_BUDGET_MS = 200;
@@ -36,11 +39,13 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
     public static final int DEFAULT_EXPENSIVE_EXCLUDES = 500;
     public static final long DEFAULT_MAX_LOOP_LAG_MS = 30;
     public static final boolean DEFAULT_ADMISSION_RATE = false;
+    public static final double DEFAULT_ADMISSION_TARGET = 0.85;
 
     /** The general limits with the default expensive-request limits. */
     public DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queueWaitBudgetMs) {
         this(inlineWhenIdle, maxInFlight, queueWaitBudgetMs, DEFAULT_MAX_IN_FLIGHT_EXPENSIVE, DEFAULT_EXPENSIVE_K,
-                DEFAULT_EXPENSIVE_HISTORY, DEFAULT_EXPENSIVE_EXCLUDES, DEFAULT_MAX_LOOP_LAG_MS, DEFAULT_ADMISSION_RATE);
+                DEFAULT_EXPENSIVE_HISTORY, DEFAULT_EXPENSIVE_EXCLUDES, DEFAULT_MAX_LOOP_LAG_MS, DEFAULT_ADMISSION_RATE,
+                DEFAULT_ADMISSION_TARGET);
     }
 
     static void putDefaults(Map<String, Object> d) {
@@ -53,6 +58,7 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
         d.put("inference.expensive.excludes", DEFAULT_EXPENSIVE_EXCLUDES);
         d.put("inference.max_loop_lag_ms", DEFAULT_MAX_LOOP_LAG_MS);
         d.put("inference.admission_rate", DEFAULT_ADMISSION_RATE);
+        d.put("inference.admission_target", DEFAULT_ADMISSION_TARGET);
     }
 
     static DispatchConfig from(Map<String, Object> v) {
@@ -64,7 +70,8 @@ public record DispatchConfig(boolean inlineWhenIdle, int maxInFlight, long queue
                 MercuryConfig.intIn(v, "inference.expensive.history", 1, 1_000_000),
                 MercuryConfig.intIn(v, "inference.expensive.excludes", 1, 1_000_000),
                 MercuryConfig.intIn(v, "inference.max_loop_lag_ms", 0, 600_000),
-                MercuryConfig.bool(v, "inference.admission_rate"));
+                MercuryConfig.bool(v, "inference.admission_rate"),
+                MercuryConfig.doubleIn(v, "inference.admission_target", 0.3, 1.0));
     }
 
     /** Whether a request of this size counts against {@link #maxInFlightExpensive}. */

@@ -6,7 +6,7 @@ package ai.mercury.server;
  * is {@link #ENGAGE_LATE_MS} late, or the requests in flight hold that much work: a backlog that
  * load past capacity builds (a young GC pause is a few ms; 32 connections in a closed loop hold
  * about 8 ms of work), and only once an answer's cost has been measured. Then, every {@link #WINDOW_MS} ms, the
- * limit is the admitted rate {@code A} that keeps the process at {@link #TARGET_UTILISATION} of its
+ * limit is the admitted rate {@code A} that keeps the process at {@code inference.admission_target} of its
  * cores while it refuses the rest of the offered rate {@code O}:
  * {@code A·answerCost + (O − A)·refusalCost = budget}. Both costs are measured by the process's own
  * CPU time: an answer's in windows without refusals (serving normally), a refusal's in windows with
@@ -26,8 +26,6 @@ package ai.mercury.server;
  */
 final class AdmissionRate {
     static final long WINDOW_MS = 100;
-    /** The share of the cores the limit aims at: room for the loop to answer bursts at once. */
-    static final double TARGET_UTILISATION = 0.85;
     static final int CALM_WINDOWS_TO_LIFT = 20;
     /** The limit never goes below this (requests per second): a slow loop still serves someone. */
     static final double MIN_RATE = 20;
@@ -90,15 +88,22 @@ final class AdmissionRate {
     private int saturatedWindows;
     private boolean draining;
 
+    /** At the default target ({@link ai.mercury.config.DispatchConfig#DEFAULT_ADMISSION_TARGET}). */
+    AdmissionRate(long nowNanos, long cpuNanos, int cores, Totals totals) {
+        this(nowNanos, cpuNanos, cores, ai.mercury.config.DispatchConfig.DEFAULT_ADMISSION_TARGET, totals);
+    }
+
     /**
      * @param cpuNanos the process's CPU time now
      * @param cores    the cores the process may use
+     * @param target   the share of the cores to spend while limited ({@code inference.admission_target}): the
+     *                 rest is room for the loop to read bursts at once, which is what keeps refusals fast
      * @param totals   shared by every event loop's limit
      */
-    AdmissionRate(long nowNanos, long cpuNanos, int cores, Totals totals) {
+    AdmissionRate(long nowNanos, long cpuNanos, int cores, double target, Totals totals) {
         this.totals = totals;
         this.cores = Math.max(1, cores);
-        this.budget = this.cores * TARGET_UTILISATION;
+        this.budget = this.cores * target;
         windowStartNanos = nowNanos;
         lastRefillNanos = nowNanos;
         windowStartCpuNanos = cpuNanos;

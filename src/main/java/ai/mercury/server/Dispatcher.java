@@ -138,7 +138,8 @@ final class Dispatcher {
     void startLagProbe() {
         if (admission.config.maxLoopLagMs() <= 0) return;
         if (admission.config.admissionRate()) {
-            rate = new AdmissionRate(System.nanoTime(), processCpuNanos(), Runtime.getRuntime().availableProcessors(), admission.rateTotals);
+            rate = new AdmissionRate(System.nanoTime(), processCpuNanos(), Runtime.getRuntime().availableProcessors(),
+                    admission.config.admissionTarget(), admission.rateTotals);
         }
         armProbe();
     }

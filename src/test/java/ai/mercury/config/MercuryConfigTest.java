@@ -58,6 +58,14 @@ class MercuryConfigTest {
     }
 
     @Test
+    void admissionTarget_defaultSetParsedAndBounded() {
+        assertEquals(DispatchConfig.DEFAULT_ADMISSION_TARGET, MercuryConfig.defaults().dispatch().admissionTarget());
+        assertEquals(0.65, MercuryConfig.load(null, Map.of(), Map.of("inference.admission_target", "0.65")).dispatch().admissionTarget());
+        assertMessage(Map.of("inference.admission_target", 0.1), "inference.admission_target must be between 0.3 and 1.0");
+        assertMessage(Map.of("inference.admission_target", "most"), "inference.admission_target must be a number");
+    }
+
+    @Test
     void guideSamples_defaultSetAndBounded() {
         assertEquals(IndexParams.DEFAULT_GUIDE_SAMPLES, MercuryConfig.defaults().index().guideSamples());
         assertEquals(0, MercuryConfig.load(null, Map.of(), Map.of("index.guide_samples", "0")).index().guideSamples());

@@ -1,5 +1,6 @@
 package ai.mercury.server;
 
+import ai.mercury.config.DispatchConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,6 +65,21 @@ class AdmissionRateTest {
     }
 
     @Test
+    void aLowerTarget_admitsLessAndLeavesTheRestOfTheCoreIdle() {
+        Process p = new Process();
+        AdmissionRate rate = new AdmissionRate(0, 0, 1, 0.7, new AdmissionRate.Totals());
+        offer(rate, p, 4_000, 1_000);
+        offer(rate, p, 10_000, 3_000);
+        long cpu0 = p.cpu;
+        int admitted = offer(rate, p, 10_000, 2_000);
+        // 0.7 = A * 200 µs + (10,000 - A) * 40 µs  =>  A = 1,875/s, against 2,812/s at the default 0.85
+        double expected = (0.7 - 10_000 * REFUSAL_NS / 1e9) / ((ANSWER_NS - REFUSAL_NS) / 1e9);
+        assertEquals(expected * 2, admitted, expected * 2 * 0.1, "admitted over 2 s");
+        double used = (p.cpu - cpu0) / 2e9;
+        assertTrue(used <= 0.75, "the process stays within the lower target: " + used + " of the core");
+    }
+
+    @Test
     void twiceTheCapacity_admitsWhatTheBudgetLeavesAfterRefusingTheRest() {
         Process p = new Process();
         AdmissionRate rate = oneCore();
@@ -72,7 +88,7 @@ class AdmissionRateTest {
         long cpu0 = p.cpu;
         int admitted = offer(rate, p, 10_000, 2_000);
         // 0.85 = A * 200 µs + (10,000 - A) * 40 µs  =>  A = 2,812/s
-        double expected = (AdmissionRate.TARGET_UTILISATION - 10_000 * REFUSAL_NS / 1e9) / ((ANSWER_NS - REFUSAL_NS) / 1e9);
+        double expected = (DispatchConfig.DEFAULT_ADMISSION_TARGET - 10_000 * REFUSAL_NS / 1e9) / ((ANSWER_NS - REFUSAL_NS) / 1e9);
         assertEquals(expected * 2, admitted, expected * 2 * 0.1, "admitted over 2 s");
         double used = (p.cpu - cpu0) / 2e9;
         assertTrue(used <= 0.9, "the process stays within its budget: " + used + " of the core");
@@ -199,7 +215,7 @@ class AdmissionRateTest {
         AdmissionRate rate = oneCore();
         offer(rate, p, 4_000, 1_000);
         offer(rate, p, 100_000, 1_000); // refusals alone would take four cores
-        double floor = AdmissionRate.FLOOR_SHARE * AdmissionRate.TARGET_UTILISATION / rate.answerCost();
+        double floor = AdmissionRate.FLOOR_SHARE * DispatchConfig.DEFAULT_ADMISSION_TARGET / rate.answerCost();
         assertEquals(floor, rate.limit(), 1e-6, "half the capacity the answer's cost gives");
     }
 }

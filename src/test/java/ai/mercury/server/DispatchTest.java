@@ -204,7 +204,7 @@ class DispatchTest {
         Vertx vertx = Vertx.vertx();
         try {
             var config = new DispatchConfig(true, 10, 50, DispatchConfig.DEFAULT_MAX_IN_FLIGHT_EXPENSIVE, DispatchConfig.DEFAULT_EXPENSIVE_K,
-                    DispatchConfig.DEFAULT_EXPENSIVE_HISTORY, DispatchConfig.DEFAULT_EXPENSIVE_EXCLUDES, 30, true);
+                    DispatchConfig.DEFAULT_EXPENSIVE_HISTORY, DispatchConfig.DEFAULT_EXPENSIVE_EXCLUDES, 30, true, DispatchConfig.DEFAULT_ADMISSION_TARGET);
             var admission = new Dispatcher.Admission(config, 2, metrics);
             RecommendQuery q = new RecommendQuery(new UserContext(Map.of(), Instant.EPOCH, List.of(), null), 5, Filters.NONE);
             CompletableFuture<long[]> counts = new CompletableFuture<>();
