@@ -13,7 +13,8 @@ package ai.mercury.server;
  * many. The limit is lifted once nothing was refused for {@link #CALM_WINDOWS_TO_LIFT} windows, or
  * when for as long the process was saturated without the loop being strained: that is a closed
  * loop (each client sends again as soon as it is answered), where fast refusals only bring more
- * requests, not the backlog the limit is for. The limit never goes below {@link #FLOOR_SHARE} of
+ * requests, not the backlog the limit is for. It is also lifted at once in a window whose whole
+ * offered rate the budget could answer. The limit never goes below {@link #FLOOR_SHARE} of
  * the capacity the answer's cost gives.
  *
  * <p>Why from costs and not from the lag alone: a limit cut by 20 % whenever the loop was late kept
@@ -181,7 +182,11 @@ final class AdmissionRate {
                 correction = strainedInWindow ? Math.max(MIN_CORRECTION, correction * 0.9) : Math.min(1, correction * 1.02);
                 calmWindows = refused == 0 ? calmWindows + 1 : 0;
                 saturatedWindows = utilisation >= SATURATED && !strainedInWindow ? saturatedWindows + 1 : 0;
-                boolean lift = calmWindows >= CALM_WINDOWS_TO_LIFT || saturatedWindows >= CALM_WINDOWS_TO_LIFT;
+                // The whole demand fits in the budget at an answer's cost: there is no excess to refuse. Waiting
+                // for 2 s without a refusal instead kept a lower target limited 1-3 s into the recovery, where
+                // a probe firing late now and then (a GC pause) refused everything again (docs/bench/overload.md).
+                boolean fits = offered * answerCost <= budget;
+                boolean lift = fits || calmWindows >= CALM_WINDOWS_TO_LIFT || saturatedWindows >= CALM_WINDOWS_TO_LIFT;
                 if (lift) saturatedWindows = 0;
                 limit = lift ? Double.POSITIVE_INFINITY : rateFor(offered) * share;
             }

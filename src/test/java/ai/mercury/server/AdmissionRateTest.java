@@ -109,6 +109,18 @@ class AdmissionRateTest {
     }
 
     @Test
+    void aLowerTarget_isLiftedAsSoonAsTheDemandFitsInIt() {
+        Process p = new Process();
+        AdmissionRate rate = new AdmissionRate(0, 0, 1, 0.65, new AdmissionRate.Totals());
+        offer(rate, p, 4_000, 1_000);
+        offer(rate, p, 10_000, 2_000);
+        assertTrue(rate.limit() < 5_000, "limited at twice the capacity: " + rate.limit());
+        int admitted = offer(rate, p, 2_000, 300); // 0.4 of the core: within the 0.65 target
+        assertEquals(Double.POSITIVE_INFINITY, rate.limit(), "no limit once the demand fits");
+        assertTrue(admitted >= 550, "the recovery's requests answered: " + admitted + " of 600");
+    }
+
+    @Test
     void overloadedFromTheFirstRequest_stillFindsARate() {
         Process p = new Process();
         AdmissionRate rate = oneCore(); // no calm window to learn from
