@@ -182,10 +182,11 @@ final class AdmissionRate {
                 correction = strainedInWindow ? Math.max(MIN_CORRECTION, correction * 0.9) : Math.min(1, correction * 1.02);
                 calmWindows = refused == 0 ? calmWindows + 1 : 0;
                 saturatedWindows = utilisation >= SATURATED && !strainedInWindow ? saturatedWindows + 1 : 0;
-                // The whole demand fits in the budget at an answer's cost: there is no excess to refuse. Waiting
-                // for 2 s without a refusal instead kept a lower target limited 1-3 s into the recovery, where
-                // a probe firing late now and then (a GC pause) refused everything again (docs/bench/overload.md).
-                boolean fits = offered * answerCost <= budget;
+                // The whole demand fits in the budget at an answer's cost, and the loop kept up: there is no
+                // excess to refuse. Waiting for 2 s without a refusal instead kept a lower target limited 1-3 s
+                // into the recovery, where a probe firing late now and then (a GC pause) refused everything
+                // again (docs/bench/overload.md). Not in a strained window: there the cost estimate is too low.
+                boolean fits = offered * answerCost <= budget && !strainedInWindow;
                 boolean lift = fits || calmWindows >= CALM_WINDOWS_TO_LIFT || saturatedWindows >= CALM_WINDOWS_TO_LIFT;
                 if (lift) saturatedWindows = 0;
                 limit = lift ? Double.POSITIVE_INFINITY : rateFor(offered) * share;

@@ -121,6 +121,22 @@ class AdmissionRateTest {
     }
 
     @Test
+    void aDemandThatFitsOnlyByAnUnderestimatedCost_staysLimitedWhileTheLoopIsStrained() {
+        Process p = new Process();
+        AdmissionRate rate = oneCore();
+        offer(rate, p, 4_000, 1_000);
+        offer(rate, p, 10_000, 2_000);
+        for (int window = 0; window < 5; window++) { // 4,000/s fits by the 200 µs measured, but every probe is strained
+            for (int i = 0; i < 400; i++) {
+                p.now += 250_000;
+                p.cpu += rate.tryAdmit(p.now) ? ANSWER_NS : REFUSAL_NS;
+            }
+            rate.onProbe(p.now, p.cpuTicks(), 4 * MS, true, false, 0);
+        }
+        assertTrue(rate.limit() < Double.POSITIVE_INFINITY, "still limited while the loop is strained");
+    }
+
+    @Test
     void overloadedFromTheFirstRequest_stillFindsARate() {
         Process p = new Process();
         AdmissionRate rate = oneCore(); // no calm window to learn from
