@@ -13,7 +13,7 @@ package ai.mercury.server;
  * many. The limit is lifted once nothing was refused for {@link #CALM_WINDOWS_TO_LIFT} windows, or
  * when for as long the process was saturated without the loop being strained: that is a closed
  * loop (each client sends again as soon as it is answered), where fast refusals only bring more
- * requests, not the backlog the limit is for. It is also lifted at once in a window whose whole
+ * requests, not the backlog the limit is for. It is also lifted at once in an unstrained window whose whole
  * offered rate the budget could answer. The limit never goes below {@link #FLOOR_SHARE} of
  * the capacity the answer's cost gives.
  *
