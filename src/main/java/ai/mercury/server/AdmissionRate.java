@@ -13,8 +13,8 @@ package ai.mercury.server;
  * many. The limit is lifted once nothing was refused for {@link #CALM_WINDOWS_TO_LIFT} windows, or
  * when for as long the process was saturated without the loop being strained: that is a closed
  * loop (each client sends again as soon as it is answered), where fast refusals only bring more
- * requests, not the backlog the limit is for. It is also lifted at once in an unstrained window whose whole
- * offered rate the budget could answer. The limit never goes below {@link #FLOOR_SHARE} of
+ * requests, not the backlog the limit is for. It is also lifted after {@link #FIT_WINDOWS_TO_LIFT} unstrained
+ * windows in a row whose whole offered rate the budget could answer. The limit never goes below {@link #FLOOR_SHARE} of
  * the capacity the answer's cost gives.
  *
  * <p>Why from costs and not from the lag alone: a limit cut by 20 % whenever the loop was late kept
@@ -28,6 +28,12 @@ package ai.mercury.server;
 final class AdmissionRate {
     static final long WINDOW_MS = 100;
     static final int CALM_WINDOWS_TO_LIFT = 20;
+    /**
+     * Windows in a row whose whole demand fits in the budget before the limit goes: one alone lifted and
+     * restarted it every few seconds just under the capacity, where the offered rate of a window swings
+     * around the budget (docs/bench/overload.md).
+     */
+    static final int FIT_WINDOWS_TO_LIFT = 3;
     /** The limit never goes below this (requests per second): a slow loop still serves someone. */
     static final double MIN_RATE = 20;
     /** Burst allowance in seconds of the limit: requests arrive in bunches of one loop iteration. */
@@ -81,6 +87,7 @@ final class AdmissionRate {
     private boolean fellBehind;
     private boolean strainedInWindow;
     private int calmWindows;
+    private int fitWindows;
     /** CPU seconds (all threads of the process) per admitted and per refused request, over all loops; NaN until measured. */
     private double answerCost = Double.NaN;
     private double refusalCost = Double.NaN;
@@ -173,6 +180,7 @@ final class AdmissionRate {
                 if (fellBehind && !Double.isNaN(answerCost)) {
                     correction = 1;
                     calmWindows = 0;
+                    fitWindows = 0;
                     limit = rateFor(offered) * share;
                     draining = true;
                     tokens = 0;
@@ -187,7 +195,8 @@ final class AdmissionRate {
                 // into the recovery, where a probe firing late now and then (a GC pause) refused everything
                 // again (docs/bench/overload.md). Not in a strained window: there the cost estimate is too low.
                 boolean fits = offered * answerCost <= budget && !strainedInWindow;
-                boolean lift = fits || calmWindows >= CALM_WINDOWS_TO_LIFT || saturatedWindows >= CALM_WINDOWS_TO_LIFT;
+                fitWindows = fits ? fitWindows + 1 : 0;
+                boolean lift = fitWindows >= FIT_WINDOWS_TO_LIFT || calmWindows >= CALM_WINDOWS_TO_LIFT || saturatedWindows >= CALM_WINDOWS_TO_LIFT;
                 if (lift) saturatedWindows = 0;
                 limit = lift ? Double.POSITIVE_INFINITY : rateFor(offered) * share;
             }
