@@ -96,11 +96,6 @@ final class AdmissionRate {
     private int saturatedWindows;
     private boolean draining;
 
-    /** At the default target ({@link ai.mercury.config.DispatchConfig#DEFAULT_ADMISSION_TARGET}). */
-    AdmissionRate(long nowNanos, long cpuNanos, int cores, Totals totals) {
-        this(nowNanos, cpuNanos, cores, ai.mercury.config.DispatchConfig.DEFAULT_ADMISSION_TARGET, totals);
-    }
-
     /**
      * @param cpuNanos the process's CPU time now
      * @param cores    the cores the process may use

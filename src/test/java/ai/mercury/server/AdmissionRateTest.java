@@ -52,7 +52,30 @@ class AdmissionRateTest {
     }
 
     private static AdmissionRate oneCore() {
-        return new AdmissionRate(0, 0, 1, new AdmissionRate.Totals());
+        return oneCore(DispatchConfig.DEFAULT_ADMISSION_TARGET, new AdmissionRate.Totals());
+    }
+
+    private static AdmissionRate oneCore(double target, AdmissionRate.Totals totals) {
+        return new AdmissionRate(0, 0, 1, target, totals);
+    }
+
+    /**
+     * Serves normally (the answer's cost is learnt), then twice the capacity for 3 s (engages, learns the
+     * refusal's cost); asserts that the next 2 s admit the rate {@code A} of
+     * {@code target = A·answer + (10,000 − A)·refusal} and stay within {@code maxUsed} of the core.
+     */
+    private static AdmissionRate assertAdmitsWhatTheTargetLeavesAtTwiceTheCapacity(double target, double maxUsed) {
+        Process p = new Process();
+        AdmissionRate rate = oneCore(target, new AdmissionRate.Totals());
+        offer(rate, p, 4_000, 1_000);
+        offer(rate, p, 10_000, 3_000);
+        long cpu0 = p.cpu;
+        int admitted = offer(rate, p, 10_000, 2_000);
+        double expected = (target - 10_000 * REFUSAL_NS / 1e9) / ((ANSWER_NS - REFUSAL_NS) / 1e9);
+        assertEquals(expected * 2, admitted, expected * 2 * 0.1, "admitted over 2 s");
+        double used = (p.cpu - cpu0) / 2e9;
+        assertTrue(used <= maxUsed, "the process stays within its target: " + used + " of the core");
+        return rate;
     }
 
     @Test
@@ -66,32 +89,14 @@ class AdmissionRateTest {
 
     @Test
     void aLowerTarget_admitsLessAndLeavesTheRestOfTheCoreIdle() {
-        Process p = new Process();
-        AdmissionRate rate = new AdmissionRate(0, 0, 1, 0.7, new AdmissionRate.Totals());
-        offer(rate, p, 4_000, 1_000);
-        offer(rate, p, 10_000, 3_000);
-        long cpu0 = p.cpu;
-        int admitted = offer(rate, p, 10_000, 2_000);
         // 0.7 = A * 200 µs + (10,000 - A) * 40 µs  =>  A = 1,875/s, against 2,812/s at the default 0.85
-        double expected = (0.7 - 10_000 * REFUSAL_NS / 1e9) / ((ANSWER_NS - REFUSAL_NS) / 1e9);
-        assertEquals(expected * 2, admitted, expected * 2 * 0.1, "admitted over 2 s");
-        double used = (p.cpu - cpu0) / 2e9;
-        assertTrue(used <= 0.75, "the process stays within the lower target: " + used + " of the core");
+        assertAdmitsWhatTheTargetLeavesAtTwiceTheCapacity(0.7, 0.75);
     }
 
     @Test
     void twiceTheCapacity_admitsWhatTheBudgetLeavesAfterRefusingTheRest() {
-        Process p = new Process();
-        AdmissionRate rate = oneCore();
-        offer(rate, p, 4_000, 1_000); // serving normally: the answer's cost is learnt
-        offer(rate, p, 10_000, 3_000); // twice the capacity: engages, learns the refusal's cost
-        long cpu0 = p.cpu;
-        int admitted = offer(rate, p, 10_000, 2_000);
         // 0.85 = A * 200 µs + (10,000 - A) * 40 µs  =>  A = 2,812/s
-        double expected = (DispatchConfig.DEFAULT_ADMISSION_TARGET - 10_000 * REFUSAL_NS / 1e9) / ((ANSWER_NS - REFUSAL_NS) / 1e9);
-        assertEquals(expected * 2, admitted, expected * 2 * 0.1, "admitted over 2 s");
-        double used = (p.cpu - cpu0) / 2e9;
-        assertTrue(used <= 0.9, "the process stays within its budget: " + used + " of the core");
+        AdmissionRate rate = assertAdmitsWhatTheTargetLeavesAtTwiceTheCapacity(DispatchConfig.DEFAULT_ADMISSION_TARGET, 0.9);
         assertEquals(REFUSAL_NS / 1e9, rate.refusalCost(), REFUSAL_NS / 1e9 * 0.3, "a refusal's cost, measured while refusing");
     }
 
@@ -111,7 +116,7 @@ class AdmissionRateTest {
     @Test
     void aLowerTarget_isLiftedAsSoonAsTheDemandFitsInIt() {
         Process p = new Process();
-        AdmissionRate rate = new AdmissionRate(0, 0, 1, 0.65, new AdmissionRate.Totals());
+        AdmissionRate rate = oneCore(0.65, new AdmissionRate.Totals());
         offer(rate, p, 4_000, 1_000);
         offer(rate, p, 10_000, 2_000);
         assertTrue(rate.limit() < 5_000, "limited at twice the capacity: " + rate.limit());
@@ -192,8 +197,8 @@ class AdmissionRateTest {
     @Test
     void twoLoopsWithUnequalShares_measureTheSameCosts() {
         AdmissionRate.Totals totals = new AdmissionRate.Totals();
-        AdmissionRate busy = new AdmissionRate(0, 0, 1, totals);
-        AdmissionRate quiet = new AdmissionRate(0, 0, 1, totals);
+        AdmissionRate busy = oneCore(DispatchConfig.DEFAULT_ADMISSION_TARGET, totals);
+        AdmissionRate quiet = oneCore(DispatchConfig.DEFAULT_ADMISSION_TARGET, totals);
         long cpu = 0;
         for (long t = 0; t < 2_000 * MS; t += 250_000) { // 4,000/s, three in four on the busy loop
             (t / 250_000 % 4 == 0 ? quiet : busy).tryAdmit(t);
