@@ -241,6 +241,11 @@ final class AdmissionRate {
         return Math.max(Math.max(MIN_RATE, FLOOR_SHARE * budget / answerCost), rate * correction);
     }
 
+    /** Whether a limit is on: the loop is refusing what it cannot afford. */
+    boolean limiting() {
+        return limit != Double.POSITIVE_INFINITY;
+    }
+
     /** The current limit in requests per second; infinite when there is none. */
     double limit() {
         return limit;

@@ -4,6 +4,7 @@ import ai.mercury.config.DispatchConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -107,10 +108,12 @@ class AdmissionRateTest {
         offer(rate, p, 4_000, 1_000);
         offer(rate, p, 10_000, 2_000);
         double atTwice = rate.limit();
+        assertTrue(rate.limiting(), "limited at twice the capacity: " + atTwice);
         offer(rate, p, 7_000, 2_000);
         assertTrue(rate.limit() > atTwice * 1.1, "less to refuse, more to answer: " + rate.limit() + " against " + atTwice);
         offer(rate, p, 2_000, 2_500); // demand under the limit for 2 s: no limit
         assertEquals(Double.POSITIVE_INFINITY, rate.limit());
+        assertFalse(rate.limiting());
     }
 
     @Test
