@@ -95,6 +95,8 @@ final class AdmissionRate {
     private double utilisation;
     private int saturatedWindows;
     private boolean draining;
+    /** Limited, and the last window refused more of this loop's requests than it admitted: a deep overload. */
+    private boolean refusingMost;
 
     /**
      * @param cpuNanos the process's CPU time now
@@ -194,6 +196,7 @@ final class AdmissionRate {
                 boolean lift = fitWindows >= FIT_WINDOWS_TO_LIFT || calmWindows >= CALM_WINDOWS_TO_LIFT || saturatedWindows >= CALM_WINDOWS_TO_LIFT;
                 if (lift) saturatedWindows = 0;
                 limit = lift ? Double.POSITIVE_INFINITY : rateFor(offered) * share;
+                refusingMost = !lift && refused > admitted;
             }
         }
         windowStartNanos = nowNanos;
@@ -241,9 +244,12 @@ final class AdmissionRate {
         return Math.max(Math.max(MIN_RATE, FLOOR_SHARE * budget / answerCost), rate * correction);
     }
 
-    /** Whether a limit is on: the loop is refusing what it cannot afford. */
-    boolean limiting() {
-        return limit != Double.POSITIVE_INFINITY;
+    /**
+     * Whether the loop is deep in an overload: limited, and refusing more than it admits (or refusing
+     * everything until it is on time again). Just under the capacity a limit refuses a fifth or so.
+     */
+    boolean refusingMost() {
+        return draining || refusingMost && limit != Double.POSITIVE_INFINITY;
     }
 
     /** The current limit in requests per second; infinite when there is none. */

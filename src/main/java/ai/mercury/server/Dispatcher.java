@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li><b>Inline when idle.</b> When no other request is in flight and this one is cheap (see
  *       {@link #cheap}), it runs right here on the event loop: no thread hop, no event-bus message,
  *       the lowest latency at low concurrency (measured in docs/bench/dispatch.md). Not while the
- *       loop is refusing load ({@link #runsInline}).</li>
+ *       loop refuses most of its load ({@link #runsInline}).</li>
  *   <li><b>Hand off under load.</b> Otherwise it goes over the event bus to the
  *       {@link InferenceVerticle} workers, so the event loop keeps parsing and writing while the
  *       workers compute in parallel: the highest throughput at high concurrency.</li>
@@ -204,7 +204,7 @@ final class Dispatcher {
                     + " expensive requests (k >= " + limits.expensiveK() + ", history >= " + limits.expensiveHistory() + " or excludes >= "
                     + limits.expensiveExcludes() + ") are in flight")));
         }
-        if (runsInline(admission.config, n, rate != null && rate.limiting(), query)) {
+        if (runsInline(admission.config, n, rate != null && rate.refusingMost(), query)) {
             try {
                 return Future.succeededFuture(inference.run(query));
             } finally {
@@ -226,14 +226,14 @@ final class Dispatcher {
 
     /**
      * Whether {@code query} runs here on the event loop: inline is on, no other request is in flight, it
-     * is {@link #cheap}, and the loop is not refusing load ({@code limiting}: {@link AdmissionRate}'s limit
-     * is on). Past capacity, admitted requests come a few hundred µs apart, so most of them found nothing
-     * in flight and ran inline, and every refusal read in the same loop iteration waited behind them:
-     * 12-17 % of the refusals took longer than 5 ms at twice the capacity, against 4-5 % with the
-     * inferences on the workers (docs/bench/overload.md).
+     * is {@link #cheap}, and the loop is not deep in an overload ({@code refusingMost}:
+     * {@link AdmissionRate#refusingMost}). Far past capacity the admitted requests come a few hundred µs
+     * apart, so most of them found nothing in flight and ran inline, and the many refusals read in the
+     * same loop iteration waited behind them (docs/bench/overload.md). Just under the capacity, where a
+     * limit refuses a fifth or so, inline answers stay cheaper and faster.
      */
-    static boolean runsInline(DispatchConfig config, int inFlight, boolean limiting, RecommendQuery query) {
-        return config.inlineWhenIdle() && inFlight == 1 && !limiting && cheap(query);
+    static boolean runsInline(DispatchConfig config, int inFlight, boolean refusingMost, RecommendQuery query) {
+        return config.inlineWhenIdle() && inFlight == 1 && !refusingMost && cheap(query);
     }
 
     /** Small enough to run on the event loop: no query text to embed (MiniLM takes milliseconds), small k, history and excludes. */

@@ -108,12 +108,12 @@ class AdmissionRateTest {
         offer(rate, p, 4_000, 1_000);
         offer(rate, p, 10_000, 2_000);
         double atTwice = rate.limit();
-        assertTrue(rate.limiting(), "limited at twice the capacity: " + atTwice);
+        assertTrue(atTwice < Double.POSITIVE_INFINITY && rate.refusingMost(), "limited at twice the capacity, refusing most: " + atTwice);
         offer(rate, p, 7_000, 2_000);
         assertTrue(rate.limit() > atTwice * 1.1, "less to refuse, more to answer: " + rate.limit() + " against " + atTwice);
         offer(rate, p, 2_000, 2_500); // demand under the limit for 2 s: no limit
         assertEquals(Double.POSITIVE_INFINITY, rate.limit());
-        assertFalse(rate.limiting());
+        assertFalse(rate.refusingMost());
     }
 
     @Test
@@ -136,6 +136,7 @@ class AdmissionRateTest {
         offer(rate, p, 10_000, 2_000);
         offer(rate, p, 2_000, 200); // a lull of one or two windows, as the offered rate swings just under the capacity
         assertTrue(rate.limit() < Double.POSITIVE_INFINITY, "still limited after a window or two of fitting demand");
+        assertFalse(rate.refusingMost(), "limited but refusing little: not a deep overload");
     }
 
     @Test

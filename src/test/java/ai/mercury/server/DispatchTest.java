@@ -241,13 +241,13 @@ class DispatchTest {
     }
 
     @Test
-    void inline_onlyWhenIdleAndNotWhileTheLoopRefusesLoad() {
+    void inline_onlyWhenIdleAndNotWhileTheLoopRefusesMostOfItsLoad() {
         RecommendQuery cheap = new RecommendQuery(new UserContext(Map.of(), Instant.EPOCH, List.of("a"), null), 10, Filters.NONE);
         RecommendQuery large = new RecommendQuery(new UserContext(Map.of(), Instant.EPOCH, List.of("a"), null), 101, Filters.NONE);
         DispatchConfig on = MercuryConfig.load(null, Map.of(), Map.of()).dispatch();
         DispatchConfig off = MercuryConfig.load(null, Map.of(), Map.of("inference.inline_when_idle", false)).dispatch();
         assertTrue(Dispatcher.runsInline(on, 1, false, cheap), "alone, cheap, no limit: inline");
-        assertFalse(Dispatcher.runsInline(on, 1, true, cheap), "while the admission limit is on: to the workers, so refusals never wait behind it");
+        assertFalse(Dispatcher.runsInline(on, 1, true, cheap), "while the loop refuses most of its load: to the workers, so refusals do not wait behind it");
         assertFalse(Dispatcher.runsInline(on, 2, false, cheap), "another request in flight");
         assertFalse(Dispatcher.runsInline(on, 1, false, large), "not cheap");
         assertFalse(Dispatcher.runsInline(off, 1, false, cheap), "inline off");
