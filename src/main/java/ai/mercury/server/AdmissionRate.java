@@ -249,7 +249,7 @@ final class AdmissionRate {
      * everything until it is on time again). Just under the capacity a limit refuses a fifth or so.
      */
     boolean refusingMost() {
-        return draining || refusingMost && limit != Double.POSITIVE_INFINITY;
+        return draining || refusingMost; // refusingMost is cleared where the limit is lifted
     }
 
     /** The current limit in requests per second; infinite when there is none. */

@@ -52,6 +52,12 @@ class AdmissionRateTest {
         return admitted;
     }
 
+    /** Serves normally for 1 s (the answer's cost is learnt), then twice the capacity for 2 s: limited. */
+    private static void servedThenTwiceTheCapacity(AdmissionRate rate, Process p) {
+        offer(rate, p, 4_000, 1_000);
+        offer(rate, p, 10_000, 2_000);
+    }
+
     private static AdmissionRate oneCore() {
         return oneCore(DispatchConfig.DEFAULT_ADMISSION_TARGET, new AdmissionRate.Totals());
     }
@@ -105,8 +111,7 @@ class AdmissionRateTest {
     void followsTheOfferedRate_andLiftsWhenDemandFits() {
         Process p = new Process();
         AdmissionRate rate = oneCore();
-        offer(rate, p, 4_000, 1_000);
-        offer(rate, p, 10_000, 2_000);
+        servedThenTwiceTheCapacity(rate, p);
         double atTwice = rate.limit();
         assertTrue(atTwice < Double.POSITIVE_INFINITY && rate.refusingMost(), "limited at twice the capacity, refusing most: " + atTwice);
         offer(rate, p, 7_000, 2_000);
@@ -120,8 +125,7 @@ class AdmissionRateTest {
     void aLowerTarget_isLiftedAsSoonAsTheDemandFitsInIt() {
         Process p = new Process();
         AdmissionRate rate = oneCore(0.65, new AdmissionRate.Totals());
-        offer(rate, p, 4_000, 1_000);
-        offer(rate, p, 10_000, 2_000);
+        servedThenTwiceTheCapacity(rate, p);
         assertTrue(rate.limit() < 5_000, "limited at twice the capacity: " + rate.limit());
         int admitted = offer(rate, p, 2_000, 400); // 0.4 of the core: within the 0.65 target
         assertEquals(Double.POSITIVE_INFINITY, rate.limit(), "no limit once the demand fits, a few windows in a row");
@@ -132,8 +136,7 @@ class AdmissionRateTest {
     void aWindowOrTwoOfFittingDemand_doNotLiftTheLimit() {
         Process p = new Process();
         AdmissionRate rate = oneCore();
-        offer(rate, p, 4_000, 1_000);
-        offer(rate, p, 10_000, 2_000);
+        servedThenTwiceTheCapacity(rate, p);
         offer(rate, p, 2_000, 200); // a lull of one or two windows, as the offered rate swings just under the capacity
         assertTrue(rate.limit() < Double.POSITIVE_INFINITY, "still limited after a window or two of fitting demand");
         assertFalse(rate.refusingMost(), "limited but refusing little: not a deep overload");
@@ -143,8 +146,7 @@ class AdmissionRateTest {
     void aDemandThatFitsOnlyByAnUnderestimatedCost_staysLimitedWhileTheLoopIsStrained() {
         Process p = new Process();
         AdmissionRate rate = oneCore();
-        offer(rate, p, 4_000, 1_000);
-        offer(rate, p, 10_000, 2_000);
+        servedThenTwiceTheCapacity(rate, p);
         for (int window = 0; window < 5; window++) { // 4,000/s fits by the 200 µs measured, but every probe is strained
             for (int i = 0; i < 400; i++) {
                 p.now += 250_000;
